@@ -1,0 +1,250 @@
+"""The ``graphsvc`` command line. Other tools script against it: keep the contract stable.
+
+graphsvc load DIR [--db PATH] [--skip-invalid]
+graphsvc derived [--db PATH] --profile NAME --as-of YYYY-MM-DD --format csv|json
+graphsvc stats [--db PATH] --format json
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, TextIO
+
+import pyarrow as pa
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from graphsvc.config import DB_ENV, STORE_ENV, default_db_path
+from graphsvc.engine import evaluate
+from graphsvc.errors import GraphsvcError, InputError, LoadRejected
+from graphsvc.profiles import PROFILE_NAMES, load_profile
+from graphsvc.rules.table import RULES, VALIDITY_RULES
+from graphsvc.stores.embedded import EmbeddedStore
+
+STORES = ("embedded",)
+_err = Console(stderr=True, highlight=False)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD") from None
+
+
+def _datetime(text: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date-time; write YYYY-MM-DDTHH:MM:SS") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="graphsvc",
+        description="Responsibility propagation for the joint incentive / joint punishment credit system.",
+    )
+    parser.add_argument(
+        "--store",
+        choices=STORES,
+        default=None,
+        help=f"which store answers (default: ${STORE_ENV} or embedded)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    db_help = f"store file (default: ${DB_ENV} or {default_db_path()})"
+    load = sub.add_parser("load", help="validate and load a folder of canonical CSV/Parquet files")
+    load.add_argument("directory", type=Path, metavar="DIR")
+    load.add_argument("--db", type=Path, help=db_help)
+    load.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="load the valid rows; write rejected rows with reasons to <file>.rejected.csv beside the input",
+    )
+    load.add_argument("--reader", default="canonical", help="input format reader (default: canonical)")
+
+    derived = sub.add_parser("derived", help="evaluate the rules as of a date and print the derived records")
+    derived.add_argument("--db", type=Path, help=db_help)
+    derived.add_argument(
+        "--profile", required=True, help=f"one of {', '.join(PROFILE_NAMES)}, or a .yaml path"
+    )
+    derived.add_argument("--as-of", required=True, type=_date, help="evaluation date, YYYY-MM-DD")
+    derived.add_argument(
+        "--known-at",
+        type=_datetime,
+        help="use the facts as recorded at this time (transaction time); default: everything recorded",
+    )
+    derived.add_argument("--format", choices=("csv", "json"), default="csv")
+    derived.add_argument("--rule", action="append", help="only these rules in the output (repeatable)")
+    derived.add_argument("--output", type=Path, help="write to this file instead of standard output")
+
+    stats = sub.add_parser("stats", help="counts of subjects, roles, entries, findings and derived records")
+    stats.add_argument("--db", type=Path, help=db_help)
+    stats.add_argument("--format", choices=("json", "text"), default="json")
+
+    sub.add_parser("profiles", help="list the jurisdiction profiles and the rules each enables")
+    sub.add_parser("rules", help="print the rule table")
+    return parser
+
+
+def _reader(name: str) -> Callable[..., Any]:
+    found = {ep.name: ep for ep in entry_points(group="graphsvc.readers")}
+    if name not in found:
+        hint = "; reinstall with `pip install -e .`" if not found else ""
+        raise InputError(f"no reader {name!r}; available: {', '.join(sorted(found)) or 'none'}{hint}")
+    reader: Callable[..., Any] = found[name].load()
+    return reader
+
+
+def _cmd_load(args: argparse.Namespace, out: TextIO) -> int:
+    reader = _reader(args.reader)
+    db = args.db or default_db_path()
+    with (
+        EmbeddedStore(db) as store,
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=_err,
+            transient=True,
+        ) as bar,
+    ):
+        task = bar.add_task("loading", total=7)
+
+        def progress(text: str, done: int, total: int) -> None:
+            bar.update(task, description=text, completed=done, total=total)
+
+        report = reader(args.directory, store, skip_invalid=args.skip_invalid, progress=progress)
+    result = report.result
+    out.write(f"read {', '.join(f'{n}: {c} rows' for n, c in report.files.items())}\n")
+    if result is not None:
+        out.write(
+            f"batch {result.batch_id} recorded at {result.recorded_at.isoformat()} into {db}: "
+            + ", ".join(
+                f"{t} +{result.inserted[t]} new, {result.superseded[t]} superseded, {result.unchanged[t]} unchanged"
+                for t in result.inserted
+            )
+            + "\n"
+        )
+    if report.problems:
+        out.write(f"skipped {len(report.problems)} problem(s); rejected rows written to:\n")
+        for path in report.rejected_files:
+            out.write(f"  {path}\n")
+    return 0
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def write_records(table: pa.Table, fmt: str, out: TextIO) -> None:
+    rows = table.to_pylist()
+    if fmt == "json":
+        json.dump(rows, out, ensure_ascii=False, indent=1, default=_json_default)
+        out.write("\n")
+        return
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(table.column_names)
+    for row in rows:
+        writer.writerow(
+            ["" if v is None else v.isoformat() if isinstance(v, dt.date) else v for v in row.values()]
+        )
+
+
+def _cmd_derived(args: argparse.Namespace, out: TextIO) -> int:
+    profile = load_profile(args.profile)
+    unknown = sorted(set(args.rule or ()) - set(RULES))
+    if unknown:
+        raise InputError(f"unknown rule(s) {unknown}; choose from {', '.join(RULES)}")
+    with EmbeddedStore(args.db or default_db_path()) as store:
+        evaluation = evaluate(store, profile, args.as_of, known_at=args.known_at)
+    records = evaluation.records
+    if args.rule:
+        import pyarrow.compute as pc
+
+        records = records.filter(pc.is_in(records.column("rule"), value_set=pa.array(args.rule)))
+    if args.output:
+        with args.output.open("w", encoding="utf-8", newline="") as fh:
+            write_records(records, args.format, fh)
+        _err.print(f"{records.num_rows} derived records written to {args.output}")
+    else:
+        write_records(records, args.format, out)
+    return 0
+
+
+def _cmd_stats(args: argparse.Namespace, out: TextIO) -> int:
+    with EmbeddedStore(args.db or default_db_path(), read_only=True) as store:
+        counts = store.stats()
+    if args.format == "json":
+        out.write(json.dumps(counts) + "\n")
+    else:
+        out.write("".join(f"{k}: {v}\n" for k, v in counts.items()))
+    return 0
+
+
+def _cmd_profiles(args: argparse.Namespace, out: TextIO) -> int:
+    for name in PROFILE_NAMES:
+        p = load_profile(name)
+        enabled = [r for r in RULES if p.enabled(r)]
+        out.write(
+            f"{name:9} {p.title}: rules {', '.join(enabled)}; objection {p.objection_policy.value}; "
+            f"validity {p.validity.mode.value}; seed {p.seed or '-'}\n"
+        )
+    return 0
+
+
+def _cmd_rules(args: argparse.Namespace, out: TextIO) -> int:
+    for spec in RULES.values():
+        out.write(
+            f"{spec.id}  {spec.title} / {spec.title_zh}\n    trigger: {spec.trigger_text}\n"
+            f"    reaches: {spec.targets_text}\n    effect:  {', '.join(spec.effects)}\n"
+            f"    cites:   {spec.citation(None)}\n"
+        )
+    for rule_id, text in VALIDITY_RULES.items():
+        out.write(f"{rule_id}  {text}\n")
+    return 0
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
+    "load": _cmd_load,
+    "derived": _cmd_derived,
+    "stats": _cmd_stats,
+    "profiles": _cmd_profiles,
+    "rules": _cmd_rules,
+}
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    import os
+
+    args = _parser().parse_args(argv)
+    store = args.store or os.environ.get(STORE_ENV, "embedded")
+    out = out or sys.stdout
+    try:
+        if store not in STORES:
+            raise InputError(
+                f"unknown store {store!r} (from ${STORE_ENV}); choose one of {', '.join(STORES)}"
+            )
+        return _COMMANDS[args.command](args, out)
+    except LoadRejected as exc:
+        for problem in exc.problems:
+            _err.print(str(problem), markup=False)
+        _err.print(f"error: {exc}", markup=False)
+        return exc.exit_code
+    except GraphsvcError as exc:
+        _err.print(f"error: {exc}", markup=False)
+        return exc.exit_code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

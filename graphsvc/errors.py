@@ -1,0 +1,54 @@
+"""Typed errors. Each says what is wrong and what to do about it (design.md §10)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class GraphsvcError(Exception):
+    """Base class: the CLI prints the message and exits non-zero."""
+
+    exit_code: int = 1
+
+
+class ProfileError(GraphsvcError):
+    """A jurisdiction profile is unknown or malformed."""
+
+
+class StoreError(GraphsvcError):
+    """The store cannot be opened or written."""
+
+
+class InputError(GraphsvcError):
+    """A command-line argument or an input path is unusable."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One invalid value in an input file: the loader reports every one of them at once."""
+
+    file: str
+    row: int | None  # 1-based line number with the header as line 1; None for file-level problems
+    column: str | None
+    value: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column is not None:
+            where += f", column {self.column}"
+        shown = "" if self.value is None else f" value {self.value!r}:"
+        return f"{where}:{shown} {self.reason}"
+
+
+class LoadRejected(GraphsvcError):
+    """The input has problems; nothing was loaded (all-or-nothing)."""
+
+    def __init__(self, problems: list[Problem], note: str = "") -> None:
+        self.problems = problems
+        head = f"{len(problems)} problem(s) in the input; nothing was loaded"
+        super().__init__(head + (f" ({note})" if note else ""))

@@ -1,0 +1,144 @@
+"""Jurisdiction profiles: one YAML file per seed (design.md §5).
+
+A profile names its seed, switches rules on and sets their parameters, chooses the objection policy (V2),
+the default validity of entries without ``valid_until`` (V1), role timing, and its working-day calendar.
+Profiles are data; this module only reads and checks them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from graphsvc.errors import ProfileError
+from graphsvc.vocab import ListType, SubjectKind, values
+
+PROFILE_NAMES: tuple[str, ...] = ("default", "lianping", "daqing", "kunming", "zhoucun", "jiangsu")
+
+
+class ObjectionPolicy(StrEnum):
+    SUSPEND = "suspend"  # RGT-02: 联合惩戒措施在信息核实期间暂不执行 (000-003)
+    CONTINUE = "continue"  # RGT-03: 信息核实期间不停止执行联合惩戒措施 (004 JI)
+    FLAG_AND_CONTINUE = "flag_and_continue"  # RGT-04: 打上标识,但不影响其公示与应用 (004 MB)
+
+
+class ValidityMode(StrEnum):
+    OPEN_ENDED = "open_ended"  # no numeric validity in the seed: an entry without valid_until never lapses
+    BY_SEVERITY = "by_severity"  # VAL-01: general 1 year, serious 3 years from determined_on
+
+
+class RoleTiming(StrEnum):
+    ACT_DATE = "act_date"  # role held on the act date, falling back to the determination date
+    DETERMINED_ON = "determined_on"  # role held on the determination date (认定之日)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RuleSettings(_Strict):
+    """Switch and parameters of one rule in one profile; which parameters apply depends on the rule."""
+
+    enabled: bool = False
+    trigger_kinds: tuple[str, ...] | None = None  # subject kinds whose entries trigger the rule
+    list_types: tuple[str, ...] | None = None  # list types that trigger the rule
+    ban_years: int | None = Field(default=None, ge=1, le=50)  # P5
+    min_domains: int | None = Field(default=None, ge=2, le=50)  # W1
+    monitoring_years: int | None = Field(default=None, ge=1, le=50)  # W4; None: open-ended
+
+    @field_validator("trigger_kinds")
+    @classmethod
+    def _kinds(cls, v: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        unknown = sorted(set(v or ()) - values(SubjectKind))
+        if unknown:
+            raise ValueError(
+                f"unknown subject kind(s) {unknown}; expected some of {sorted(values(SubjectKind))}"
+            )
+        return v
+
+    @field_validator("list_types")
+    @classmethod
+    def _list_types(cls, v: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        unknown = sorted(set(v or ()) - values(ListType))
+        if unknown:
+            raise ValueError(f"unknown list type(s) {unknown}; expected some of {sorted(values(ListType))}")
+        return v
+
+
+class Validity(_Strict):
+    mode: ValidityMode
+    general_years: int = Field(default=1, ge=1, le=50)
+    fairly_serious_years: int = Field(default=1, ge=1, le=50)
+    serious_years: int = Field(default=3, ge=1, le=50)
+
+
+class Calendar(_Strict):
+    """Working-day calendar for the working-day deadlines (PUB-01, RGT-04, RGT-06)."""
+
+    weekend: tuple[int, ...] = (5, 6)  # ISO weekday - 1: Saturday, Sunday
+    holidays: tuple[dt.date, ...] = ()
+    adjusted_working_days: tuple[dt.date, ...] = ()  # 调休: weekend days that are working days
+
+
+class Profile(_Strict):
+    name: str
+    title: str
+    seed: str | None  # seed file name under shared/seeds; None for the default profile
+    objection_policy: ObjectionPolicy
+    validity: Validity
+    role_timing: RoleTiming
+    rules: dict[str, RuleSettings]
+    calendar: Calendar = Calendar()
+
+    @field_validator("rules")
+    @classmethod
+    def _rule_ids(cls, v: dict[str, RuleSettings]) -> dict[str, RuleSettings]:
+        from graphsvc.rules.table import RULE_IDS  # the rule table is the authority on rule ids
+
+        unknown = sorted(set(v) - set(RULE_IDS))
+        if unknown:
+            raise ValueError(f"unknown rule id(s) {unknown}; expected some of {list(RULE_IDS)}")
+        return v
+
+    def setting(self, rule_id: str) -> RuleSettings:
+        return self.rules.get(rule_id, RuleSettings())
+
+    def enabled(self, rule_id: str) -> bool:
+        return self.setting(rule_id).enabled
+
+
+def _parse(name: str, text: str, origin: str) -> Profile:
+    try:
+        raw: Any = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ProfileError(f"profile {name!r} ({origin}) is not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ProfileError(f"profile {name!r} ({origin}) must be a YAML mapping")
+    try:
+        return Profile.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise ProfileError(f"profile {name!r} ({origin}) is invalid: {problems}") from exc
+
+
+@cache
+def load_profile(name: str) -> Profile:
+    """A bundled profile by name, or a profile YAML file by path."""
+    path = Path(name)
+    if path.suffix in {".yaml", ".yml"}:
+        if not path.is_file():
+            raise ProfileError(f"profile file {name} does not exist")
+        return _parse(path.stem, path.read_text(encoding="utf-8"), str(path))
+    if name not in PROFILE_NAMES:
+        raise ProfileError(
+            f"unknown profile {name!r}; choose one of {', '.join(PROFILE_NAMES)} or a .yaml path"
+        )
+    resource = resources.files("graphsvc").joinpath(f"profiles/{name}.yaml")
+    return _parse(name, resource.read_text(encoding="utf-8"), f"graphsvc/profiles/{name}.yaml")

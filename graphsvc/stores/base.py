@@ -1,0 +1,152 @@
+"""The store interface (design.md §6): one protocol, an embedded and a Neo4j implementation.
+
+Tables cross this boundary as Arrow tables with the canonical columns below, so that bulk loads and rule
+results never go row by row through Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import pyarrow as pa
+
+from graphsvc.rules.context import EvaluationContext
+
+# Canonical column types of validated input (loaders produce exactly these schemas).
+SUBJECT_SCHEMA = pa.schema(
+    [
+        ("subject_id", pa.string()),
+        ("kind", pa.string()),
+        ("name", pa.string()),
+        ("uscc", pa.string()),
+        ("id_number", pa.string()),
+        ("region", pa.string()),
+    ]
+)
+ROLE_SCHEMA = pa.schema(
+    [
+        ("source_id", pa.string()),
+        ("role", pa.string()),
+        ("target_id", pa.string()),
+        ("ratio", pa.float64()),
+        ("valid_from", pa.date32()),
+        ("valid_to", pa.date32()),
+    ]
+)
+ENTRY_SCHEMA = pa.schema(
+    [
+        ("entry_id", pa.string()),
+        ("subject_id", pa.string()),
+        ("list_type", pa.string()),
+        ("domain", pa.string()),
+        ("severity", pa.string()),
+        ("department", pa.string()),
+        ("act_date", pa.date32()),
+        ("determined_on", pa.date32()),
+        ("valid_until", pa.date32()),
+        ("status", pa.string()),
+        ("status_since", pa.date32()),
+        ("scope", pa.string()),
+        ("legal_basis", pa.string()),
+    ]
+)
+FINDING_SCHEMA = pa.schema([("person_id", pa.string()), ("entry_id", pa.string()), ("basis", pa.string())])
+
+# Identity of a fact across versions: a reload with different attributes supersedes the older version.
+KEYS: dict[str, tuple[str, ...]] = {
+    "subjects": ("subject_id",),
+    "roles": ("source_id", "role", "target_id", "valid_from"),
+    "entries": ("entry_id",),
+    "findings": ("person_id", "entry_id"),
+}
+SCHEMAS: dict[str, pa.Schema] = {
+    "subjects": SUBJECT_SCHEMA,
+    "roles": ROLE_SCHEMA,
+    "entries": ENTRY_SCHEMA,
+    "findings": FINDING_SCHEMA,
+}
+
+# Structured rule output, before explanations and citations are added by the engine.
+RULE_OUTPUT_SCHEMA = pa.schema(
+    [
+        ("rule", pa.string()),
+        ("subject_id", pa.string()),
+        ("source_entry_id", pa.string()),
+        ("related_id", pa.string()),
+        ("related_entry_id", pa.string()),
+        ("origin_id", pa.string()),
+        ("effect", pa.string()),
+        ("valid_from", pa.date32()),
+        ("valid_until", pa.date32()),
+        ("severity", pa.string()),
+        ("list_type", pa.string()),
+        ("domain", pa.string()),
+        ("department", pa.string()),
+        ("legal_basis", pa.string()),
+        ("via", pa.string()),
+        ("role_date", pa.date32()),
+        ("detail", pa.string()),
+        ("flags", pa.string()),
+        ("subject_name", pa.string()),
+        ("related_name", pa.string()),
+        ("origin_name", pa.string()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Validated tables to write in one transaction; any table may be absent."""
+
+    source: str
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    batch_id: int
+    recorded_at: dt.datetime
+    inserted: dict[str, int]  # new facts and new versions
+    superseded: dict[str, int]  # older versions closed by a correction
+    unchanged: dict[str, int]  # rows identical to what the store already holds
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    profile: str
+    as_of: dt.date
+    known_at: dt.datetime | None
+    evaluated_at: dt.datetime
+    records: pa.Table
+
+
+class GraphStore(Protocol):
+    def apply_batch(self, batch: Batch) -> LoadResult: ...
+
+    def subject_kinds(self, subject_ids: pa.Array) -> pa.Table:
+        """(subject_id, kind) of the current subjects among ``subject_ids``."""
+        ...
+
+    def subject_identifiers(self, usccs: pa.Array, id_numbers: pa.Array) -> pa.Table:
+        """(subject_id, uscc, id_number) of current subjects holding any of these identifiers."""
+        ...
+
+    def entry_subjects(self, entry_ids: pa.Array) -> pa.Table:
+        """(entry_id, subject_id, kind) of the current entries among ``entry_ids``."""
+        ...
+
+    def run_rules(self, context: EvaluationContext) -> pa.Table:
+        """Evaluate the enabled rules; rows follow RULE_OUTPUT_SCHEMA, sorted by rule, subject, entry."""
+        ...
+
+    def replace_evaluation(self, evaluation: Evaluation) -> None:
+        """Store this evaluation's records in place of the previous ones, atomically."""
+        ...
+
+    def latest_evaluation(self) -> Evaluation | None: ...
+
+    def stats(self) -> dict[str, int]: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,305 @@
+"""The embedded store: one local DuckDB file, no server (design.md §6).
+
+Durability and atomicity come from DuckDB's write-ahead log: a batch is written in one transaction, so a
+killed process leaves either the whole batch or none of it. Every fact carries valid time (its own date
+columns) and transaction time (``recorded_at``/``superseded_at``): a reload with different content closes
+the current version and adds a new one, so nothing is ever deleted and "as we knew it at T" is answerable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from graphsvc.errors import StoreError
+from graphsvc.rules.context import EvaluationContext
+from graphsvc.stores.base import KEYS, SCHEMAS, Batch, Evaluation, LoadResult
+from graphsvc.stores.duck import fetch_all, fetch_arrow, fetch_value
+from graphsvc.stores.embedded_rules import rules_sql
+
+_SQL_TYPES = {
+    pa.string(): "VARCHAR",
+    pa.float64(): "DOUBLE",
+    pa.date32(): "DATE",
+}
+_FACT_TABLES = ("subjects", "roles", "entries", "findings")
+DERIVED_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("rule", "VARCHAR"),
+    ("subject_id", "VARCHAR"),
+    ("source_entry_id", "VARCHAR"),
+    ("related_id", "VARCHAR"),
+    ("related_entry_id", "VARCHAR"),
+    ("effect", "VARCHAR"),
+    ("valid_from", "DATE"),
+    ("valid_until", "DATE"),
+    ("severity", "VARCHAR"),
+    ("flags", "VARCHAR"),
+    ("explanation", "VARCHAR"),
+    ("path", "VARCHAR"),
+    ("citation", "VARCHAR"),
+    ("legal_basis", "VARCHAR"),
+    ("department", "VARCHAR"),
+)
+
+
+def _current(alias: str = "") -> str:
+    """Rows of the version known at $known_at (defaults to now: the open versions)."""
+    p = f"{alias}." if alias else ""
+    return f"({p}recorded_at <= $known_at AND ({p}superseded_at IS NULL OR {p}superseded_at > $known_at))"
+
+
+class EmbeddedStore:
+    """GraphStore on DuckDB. Open with ``EmbeddedStore(path)``; use as a context manager or call close()."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        elif not self.path.exists():
+            raise StoreError(
+                f"no store at {self.path}: load data first with `graphsvc load DIR --db {self.path}`"
+            )
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            raise StoreError(
+                f"cannot open the store {self.path}: {exc}. Is another graphsvc process writing to it?"
+            ) from exc
+        if not read_only:
+            self._create_schema()
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+    def __enter__(self) -> EmbeddedStore:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._con.close()
+
+    def _create_schema(self) -> None:
+        statements = [
+            "CREATE SEQUENCE IF NOT EXISTS batch_ids START 1",
+            """CREATE TABLE IF NOT EXISTS batches (
+                batch_id BIGINT PRIMARY KEY, recorded_at TIMESTAMP NOT NULL, source VARCHAR NOT NULL,
+                subjects BIGINT, roles BIGINT, entries BIGINT, findings BIGINT)""",
+        ]
+        for table in _FACT_TABLES:
+            cols = ", ".join(f"{f.name} {_SQL_TYPES[f.type]}" for f in SCHEMAS[table])
+            statements.append(
+                f"CREATE TABLE IF NOT EXISTS {table} ({cols}, batch_id BIGINT NOT NULL, "
+                "recorded_at TIMESTAMP NOT NULL, superseded_at TIMESTAMP)"
+            )
+        statements += [
+            """CREATE TABLE IF NOT EXISTS evaluations (
+                evaluation_id BIGINT PRIMARY KEY, profile VARCHAR NOT NULL, as_of DATE NOT NULL,
+                known_at TIMESTAMP, evaluated_at TIMESTAMP NOT NULL, records BIGINT NOT NULL)""",
+            "CREATE TABLE IF NOT EXISTS derived (evaluation_id BIGINT NOT NULL, "
+            + ", ".join(f"{n} {t}" for n, t in DERIVED_COLUMNS)
+            + ")",
+        ]
+        for sql in statements:
+            fetch_all(self._con, sql)
+
+    # -- writes ----------------------------------------------------------------------------------------
+    def _next_recorded_at(self) -> dt.datetime:
+        """Transaction time: strictly after every earlier batch, so versions order even on a fast clock."""
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        last = fetch_value(self._con, "SELECT max(recorded_at) FROM batches")
+        if last is not None and now <= last:
+            now = last + dt.timedelta(microseconds=1)
+        return now
+
+    def apply_batch(self, batch: Batch) -> LoadResult:
+        unknown = set(batch.tables) - set(_FACT_TABLES)
+        if unknown:
+            raise StoreError(f"unknown table(s) in batch: {sorted(unknown)}")
+        con = self._con
+        con.begin()
+        try:
+            recorded_at = self._next_recorded_at()
+            batch_id = int(fetch_value(con, "SELECT nextval('batch_ids')"))
+            inserted: dict[str, int] = {}
+            superseded: dict[str, int] = {}
+            unchanged: dict[str, int] = {}
+            for table in _FACT_TABLES:
+                data = batch.tables.get(table)
+                if data is None:
+                    continue
+                ins, sup, same = self._upsert(table, data.cast(SCHEMAS[table]), batch_id, recorded_at)
+                inserted[table], superseded[table], unchanged[table] = ins, sup, same
+            fetch_all(
+                con,
+                "INSERT INTO batches VALUES ($id, $at, $source, $s, $r, $e, $f)",
+                {
+                    "id": batch_id,
+                    "at": recorded_at,
+                    "source": batch.source,
+                    "s": inserted.get("subjects", 0),
+                    "r": inserted.get("roles", 0),
+                    "e": inserted.get("entries", 0),
+                    "f": inserted.get("findings", 0),
+                },
+            )
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        return LoadResult(batch_id, recorded_at, inserted, superseded, unchanged)
+
+    def _upsert(
+        self, table: str, data: pa.Table, batch_id: int, recorded_at: dt.datetime
+    ) -> tuple[int, int, int]:
+        """Supersede changed current versions, insert new and changed rows, skip identical ones."""
+        con = self._con
+        keys = KEYS[table]
+        attrs = [c for c in data.column_names if c not in keys]
+        key_match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM i.{k}" for k in keys)
+        same_attrs = " AND ".join(f"t.{a} IS NOT DISTINCT FROM i.{a}" for a in attrs) or "TRUE"
+        con.register("incoming", data)
+        try:
+            fetch_all(con, "CREATE OR REPLACE TEMP TABLE incoming_rows AS SELECT * FROM incoming")
+        finally:
+            con.unregister("incoming")
+        # Correct the open version of every fact whose content changed.
+        superseded = fetch_value(
+            con,
+            f"""UPDATE {table} AS t SET superseded_at = $at FROM incoming_rows AS i
+                WHERE t.superseded_at IS NULL AND {key_match} AND NOT ({same_attrs})""",
+            {"at": recorded_at},
+        )
+        cols = ", ".join(data.column_names)
+        inserted = fetch_value(
+            con,
+            f"""INSERT INTO {table} ({cols}, batch_id, recorded_at, superseded_at)
+                SELECT {", ".join("i." + c for c in data.column_names)}, $batch, $at, NULL
+                FROM incoming_rows AS i
+                WHERE NOT EXISTS (SELECT 1 FROM {table} AS t
+                                  WHERE t.superseded_at IS NULL AND {key_match} AND {same_attrs})""",
+            {"batch": batch_id, "at": recorded_at},
+        )
+        fetch_all(con, "DROP TABLE incoming_rows")
+        n_inserted = int(inserted or 0)
+        n_superseded = int(superseded or 0)
+        return n_inserted, n_superseded, data.num_rows - n_inserted
+
+    # -- lookups used by loaders -------------------------------------------------------------------------
+    def _lookup(self, sql: str, name: str, ids: pa.Array, params: dict[str, Any] | None = None) -> pa.Table:
+        self._con.register(name, pa.table({"id": ids.cast(pa.string())}))
+        try:
+            return fetch_arrow(self._con, sql, {"known_at": _FAR_FUTURE, **(params or {})})
+        finally:
+            self._con.unregister(name)
+
+    def subject_kinds(self, subject_ids: pa.Array) -> pa.Table:
+        return self._lookup(
+            f"""SELECT DISTINCT s.subject_id, s.kind FROM subjects s JOIN wanted_subjects w ON w.id = s.subject_id
+                WHERE {_current("s")}""",
+            "wanted_subjects",
+            subject_ids,
+        )
+
+    def subject_identifiers(self, usccs: pa.Array, id_numbers: pa.Array) -> pa.Table:
+        both = pa.concat_arrays([usccs.cast(pa.string()), id_numbers.cast(pa.string())])
+        return self._lookup(
+            f"""SELECT DISTINCT s.subject_id, s.uscc, s.id_number FROM subjects s
+                JOIN wanted_identifiers w ON w.id = s.uscc OR w.id = s.id_number WHERE {_current("s")}""",
+            "wanted_identifiers",
+            both,
+        )
+
+    def entry_subjects(self, entry_ids: pa.Array) -> pa.Table:
+        return self._lookup(
+            f"""SELECT DISTINCT e.entry_id, e.subject_id, s.kind FROM entries e
+                JOIN wanted_entries w ON w.id = e.entry_id
+                LEFT JOIN subjects s ON s.subject_id = e.subject_id AND {_current("s")}
+                WHERE {_current("e")}""",
+            "wanted_entries",
+            entry_ids,
+        )
+
+    # -- rules ---------------------------------------------------------------------------------------------
+    def run_rules(self, context: EvaluationContext) -> pa.Table:
+        sql, params = rules_sql(context)
+        params["known_at"] = context.known_at or _FAR_FUTURE
+        return fetch_arrow(self._con, sql, params)
+
+    def replace_evaluation(self, evaluation: Evaluation) -> None:
+        con = self._con
+        names = [n for n, _ in DERIVED_COLUMNS]
+        con.begin()
+        try:
+            evaluation_id = int(
+                fetch_value(con, "SELECT coalesce(max(evaluation_id), 0) + 1 FROM evaluations")
+            )
+            fetch_all(con, "DELETE FROM derived")
+            fetch_all(con, "DELETE FROM evaluations")
+            con.register("new_derived", evaluation.records.select(names))
+            try:
+                fetch_all(
+                    con,
+                    f"INSERT INTO derived SELECT $id, {', '.join(names)} FROM new_derived",
+                    {"id": evaluation_id},
+                )
+            finally:
+                con.unregister("new_derived")
+            fetch_all(
+                con,
+                "INSERT INTO evaluations VALUES ($id, $profile, $as_of, $known_at, $at, $n)",
+                {
+                    "id": evaluation_id,
+                    "profile": evaluation.profile,
+                    "as_of": evaluation.as_of,
+                    "known_at": evaluation.known_at,
+                    "at": evaluation.evaluated_at,
+                    "n": evaluation.records.num_rows,
+                },
+            )
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+
+    def latest_evaluation(self) -> Evaluation | None:
+        rows = fetch_all(
+            self._con,
+            "SELECT evaluation_id, profile, as_of, known_at, evaluated_at FROM evaluations "
+            "ORDER BY evaluation_id DESC LIMIT 1",
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        records = fetch_arrow(
+            self._con,
+            f"SELECT {', '.join(n for n, _ in DERIVED_COLUMNS)} FROM derived WHERE evaluation_id = $id "
+            "ORDER BY rule, subject_id, source_entry_id, related_id NULLS FIRST, related_entry_id NULLS FIRST, effect",
+            {"id": row[0]},
+        )
+        return Evaluation(profile=row[1], as_of=row[2], known_at=row[3], evaluated_at=row[4], records=records)
+
+    # -- reporting -----------------------------------------------------------------------------------------
+    def stats(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for table, label in (
+            ("subjects", "subjects"),
+            ("roles", "roles"),
+            ("entries", "entries"),
+            ("findings", "findings"),
+        ):
+            counts[label] = int(
+                fetch_value(self._con, f"SELECT count(*) FROM {table} WHERE superseded_at IS NULL")
+            )
+        counts["derived"] = int(fetch_value(self._con, "SELECT count(*) FROM derived"))
+        return counts
+
+
+# Far enough ahead that "known at" means "everything recorded so far".
+_FAR_FUTURE = dt.datetime(9999, 12, 31)

@@ -1,0 +1,120 @@
+"""Controlled vocabularies of the canonical data model (design.md §3).
+
+Every value that a loader accepts in an enumerated column is listed here, with the requirement id that
+motivates it. The domain vocabulary lives in ``graphsvc/data/domains.yaml`` (requirements.md §6.2).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cache
+from importlib import resources
+
+import yaml
+
+
+class SubjectKind(StrEnum):
+    """SUB-01, SUB-03: natural persons, legal persons and other organisations."""
+
+    ENTERPRISE = "enterprise"
+    SOCIAL_ORG = "social_org"
+    PUBLIC_INSTITUTION = "public_institution"
+    GOVERNMENT = "government"
+    PERSON = "person"
+
+
+ORGANISATION_KINDS: frozenset[str] = frozenset(k.value for k in SubjectKind if k is not SubjectKind.PERSON)
+
+
+class RoleType(StrEnum):
+    """SUB-09, SUB-10: the role vocabulary; the seeds do not treat these terms as synonyms."""
+
+    LEGAL_REPRESENTATIVE = "legal_representative"  # 法定代表人
+    MAIN_PERSON_IN_CHARGE = "main_person_in_charge"  # 主要负责人
+    PERSON_IN_CHARGE = "person_in_charge"  # 负责人
+    DIRECTOR = "director"  # 董事
+    SUPERVISOR = "supervisor"  # 监事
+    SENIOR_MANAGER = "senior_manager"  # 高级管理人员
+    SHAREHOLDER = "shareholder"  # 股东 (ratio in percent)
+    ACTUAL_CONTROLLER = "actual_controller"  # 实际控制人
+    REGISTERED_PRACTITIONER = "registered_practitioner"  # 注册执业人员
+    BRANCH_OF = "branch_of"  # 分支机构
+    RELATED_ENTERPRISE = "related_enterprise"  # 关联企业 (symmetric, explicitly asserted)
+
+
+# Roles that only a natural person can hold (the source of the edge is a person).
+PERSON_ONLY_ROLES: frozenset[str] = frozenset(
+    {
+        RoleType.LEGAL_REPRESENTATIVE,
+        RoleType.MAIN_PERSON_IN_CHARGE,
+        RoleType.PERSON_IN_CHARGE,
+        RoleType.DIRECTOR,
+        RoleType.SUPERVISOR,
+        RoleType.SENIOR_MANAGER,
+        RoleType.REGISTERED_PRACTITIONER,
+    }
+)
+# Roles between two organisations.
+ORGANISATION_PAIR_ROLES: frozenset[str] = frozenset({RoleType.BRANCH_OF, RoleType.RELATED_ENTERPRISE})
+# Roles whose direction carries no meaning.
+SYMMETRIC_ROLES: frozenset[str] = frozenset({RoleType.RELATED_ENTERPRISE})
+
+
+class ListType(StrEnum):
+    """requirements.md §2.0 (L1-L16) and §9.1 listType."""
+
+    RED = "red"  # L1 红名单
+    BLACK = "black"  # L3 黑名单
+    FOCUS = "focus"  # L4 重点关注名单 (001 only)
+    COURT_DEFAULTER = "court_defaulter"  # L6 失信被执行人名单
+    SERIOUS_ILLEGAL = "serious_illegal"  # L7 严重违法失信企业名单
+    ABNORMAL_OPERATION = "abnormal_operation"  # L8 经营异常名录
+    MAJOR_TAX_CASE = "major_tax_case"  # L9 重大税收违法案件当事人
+    LISTED_COMPANY_VIOLATION = "listed_company_violation"  # L10 违法(失信)上市公司相关责任主体
+    SAFETY_PRODUCTION = "safety_production"  # L11 安全生产领域失信生产经营单位
+    FINANCE_SERIOUS = "finance_serious"  # L12 涉金融严重失信人名单
+    GOV_DISHONESTY = "gov_dishonesty"  # L16 政务失信记录
+
+
+# LST-08, LST-09 and the issue contract: black and serious_illegal entries are always serious.
+ALWAYS_SERIOUS_LIST_TYPES: frozenset[str] = frozenset({ListType.BLACK, ListType.SERIOUS_ILLEGAL})
+
+
+class Severity(StrEnum):
+    """DAT-07: 一般 / 较重 / 严重."""
+
+    GENERAL = "general"
+    FAIRLY_SERIOUS = "fairly_serious"
+    SERIOUS = "serious"
+
+
+class EntryStatus(StrEnum):
+    """§9.1 status; see V1/V2 in graphsvc/rules/table.py for what each means for rules."""
+
+    ACTIVE = "active"
+    OBJECTION_PENDING = "objection_pending"  # RGT-02..04
+    SUSPENDED = "suspended"
+    REPAIRED = "repaired"  # RGT-06
+    REVOKED = "revoked"  # RGT-02, EXIT-05
+    EXITED = "exited"  # EXIT-02
+    EXPIRED = "expired"  # VAL-01, EXIT-06
+
+
+class Scope(StrEnum):
+    """PRV-03: 社会公开 / 政府共享 / 授权查询."""
+
+    PUBLIC = "public"
+    GOVERNMENT = "government"
+    AUTHORISED = "authorised"
+
+
+@cache
+def domains() -> dict[str, dict[str, str]]:
+    """The domain vocabulary: slug -> {"zh": ..., "en": ...} (requirements.md §6.2)."""
+    text = resources.files("graphsvc").joinpath("data/domains.yaml").read_text(encoding="utf-8")
+    loaded = yaml.safe_load(text)
+    return {str(slug): {"zh": str(v["zh"]), "en": str(v["en"])} for slug, v in loaded["domains"].items()}
+
+
+def values(enum: type[StrEnum]) -> frozenset[str]:
+    return frozenset(m.value for m in enum)

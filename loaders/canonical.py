@@ -1,0 +1,163 @@
+"""Load a directory of canonical CSV or Parquet files into a store, all-or-nothing by default.
+
+- Every problem in every file is reported at once (file, row, column, value, reason).
+- Default: any problem means nothing is loaded (LoadRejected, non-zero exit).
+- ``skip_invalid``: the valid rows are loaded and each file's rejected rows are written, with their reasons,
+  to ``<file>.rejected.csv`` beside it. Prohibited personal data (PRV-01) is refused either way.
+- The valid rows of all four files are written in one store transaction; re-loading the same files
+  changes nothing (the store recognises identical facts).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from graphsvc.errors import InputError, LoadRejected, Problem
+from graphsvc.stores.base import Batch, GraphStore, LoadResult
+from loaders.columns import FILES, prohibited_reason
+from loaders.reading import ROW, RawFile, find_file, read_file
+from loaders.validation import Validator
+
+Progress = Callable[[str, int, int], None]  # (step description, steps done, steps in all)
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    files: dict[str, int]  # file name -> data rows read
+    result: LoadResult | None  # None when nothing was written
+    problems: list[Problem] = field(default_factory=list)
+    rejected_files: list[Path] = field(default_factory=list)
+
+
+def _write_rejected(raw: RawFile, rows: set[int], problems: list[Problem]) -> Path:
+    """The rejected rows with their reasons, as <file>.rejected.csv beside the input."""
+    target = raw.path.with_name(raw.path.name + ".rejected.csv")
+    reasons: dict[int, list[str]] = {}
+    for p in problems:
+        if p.file == raw.path.name and p.row is not None:
+            reasons.setdefault(p.row, []).append(f"{p.column}: {p.reason}")
+    table = raw.table
+    columns = [c for c in table.column_names if c != ROW]
+    wanted = pa.array(sorted(rows), pa.int64())
+    picked = table.filter(pc.is_in(table.column(ROW), value_set=wanted)).to_pylist()
+    with target.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["row", *columns, "reasons"])
+        for rec in picked:
+            writer.writerow(
+                [rec[ROW], *[rec[c] or "" for c in columns], "; ".join(reasons.get(rec[ROW], []))]
+            )
+    return target
+
+
+def load_directory(
+    directory: Path,
+    store: GraphStore,
+    *,
+    skip_invalid: bool = False,
+    progress: Progress | None = None,
+) -> LoadReport:
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise InputError(f"{directory} is not a directory; give the folder that holds subjects.csv etc.")
+    total = 7
+    step = 0
+
+    def tick(text: str) -> None:
+        nonlocal step
+        step += 1
+        if progress is not None:
+            progress(text, step, total)
+
+    raws: dict[str, RawFile] = {}
+    fatal: list[Problem] = []
+    # PRV-01 applies to every file in the folder, not only to the canonical ones.
+    for path in sorted(directory.iterdir()):
+        if path.suffix in {".csv", ".parquet"} and not path.name.endswith(".rejected.csv"):
+            fatal += _prohibited_in_header(path)
+    for spec in FILES:
+        path, problems = find_file(directory, spec)
+        fatal += problems
+        if path is None:
+            continue
+        raw, problems = read_file(path, spec)
+        fatal += [p for p in problems if p not in fatal]
+        if raw is not None:
+            raws[spec.stem] = raw
+    tick("read files")
+    if fatal:
+        raise LoadRejected(_dedupe(fatal), "fix the file headers first")
+    if not raws:
+        raise InputError(
+            f"{directory} holds none of subjects, roles, entries, responsibilities (.csv or .parquet)"
+        )
+
+    validator = Validator(store)
+    try:
+        subjects, roles = raws.get("subjects"), raws.get("roles")
+        entries, findings = raws.get("entries"), raws.get("responsibilities")
+        if subjects is not None:
+            validator.subjects(subjects)
+        tick("validated subjects")
+        if roles is not None:
+            validator.roles(roles, subjects)
+        tick("validated roles")
+        if entries is not None:
+            validator.entries(entries, subjects)
+        tick("validated entries")
+        if findings is not None:
+            validator.findings(findings, subjects, entries)
+        tick("validated responsibility findings")
+        validated = validator.result
+    finally:
+        validator.close()
+
+    counts = {raw.path.name: raw.table.num_rows for raw in raws.values()}
+    rejected_files: list[Path] = []
+    if validated.problems:
+        if not skip_invalid:
+            raise LoadRejected(validated.problems, "use --skip-invalid to load the valid rows")
+        for raw in raws.values():
+            rows = validated.rejected_rows.get(raw.path.name)
+            if rows:
+                rejected_files.append(_write_rejected(raw, rows, validated.problems))
+    tick("wrote rejected rows" if rejected_files else "no rejected rows")
+    result = store.apply_batch(Batch(source=str(directory.resolve()), tables=validated.tables))
+    tick("committed")
+    return LoadReport(counts, result, validated.problems, rejected_files)
+
+
+def _prohibited_in_header(path: Path) -> list[Problem]:
+    try:
+        if path.suffix == ".parquet":
+            header = pq.read_schema(path).names
+        else:
+            with path.open(encoding="utf-8-sig", newline="") as fh:
+                header = next(csv.reader(fh), [])
+    except (OSError, UnicodeDecodeError, pa.ArrowInvalid):
+        return []
+    return [
+        Problem(path.name, 1, name, None, reason)
+        for name in header
+        if (reason := prohibited_reason(name)) is not None
+    ]
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen: set[Problem] = set()
+    out: list[Problem] = []
+    for p in problems:
+        if p not in seen:
+            seen.add(p)
+            out.append(p)
+    return out
+
+
+__all__ = ["LoadReport", "load_directory"]

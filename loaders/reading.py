@@ -1,0 +1,99 @@
+"""Read canonical CSV or Parquet files into string tables with their row numbers."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from graphsvc.errors import Problem
+from loaders.columns import FileSpec, prohibited_reason
+
+ROW = "_row"  # 1-based line number, header = 1 (for CSV files without embedded newlines)
+
+
+@dataclass(frozen=True)
+class RawFile:
+    spec: FileSpec
+    path: Path
+    table: pa.Table  # every canonical column as string (empty cells -> null), plus ROW
+
+
+def find_file(directory: Path, spec: FileSpec) -> tuple[Path | None, list[Problem]]:
+    candidates = [
+        p for p in (directory / f"{spec.stem}.csv", directory / f"{spec.stem}.parquet") if p.is_file()
+    ]
+    if len(candidates) > 1:
+        return None, [
+            Problem(
+                candidates[0].name,
+                None,
+                None,
+                None,
+                f"both {spec.stem}.csv and {spec.stem}.parquet are present; keep one of them",
+            )
+        ]
+    return (candidates[0] if candidates else None), []
+
+
+def _header_problems(path: Path, spec: FileSpec, header: list[str]) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for name in header:
+        reason = prohibited_reason(name)
+        if reason is not None:
+            problems.append(Problem(path.name, 1, name, None, reason))
+        elif name not in spec.columns:
+            problems.append(
+                Problem(
+                    path.name, 1, name, None, f"unknown column; expected some of {', '.join(spec.columns)}"
+                )
+            )
+        if name in seen:
+            problems.append(Problem(path.name, 1, name, None, "column appears twice in the header"))
+        seen.add(name)
+    for name in spec.required:
+        if name not in header:
+            problems.append(Problem(path.name, 1, name, None, "required column is missing from the header"))
+    return problems
+
+
+def read_file(path: Path, spec: FileSpec) -> tuple[RawFile | None, list[Problem]]:
+    """The file's canonical columns as strings, or the problems that stop it from being read at all."""
+    try:
+        if path.suffix == ".parquet":
+            table = pq.read_table(path)
+            header = table.column_names
+        else:
+            with path.open("rb") as fh:
+                first = fh.readline().decode("utf-8-sig").rstrip("\r\n")
+            header = next(csv.reader([first]), [])
+            table = pacsv.read_csv(
+                path,
+                read_options=pacsv.ReadOptions(encoding="utf8"),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys(header, pa.string()),
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+    except (pa.ArrowInvalid, UnicodeDecodeError, OSError) as exc:
+        return None, [Problem(path.name, None, None, None, f"cannot read the file: {exc}")]
+    problems = _header_problems(path, spec, header)
+    if problems:
+        return None, problems
+    columns: dict[str, pa.Array | pa.ChunkedArray] = {}
+    for name in spec.columns:
+        if name in table.column_names:
+            col = table.column(name).cast(pa.string())
+            trimmed = pc.utf8_trim_whitespace(col)
+            columns[name] = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+        else:
+            columns[name] = pa.nulls(table.num_rows, pa.string())
+    columns[ROW] = pa.array(range(2, table.num_rows + 2), pa.int64())
+    return RawFile(spec, path, pa.table(columns)), []

@@ -1,0 +1,457 @@
+"""Validate raw canonical tables: every problem is reported at once, with file, row, column and value.
+
+Checks run as SQL over the raw string tables in an in-memory DuckDB (fast enough for millions of rows);
+identifier check characters run vectorised in graphsvc.identifiers. References are resolved against the
+rows of this load and, for ids not in it, against the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from graphsvc.errors import Problem
+from graphsvc.identifiers import id_number_problems, uscc_problems
+from graphsvc.stores.base import SCHEMAS, GraphStore
+from graphsvc.stores.duck import fetch_all, fetch_arrow
+from graphsvc.vocab import (
+    ALWAYS_SERIOUS_LIST_TYPES,
+    ORGANISATION_KINDS,
+    ORGANISATION_PAIR_ROLES,
+    PERSON_ONLY_ROLES,
+    SYMMETRIC_ROLES,
+    EntryStatus,
+    ListType,
+    RoleType,
+    Scope,
+    Severity,
+    SubjectKind,
+    domains,
+    values,
+)
+from loaders.reading import ROW, RawFile
+
+_DATE_RE = r"\d{4}-\d{2}-\d{2}"
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _list(items: frozenset[str] | set[str] | tuple[str, ...]) -> str:
+    return "[" + ", ".join(_lit(i) for i in sorted(items)) + "]"
+
+
+def _enum_check(column: str, allowed: frozenset[str], what: str) -> tuple[str, str, str]:
+    shown = ", ".join(sorted(allowed)) if len(allowed) <= 16 else "the vocabulary in the README"
+    return (
+        column,
+        f"{column} IS NOT NULL AND NOT list_contains({_list(allowed)}, {column})",
+        _lit(f"unknown {what}; expected one of {shown}"),
+    )
+
+
+def _required(*columns: str) -> list[tuple[str, str, str]]:
+    return [(c, f"{c} IS NULL", _lit("required value is empty")) for c in columns]
+
+
+def _date_checks(*columns: str) -> list[tuple[str, str, str]]:
+    return [
+        (
+            c,
+            f"{c} IS NOT NULL AND (NOT regexp_full_match({c}, '{_DATE_RE}') OR TRY_CAST({c} AS DATE) IS NULL)",
+            _lit("not a date; write YYYY-MM-DD"),
+        )
+        for c in columns
+    ]
+
+
+def _date(column: str) -> str:
+    return f"TRY_CAST({column} AS DATE)"
+
+
+@dataclass
+class Validated:
+    """Clean typed tables per store table, and the rows rejected per file."""
+
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    rejected_rows: dict[str, set[int]] = field(default_factory=dict)
+
+
+class Validator:
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+        self._con = duckdb.connect()
+        self.result = Validated()
+
+    def close(self) -> None:
+        self._con.close()
+
+    # -- plumbing ----------------------------------------------------------------------------------------
+    def _register(self, name: str, table: pa.Table) -> None:
+        self._con.register(name, table)
+
+    def _run_checks(self, raw: RawFile, table: str, checks: list[tuple[str, str, str]]) -> None:
+        parts = [
+            f"SELECT {ROW} AS row, {_lit(col)} AS col, CAST({col} AS VARCHAR) AS value, {reason} AS reason "
+            f"FROM {table} WHERE {cond}"
+            for col, cond, reason in checks
+        ]
+        if not parts:
+            return
+        rows = fetch_all(self._con, " UNION ALL ".join(parts) + " ORDER BY row, col")
+        self._add(raw, rows)
+
+    def _add(self, raw: RawFile, rows: list[tuple[int, str | None, str | None, str]]) -> None:
+        bad = self.result.rejected_rows.setdefault(raw.path.name, set())
+        for row, col, value, reason in rows:
+            self.result.problems.append(Problem(raw.path.name, int(row), col, value, reason))
+            bad.add(int(row))
+
+    def _identifier_checks(self, raw: RawFile, column: str, check: str) -> None:
+        values_ = raw.table.column(column).combine_chunks()
+        reasons = uscc_problems(values_) if check == "uscc" else id_number_problems(values_)
+        rows = raw.table.column(ROW).to_pylist()
+        found = [(rows[i], column, values_[i].as_py(), r) for i, r in enumerate(reasons) if r is not None]
+        self._add(raw, found)
+
+    def _duplicates(
+        self, raw: RawFile, table: str, key: tuple[str, ...], attrs: tuple[str, ...], what: str
+    ) -> None:
+        """Same key, different content: every such row is a problem (identical repeats are dropped later)."""
+        k = ", ".join(key)
+        content = " || '|' || ".join(f"coalesce(CAST({a} AS VARCHAR), '\x00')" for a in attrs) or "''"
+        rows = fetch_all(
+            self._con,
+            f"""WITH d AS (SELECT {k}, list_sort(list({ROW})) AS rows FROM {table} GROUP BY {k}
+                           HAVING count(DISTINCT {content}) > 1)
+                SELECT t.{ROW}, {_lit(key[0])}, CAST(t.{key[0]} AS VARCHAR),
+                       'duplicate {what} with conflicting content on rows ' || array_to_string(d.rows, ', ')
+                FROM {table} t JOIN d USING ({k}) ORDER BY t.{ROW}""",
+        )
+        self._add(raw, rows)
+
+    def _clean(self, raw: RawFile, table: str, select: str, key: tuple[str, ...]) -> pa.Table:
+        """Rows without problems, typed, with identical repeats of a key collapsed to the first."""
+        bad = sorted(self.result.rejected_rows.get(raw.path.name, set()))
+        self._register("bad_rows", pa.table({"row": pa.array(bad, pa.int64())}))
+        k = ", ".join(key)
+        out = fetch_arrow(
+            self._con,
+            f"""SELECT * EXCLUDE (rn) FROM (
+                    SELECT {select}, row_number() OVER (PARTITION BY {k} ORDER BY {ROW}) AS rn
+                    FROM {table} WHERE {ROW} NOT IN (SELECT row FROM bad_rows))
+                WHERE rn = 1 ORDER BY {k}""",
+        )
+        self._con.unregister("bad_rows")
+        return out
+
+    # -- subjects ------------------------------------------------------------------------------------------
+    def subjects(self, raw: RawFile) -> None:
+        self._register("raw_subjects", raw.table)
+        checks = _required("subject_id", "kind", "name") + [
+            _enum_check("kind", values(SubjectKind), "subject kind"),
+            (
+                "uscc",
+                "uscc IS NOT NULL AND kind = 'person'",
+                _lit("persons carry id_number, not uscc (SUB-08); move it to id_number"),
+            ),
+            (
+                "id_number",
+                "id_number IS NOT NULL AND kind IS NOT NULL AND kind <> 'person'",
+                _lit("only persons carry an id_number; organisations carry uscc (SUB-07)"),
+            ),
+        ]
+        self._run_checks(raw, "raw_subjects", checks)
+        self._identifier_checks(raw, "uscc", "uscc")
+        self._identifier_checks(raw, "id_number", "id_number")
+        attrs = ("kind", "name", "uscc", "id_number", "region")
+        self._duplicates(raw, "raw_subjects", ("subject_id",), attrs, "subject_id")
+        for column in ("uscc", "id_number"):
+            rows = fetch_all(
+                self._con,
+                f"""WITH d AS (SELECT {column}, list_sort(list(DISTINCT subject_id)) AS ids FROM raw_subjects
+                               WHERE {column} IS NOT NULL GROUP BY {column} HAVING count(DISTINCT subject_id) > 1)
+                    SELECT t.{ROW}, '{column}', t.{column},
+                           '{column} is used by several subjects: ' || array_to_string(d.ids, ', ')
+                    FROM raw_subjects t JOIN d USING ({column}) ORDER BY t.{ROW}""",
+            )
+            self._add(raw, rows)
+        # An identifier that the store already gives to another subject.
+        existing = self._store.subject_identifiers(
+            pc.drop_null(raw.table.column("uscc")).combine_chunks(),
+            pc.drop_null(raw.table.column("id_number")).combine_chunks(),
+        )
+        if existing.num_rows:
+            self._register("existing_ids", existing)
+            rows = fetch_all(
+                self._con,
+                f"""SELECT t.{ROW}, c.col, c.val, c.col || ' already belongs to subject ' || x.subject_id
+                    FROM raw_subjects t,
+                         LATERAL (VALUES ('uscc', t.uscc), ('id_number', t.id_number)) c(col, val)
+                    JOIN existing_ids x ON (c.col = 'uscc' AND x.uscc = c.val)
+                                        OR (c.col = 'id_number' AND x.id_number = c.val)
+                    WHERE x.subject_id <> t.subject_id ORDER BY t.{ROW}""",
+            )
+            self._add(raw, rows)
+            self._con.unregister("existing_ids")
+        select = "subject_id, kind, name, uscc, id_number, region"
+        self.result.tables["subjects"] = self._clean(raw, "raw_subjects", select, ("subject_id",))
+
+    def _known_subjects(self, referenced: pa.Array) -> None:
+        """known_subjects(subject_id, kind): valid rows of this load first, then the store."""
+        empty = SCHEMAS["subjects"].empty_table()
+        batch = self.result.tables.get("subjects", empty).cast(SCHEMAS["subjects"])
+        batch_ids = batch.column("subject_id")
+        missing = pc.filter(referenced, pc.invert(pc.is_in(referenced, value_set=batch_ids.combine_chunks())))
+        stored = self._store.subject_kinds(pc.unique(missing)) if len(missing) else None
+        parts = [batch.select(["subject_id", "kind"])]
+        if stored is not None and stored.num_rows:
+            parts.append(stored.select(["subject_id", "kind"]).cast(parts[0].schema))
+        self._register("known_subjects", pa.concat_tables(parts))
+
+    def _reference_checks(
+        self, raw: RawFile, table: str, columns: tuple[str, ...], rejected_file: str
+    ) -> None:
+        """Dangling references: name the rejected row when the id was in this load but invalid."""
+        for column in columns:
+            rows = fetch_all(
+                self._con,
+                f"""SELECT t.{ROW}, '{column}', t.{column},
+                      CASE WHEN t.{column} IN (SELECT subject_id FROM raw_subjects_ids)
+                           THEN 'refers to subject ' || t.{column} || ' whose row in {rejected_file} is invalid'
+                           ELSE 'refers to unknown subject ' || t.{column} ||
+                                '; add it to subjects.csv or load its subject first' END
+                    FROM {table} t WHERE t.{column} IS NOT NULL
+                      AND t.{column} NOT IN (SELECT subject_id FROM known_subjects) ORDER BY t.{ROW}""",
+            )
+            self._add(raw, rows)
+
+    # -- roles ---------------------------------------------------------------------------------------------
+    def roles(self, raw: RawFile, raw_subjects: RawFile | None) -> None:
+        self._register("raw_roles_in", raw.table)
+        # Symmetric roles are stored once, smaller id first, so A~B and B~A are the same fact.
+        sym = _list(SYMMETRIC_ROLES)
+        fetch_all(
+            self._con,
+            f"""CREATE OR REPLACE TEMP TABLE raw_roles AS SELECT
+                  CASE WHEN list_contains({sym}, role) AND target_id < source_id THEN target_id ELSE source_id END
+                      AS source_id,
+                  role,
+                  CASE WHEN list_contains({sym}, role) AND target_id < source_id THEN source_id ELSE target_id END
+                      AS target_id,
+                  ratio, valid_from, valid_to, {ROW} FROM raw_roles_in""",
+        )
+        self._register_subject_ids(raw_subjects)
+        referenced = pa.concat_arrays(
+            [pc.drop_null(raw.table.column(c)).combine_chunks() for c in ("source_id", "target_id")]
+        )
+        self._known_subjects(referenced)
+        person_only, org_pair = _list(PERSON_ONLY_ROLES), _list(ORGANISATION_PAIR_ROLES)
+        orgs = _list(ORGANISATION_KINDS)
+        checks = (
+            _required("source_id", "role", "target_id")
+            + [_enum_check("role", values(RoleType), "role")]
+            + _date_checks("valid_from", "valid_to")
+            + [
+                (
+                    "ratio",
+                    "ratio IS NOT NULL AND role <> 'shareholder'",
+                    _lit("ratio is only for shareholder roles"),
+                ),
+                (
+                    "ratio",
+                    "ratio IS NOT NULL AND role = 'shareholder' AND (TRY_CAST(ratio AS DOUBLE) IS NULL "
+                    "OR isnan(TRY_CAST(ratio AS DOUBLE)) OR TRY_CAST(ratio AS DOUBLE) < 0 "
+                    "OR TRY_CAST(ratio AS DOUBLE) > 100)",
+                    _lit("ratio must be a number of percent between 0 and 100"),
+                ),
+                (
+                    "valid_to",
+                    f"{_date('valid_to')} < {_date('valid_from')}",
+                    "'valid_to is before valid_from (' || valid_from || ')'",
+                ),
+                ("target_id", "source_id = target_id", _lit("a subject cannot hold a role at itself")),
+            ]
+        )
+        self._run_checks(raw, "raw_roles", checks)
+        self._reference_checks(raw, "raw_roles", ("source_id", "target_id"), "subjects.csv")
+        kind_rows = fetch_all(
+            self._con,
+            f"""SELECT t.{ROW}, 'role', t.role, CASE
+                    WHEN list_contains({person_only}, t.role) AND src.kind <> 'person'
+                        THEN t.role || ' must be held by a person, but ' || t.source_id || ' is ' || src.kind
+                    WHEN NOT list_contains({orgs}, tgt.kind)
+                        THEN t.role || ' must point at an organisation, but ' || t.target_id || ' is a person'
+                    ELSE t.role || ' links two organisations, but ' || t.source_id || ' is a person' END
+                FROM raw_roles t JOIN known_subjects src ON src.subject_id = t.source_id
+                JOIN known_subjects tgt ON tgt.subject_id = t.target_id
+                WHERE (list_contains({person_only}, t.role) AND src.kind <> 'person')
+                   OR (t.role IS NOT NULL AND NOT list_contains({orgs}, tgt.kind))
+                   OR (list_contains({org_pair}, t.role) AND src.kind = 'person')
+                ORDER BY t.{ROW}""",
+        )
+        self._add(raw, kind_rows)
+        self._duplicates(
+            raw, "raw_roles", ("source_id", "role", "target_id", "valid_from"), ("ratio", "valid_to"), "role"
+        )
+        select = (
+            "source_id, role, target_id, TRY_CAST(ratio AS DOUBLE) AS ratio, "
+            f"{_date('valid_from')} AS valid_from, {_date('valid_to')} AS valid_to"
+        )
+        self.result.tables["roles"] = self._clean(
+            raw, "raw_roles", select, ("source_id", "role", "target_id", "valid_from")
+        )
+
+    def _register_subject_ids(self, raw_subjects: RawFile | None) -> None:
+        ids = raw_subjects.table.column("subject_id") if raw_subjects else pa.array([], pa.string())
+        self._register("raw_subjects_ids", pa.table({"subject_id": ids}))
+
+    # -- entries -------------------------------------------------------------------------------------------
+    def entries(self, raw: RawFile, raw_subjects: RawFile | None) -> None:
+        self._register("raw_entries", raw.table)
+        self._register_subject_ids(raw_subjects)
+        self._known_subjects(pc.drop_null(raw.table.column("subject_id")).combine_chunks())
+        serious_types = _list(ALWAYS_SERIOUS_LIST_TYPES)
+        checks = (
+            _required("entry_id", "subject_id", "list_type", "domain", "determined_on", "status", "scope")
+            + [
+                _enum_check("list_type", values(ListType), "list type"),
+                _enum_check("domain", frozenset(domains()), "domain"),
+                _enum_check("severity", values(Severity), "severity"),
+                _enum_check("status", values(EntryStatus), "status"),
+                _enum_check("scope", values(Scope), "scope"),
+            ]
+            + _date_checks("act_date", "determined_on", "valid_until", "status_since")
+            + [
+                (
+                    "severity",
+                    f"list_contains({serious_types}, list_type) AND severity IS NOT NULL AND severity <> 'serious'",
+                    "'a ' || list_type || ' entry is always serious (LST-08); leave severity empty or write serious'",
+                ),
+                (
+                    "severity",
+                    "list_type = 'focus' AND severity = 'serious'",
+                    _lit(
+                        "focus entries are below the black-list threshold (LST-12): severity must be general "
+                        "or fairly_serious"
+                    ),
+                ),
+                (
+                    "severity",
+                    "list_type = 'red' AND severity IS NOT NULL",
+                    _lit("red entries carry no severity; leave it empty"),
+                ),
+                (
+                    "act_date",
+                    f"{_date('act_date')} > {_date('determined_on')}",
+                    "'act_date is after determined_on (' || determined_on || ')'",
+                ),
+                (
+                    "valid_until",
+                    f"{_date('valid_until')} < {_date('determined_on')}",
+                    "'valid_until is before determined_on (' || determined_on || ')'",
+                ),
+                (
+                    "status_since",
+                    f"{_date('status_since')} < {_date('determined_on')}",
+                    "'status_since is before determined_on (' || determined_on || ')'",
+                ),
+            ]
+        )
+        self._run_checks(raw, "raw_entries", checks)
+        self._reference_checks(raw, "raw_entries", ("subject_id",), "subjects.csv")
+        kind_rows = fetch_all(
+            self._con,
+            f"""SELECT t.{ROW}, 'list_type', t.list_type,
+                       'serious_illegal lists enterprises only (PROP-05), but ' || t.subject_id || ' is ' || k.kind
+                FROM raw_entries t JOIN known_subjects k ON k.subject_id = t.subject_id
+                WHERE t.list_type = 'serious_illegal' AND k.kind <> 'enterprise' ORDER BY t.{ROW}""",
+        )
+        self._add(raw, kind_rows)
+        attrs = (
+            "subject_id",
+            "list_type",
+            "domain",
+            "severity",
+            "department",
+            "act_date",
+            "determined_on",
+            "valid_until",
+            "status",
+            "status_since",
+            "scope",
+            "legal_basis",
+        )
+        self._duplicates(raw, "raw_entries", ("entry_id",), attrs, "entry_id")
+        select = (
+            "entry_id, subject_id, list_type, domain, "
+            f"CASE WHEN list_contains({serious_types}, list_type) THEN 'serious' "
+            "WHEN list_type = 'red' THEN NULL ELSE coalesce(severity, 'general') END AS severity, "
+            f"department, {_date('act_date')} AS act_date, {_date('determined_on')} AS determined_on, "
+            f"{_date('valid_until')} AS valid_until, status, {_date('status_since')} AS status_since, scope, "
+            "legal_basis"
+        )
+        self.result.tables["entries"] = self._clean(raw, "raw_entries", select, ("entry_id",))
+
+    # -- responsibility findings --------------------------------------------------------------------------
+    def findings(self, raw: RawFile, raw_subjects: RawFile | None, raw_entries: RawFile | None) -> None:
+        self._register("raw_findings", raw.table)
+        self._register_subject_ids(raw_subjects)
+        self._known_subjects(pc.drop_null(raw.table.column("person_id")).combine_chunks())
+        batch_entries = self.result.tables.get("entries")
+        entry_ids = pc.unique(pc.drop_null(raw.table.column("entry_id")).combine_chunks())
+        parts: list[pa.Table] = []
+        if batch_entries is not None and batch_entries.num_rows:
+            self._register("batch_entries", batch_entries)
+            parts.append(
+                fetch_arrow(
+                    self._con,
+                    "SELECT e.entry_id, e.subject_id, k.kind FROM batch_entries e "
+                    "LEFT JOIN known_subjects k ON k.subject_id = e.subject_id",
+                )
+            )
+            entry_ids = pc.filter(
+                entry_ids, pc.invert(pc.is_in(entry_ids, value_set=batch_entries["entry_id"]))
+            )
+        if len(entry_ids):
+            stored = self._store.entry_subjects(entry_ids)
+            if stored.num_rows:
+                parts.append(stored.select(["entry_id", "subject_id", "kind"]))
+        schema = pa.schema([("entry_id", pa.string()), ("subject_id", pa.string()), ("kind", pa.string())])
+        known_entries = pa.concat_tables([p.cast(schema) for p in parts]) if parts else schema.empty_table()
+        self._register("known_entries", known_entries)
+        raw_entry_ids = raw_entries.table.column("entry_id") if raw_entries else pa.array([], pa.string())
+        self._register("raw_entry_ids", pa.table({"entry_id": raw_entry_ids}))
+        checks = _required("person_id", "entry_id") + [
+            (
+                "entry_id",
+                "entry_id IS NOT NULL AND entry_id NOT IN (SELECT entry_id FROM known_entries)",
+                "CASE WHEN entry_id IN (SELECT entry_id FROM raw_entry_ids) "
+                "THEN 'refers to entry ' || entry_id || ' whose row in entries.csv is invalid' "
+                "ELSE 'refers to unknown entry ' || entry_id || '; add it to entries.csv first' END",
+            ),
+            (
+                "person_id",
+                "person_id IN (SELECT subject_id FROM known_subjects WHERE kind <> 'person')",
+                _lit("a responsibility finding names a natural person, but this subject is an organisation"),
+            ),
+            (
+                "entry_id",
+                "entry_id IN (SELECT entry_id FROM known_entries WHERE kind = 'person')",
+                _lit(
+                    "findings name persons responsible for an organisation's entry (PROP-01), but this entry "
+                    "lists a person"
+                ),
+            ),
+        ]
+        self._run_checks(raw, "raw_findings", checks)
+        self._reference_checks(raw, "raw_findings", ("person_id",), "subjects.csv")
+        self._duplicates(raw, "raw_findings", ("person_id", "entry_id"), ("basis",), "finding")
+        self.result.tables["findings"] = self._clean(
+            raw, "raw_findings", "person_id, entry_id, basis", ("person_id", "entry_id")
+        )

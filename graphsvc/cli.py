@@ -89,6 +89,9 @@ def _parser() -> argparse.ArgumentParser:
     stats.add_argument("--db", type=Path, help=db_help)
     stats.add_argument("--format", choices=("json", "text"), default="json")
 
+    summary = sub.add_parser("summary", help="the latest evaluation: derived records by rule and effect")
+    summary.add_argument("--db", type=Path, help=db_help)
+
     sub.add_parser("profiles", help="list the jurisdiction profiles and the rules each enables")
     sub.add_parser("rules", help="print the rule table")
     return parser
@@ -192,6 +195,28 @@ def _cmd_stats(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _cmd_summary(args: argparse.Namespace, out: TextIO) -> int:
+    with EmbeddedStore(args.db or default_db_path(), read_only=True) as store:
+        counts = store.stats()
+        evaluation = store.latest_evaluation()
+    out.write("store: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + "\n")
+    if evaluation is None:
+        out.write("no evaluation yet: run `graphsvc derived --profile NAME --as-of YYYY-MM-DD`\n")
+        return 0
+    out.write(
+        f"latest evaluation: profile {evaluation.profile}, as of {evaluation.as_of.isoformat()}, "
+        f"evaluated at {evaluation.evaluated_at.isoformat(timespec='seconds')}\n"
+    )
+    by_effect: dict[tuple[str, str], int] = {}
+    for rule, effect in zip(
+        evaluation.records.column("rule").to_pylist(), evaluation.records.column("effect").to_pylist(), strict=True
+    ):
+        by_effect[(rule, effect)] = by_effect.get((rule, effect), 0) + 1
+    for (rule, effect), n in sorted(by_effect.items()):
+        out.write(f"  {rule:3} {effect:34} {n:>9}  {RULES[rule].title_zh}\n")
+    return 0
+
+
 def _cmd_profiles(args: argparse.Namespace, out: TextIO) -> int:
     for name in PROFILE_NAMES:
         p = load_profile(name)
@@ -219,6 +244,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "load": _cmd_load,
     "derived": _cmd_derived,
     "stats": _cmd_stats,
+    "summary": _cmd_summary,
     "profiles": _cmd_profiles,
     "rules": _cmd_rules,
 }

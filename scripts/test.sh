@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The test command: lint, type-check and run the whole suite. `.ci/run` calls exactly this.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+bash scripts/setup.sh
+.venv/bin/python -m ruff check .
+.venv/bin/python -m mypy --strict graphsvc
+.venv/bin/python -m pytest -q "$@"

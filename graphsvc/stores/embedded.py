@@ -47,6 +47,24 @@ DERIVED_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
+def _conform(table: str, data: pa.Table) -> pa.Table:
+    """The batch table in the canonical schema: absent optional columns become nulls."""
+    schema = SCHEMAS[table]
+    extra = sorted(set(data.column_names) - set(schema.names))
+    if extra:
+        raise StoreError(f"{table}: unknown column(s) {extra}; expected {schema.names}")
+    columns = []
+    for field in schema:
+        if field.name not in data.column_names:
+            columns.append(pa.nulls(data.num_rows, field.type))
+            continue
+        try:
+            columns.append(data.column(field.name).cast(field.type))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise StoreError(f"{table}.{field.name}: cannot store as {field.type}: {exc}") from exc
+    return pa.table(columns, schema=schema)
+
+
 def _current(alias: str = "") -> str:
     """Rows of the version known at $known_at (defaults to now: the open versions)."""
     p = f"{alias}." if alias else ""
@@ -134,7 +152,7 @@ class EmbeddedStore:
                 data = batch.tables.get(table)
                 if data is None:
                     continue
-                ins, sup, same = self._upsert(table, data.cast(SCHEMAS[table]), batch_id, recorded_at)
+                ins, sup, same = self._upsert(table, _conform(table, data), batch_id, recorded_at)
                 inserted[table], superseded[table], unchanged[table] = ins, sup, same
             fetch_all(
                 con,

@@ -1,0 +1,120 @@
+"""Jurisdiction profiles: the rule matrix of the core-engine issue, comments citing requirements, calendars."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from graphsvc.calendar import add_working_days
+from graphsvc.errors import ProfileError
+from graphsvc.profiles import PROFILE_NAMES, Calendar, ObjectionPolicy, ValidityMode, load_profile
+from graphsvc.rules.table import RULES, SEED_FILES
+
+MATRIX = {
+    "lianping": {"P1"},
+    "daqing": {"P1", "P3", "P4", "P5", "P6", "W1", "W2", "W3"},
+    "kunming": {"P1", "P3", "P4"},
+    "zhoucun": {"P1", "P3", "P4", "P7", "P8"},
+    "jiangsu": {"P1", "P3", "W3", "W4"},
+    "default": set(RULES),
+}
+
+
+@pytest.mark.parametrize("name", PROFILE_NAMES)
+def test_rule_matrix(name: str) -> None:
+    profile = load_profile(name)
+    assert {r for r in RULES if profile.enabled(r)} == MATRIX[name]
+
+
+@pytest.mark.parametrize("name", PROFILE_NAMES)
+def test_objection_policy_and_validity(name: str) -> None:
+    profile = load_profile(name)
+    if name == "jiangsu":
+        assert profile.objection_policy is ObjectionPolicy.FLAG_AND_CONTINUE
+    else:
+        assert profile.objection_policy is ObjectionPolicy.SUSPEND
+    if name in ("jiangsu", "default"):
+        assert profile.validity.mode is ValidityMode.BY_SEVERITY
+        assert (profile.validity.general_years, profile.validity.serious_years) == (1, 3)
+    else:
+        assert profile.validity.mode is ValidityMode.OPEN_ENDED
+
+
+def test_daqing_parameters() -> None:
+    daqing = load_profile("daqing")
+    assert daqing.setting("P5").ban_years == 3
+    assert daqing.setting("W1").min_domains == 3
+
+
+@pytest.mark.parametrize("name", [n for n in PROFILE_NAMES if n != "default"])
+def test_each_seed_profile_names_its_seed(name: str) -> None:
+    seed = load_profile(name).seed
+    assert seed in SEED_FILES.values()
+
+
+@pytest.mark.parametrize("name", PROFILE_NAMES)
+def test_every_parameter_line_cites_a_requirement_or_says_not_stated(name: str) -> None:
+    text = resources.files("graphsvc").joinpath(f"profiles/{name}.yaml").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#") or stripped.endswith(":") and "#" not in stripped:
+            continue
+        if re.match(r"^(name|title|seed|enabled|trigger_kinds|list_types|ban_years|min_domains):", stripped):
+            continue
+        if stripped.startswith(("P", "W")) and "{" not in stripped and "#" not in stripped:
+            continue
+        assert "#" in stripped, f"{name}.yaml: parameter without a comment: {stripped}"
+        comment = stripped.split("#", 1)[1]
+        assert re.search(r"[A-Z]{3,4}-\d\d|not stated in the seed|requirements\.md", comment), (
+            f"{name}.yaml: comment cites no requirement id: {stripped}"
+        )
+
+
+def test_unknown_profile_names_the_choices() -> None:
+    with pytest.raises(ProfileError, match="lianping, daqing, kunming, zhoucun, jiangsu"):
+        load_profile("beijing")
+
+
+def test_malformed_profile_file_is_refused_with_the_field(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "name: bad\ntitle: x\nseed: null\nobjection_policy: ignore\nvalidity: {mode: open_ended}\n"
+        "role_timing: act_date\nrules: {P9: {enabled: true}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ProfileError) as err:
+        load_profile(str(bad))
+    assert "objection_policy" in str(err.value) and "P9" in str(err.value)
+
+
+def test_custom_profile_file_loads(tmp_path: Path) -> None:
+    custom = tmp_path / "custom.yaml"
+    custom.write_text(
+        "name: custom\ntitle: x\nseed: null\nobjection_policy: continue\nvalidity: {mode: open_ended}\n"
+        "role_timing: determined_on\nrules: {P1: {enabled: true}}\n",
+        encoding="utf-8",
+    )
+    profile = load_profile(str(custom))
+    assert profile.enabled("P1") and not profile.enabled("P3")
+
+
+def test_working_days_skip_weekends_and_holidays() -> None:
+    calendar = Calendar(
+        holidays=(dt.date(2024, 10, 1), dt.date(2024, 10, 2), dt.date(2024, 10, 3)),
+        adjusted_working_days=(dt.date(2024, 10, 12),),
+    )
+    # PUB-01: 7 working days from a Friday decision
+    assert add_working_days(dt.date(2024, 9, 27), 7, calendar) == dt.date(2024, 10, 11)
+    assert add_working_days(dt.date(2024, 10, 11), 1, calendar) == dt.date(2024, 10, 12)  # 调休 Saturday
+    assert add_working_days(dt.date(2024, 10, 11), 0, calendar) == dt.date(2024, 10, 11)
+    with pytest.raises(ValueError):
+        add_working_days(dt.date(2024, 10, 11), -1, calendar)
+
+
+def test_citations_name_the_profile_seed() -> None:
+    assert RULES["P1"].citation("001") == "PROP-01/PROP-02; 001_95e10c6f0a5e8f14.txt 三(七)"
+    assert all(f in RULES["P1"].citation(None) for f in SEED_FILES.values())

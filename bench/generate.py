@@ -296,7 +296,7 @@ def _uscc_column(first16: U8) -> pa.Array[Any]:
         matrix[:, 16] = org_check(matrix[:, 8:16])
         matrix[:, 17] = uscc_check(matrix[:, :17])
         codes = _fixed_strings(matrix)
-        for row in {0, rows // 2, rows - 1} if rows else set():
+        for row in sorted({0, rows // 2, rows - 1}) if rows else []:
             text = bytes(first16[row]).decode("ascii")
             expected = identifiers.make_uscc(text[0], text[1], text[2:8], text[8:16])
             if codes[row].as_py() != expected:  # pragma: no cover - guards against a kernel change
@@ -315,7 +315,7 @@ def _id_number_column(first17: U8) -> pa.Array[Any]:
     if id_check is not None:
         matrix[:, 17] = id_check(matrix[:, :17])
         codes = _fixed_strings(matrix)
-        for row in {0, rows // 2, rows - 1} if rows else set():
+        for row in sorted({0, rows // 2, rows - 1}) if rows else []:
             text = bytes(first17[row]).decode("ascii")
             birth = dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
             expected = identifiers.make_id_number(text[:6], birth, int(text[14:17]))
@@ -539,6 +539,7 @@ class _Generator:
         self.birth = np.empty(0, dtype=np.int64)
         self.male = np.empty(0, dtype=np.bool_)
         self.industry = np.empty(0, dtype=np.int64)
+        self.suffix = np.empty(0, dtype=np.int64)
         self.joint_stock = np.empty(0, dtype=np.bool_)
         self.licensed = np.empty(0, dtype=np.bool_)
         self.parent = np.empty(0, dtype=np.int64)
@@ -615,7 +616,9 @@ class _Generator:
         self.parent = np.full(lay.orgs, -1, dtype=np.int64)
         to_hub = rng.random(lay.branches) < 0.3
         parents = np.where(
-            to_hub, rng.integers(0, lay.hubs, size=lay.branches), rng.integers(lay.hubs, lay.non_branch, size=lay.branches)
+            to_hub,
+            rng.integers(0, lay.hubs, size=lay.branches),
+            rng.integers(lay.hubs, lay.non_branch, size=lay.branches),
         )
         self.parent[lay.non_branch : lay.enterprises] = parents
         self.industry[lay.non_branch :] = self.industry[parents]
@@ -656,7 +659,10 @@ class _Generator:
         lay, rng = self.lay, self.rng
         self.lr = np.full(lay.orgs, -1, dtype=np.int64)
         slot_orgs = np.concatenate(
-            [np.arange(lay.non_branch, dtype=np.int64), np.arange(lay.social_start, lay.government_start, dtype=np.int64)]
+            [
+                np.arange(lay.non_branch, dtype=np.int64),
+                np.arange(lay.social_start, lay.government_start, dtype=np.int64),
+            ]
         )
         slots = slot_orgs.size
         multi_slots = round(0.3 * slots)
@@ -1026,8 +1032,10 @@ class _Generator:
             ic=region.intermediate_court,
         )
 
-    @staticmethod
-    def legal_basis(list_type: str, domain: str, u: float) -> str:
+    def legal_basis(self, list_type: str, domain: str, subject: int, u: float) -> str:
+        region = nm.REGIONS[int(self.region[subject])]
+        if list_type == ListType.FOCUS and region.city in nm.FOCUS_LIST_PLANS:
+            return nm.FOCUS_LIST_PLANS[region.city]
         options = nm.DOMAIN_BASES.get(list_type, {}).get(domain) or nm.LIST_BASES[list_type]
         return options[int(u * len(options))]
 
@@ -1076,7 +1084,7 @@ class _Generator:
         out.status.append(str(status))
         out.since.append(since)
         out.scope.append(str(scope))
-        out.basis.append(self.legal_basis(list_type, domain, float(u[3])))
+        out.basis.append(self.legal_basis(list_type, domain, subject, float(u[3])))
         return len(out) - 1
 
     def finding_basis(self) -> str:
@@ -1095,7 +1103,9 @@ class _Generator:
             else:
                 act = rich.change + int(rng.integers(60, 300))
             determined = min(act + int(rng.integers(30, 200)), LAST_DAY)
-            entry = self.add_entry(out, rich.org, ListType.BLACK, act=act, determined=determined, domain="construction_quality")
+            entry = self.add_entry(
+                out, rich.org, ListType.BLACK, act=act, determined=determined, domain="construction_quality"
+            )
             if j % 3 == 0:
                 for person in (rich.directors[1], rich.shareholders[1], rich.practitioners[0], self.person()):
                     out.findings.append((person, entry, self.finding_basis()))
@@ -1124,7 +1134,13 @@ class _Generator:
         for pi in plan.p6:
             determined = self.days(_day(2025, 1, 1), _day(2026, 5, 31))
             person = int(self.lr[pi])
-            self.add_entry(out, person, ListType.COURT_DEFAULTER, act=determined - int(rng.integers(100, 600)), determined=determined)
+            self.add_entry(
+                out,
+                person,
+                ListType.COURT_DEFAULTER,
+                act=determined - int(rng.integers(100, 600)),
+                determined=determined,
+            )
         for j, (org, _, _) in enumerate(plan.p8):
             determined = self.days(_day(2024, 6, 1), _day(2026, 5, 31))
             list_type = ListType.SAFETY_PRODUCTION if j % 2 else ListType.BLACK
@@ -1166,7 +1182,9 @@ class _Generator:
             self.add_entry(out, before, ListType.RED, determined=red_day, domain="tax")
             self.add_entry(out, before, ListType.BLACK, act=black_day - 60, determined=black_day)
             self.add_entry(out, during, ListType.BLACK, act=black_day - 90, determined=black_day)
-            self.add_entry(out, during, ListType.RED, determined=black_day + int(rng.integers(90, 400)), domain="customs")
+            self.add_entry(
+                out, during, ListType.RED, determined=black_day + int(rng.integers(90, 400)), domain="customs"
+            )
 
         # W4: black entries that exited; V2: objection pending / suspended; V1: expired; others.
         for subject in plan.w4:
@@ -1187,7 +1205,9 @@ class _Generator:
             )  # fmt: skip
         for org in plan.expired:
             determined = self.days(_day(2020, 1, 1), _day(2022, 6, 30))
-            self.add_entry(out, org, ListType.BLACK, act=determined - 80, determined=determined, until=_add_years(determined, 3))
+            self.add_entry(
+                out, org, ListType.BLACK, act=determined - 80, determined=determined, until=_add_years(determined, 3)
+            )
         for org in plan.court_enterprise:
             determined = self.days(_day(2024, 1, 1), _day(2026, 5, 31))
             self.add_entry(out, org, ListType.COURT_DEFAULTER, act=determined - 365, determined=determined)
@@ -1333,11 +1353,13 @@ class _Generator:
         # Branches: {parent name}{place}分公司, the place being the district when in the parent's city.
         parent = np.maximum(self.parent[: lay.enterprises], 0)
         district_short = _words([_district_short(r.district) for r in regions])
-        same_city = np.array([r.city for r in regions])[ent_region] == np.array([r.city for r in regions])[
-            self.region[parent]
-        ]
+        same_city = (
+            np.array([r.city for r in regions])[ent_region] == np.array([r.city for r in regions])[self.region[parent]]
+        )
         place = pc.if_else(pa.array(same_city), _pick(district_short, ent_region), _pick(short, ent_region))
-        branch_name = _join(parents_named.take(pa.array(parent)), place, _pick(["分公司"], np.zeros(lay.enterprises, dtype=np.int64)))
+        branch_name = _join(
+            parents_named.take(pa.array(parent)), place, _pick(["分公司"], np.zeros(lay.enterprises, dtype=np.int64))
+        )
         is_branch = np.zeros(lay.enterprises, dtype=np.bool_)
         is_branch[lay.non_branch :] = True
         enterprise_names = pc.if_else(pa.array(is_branch), branch_name, parents_named)
@@ -1346,6 +1368,7 @@ class _Generator:
         other: list[str] = []
         brands = brand.to_pylist()
         u = rng.random((lay.orgs - lay.social_start, 3))
+        government_p = np.cumsum(_probabilities([w for _, w in nm.GOVERNMENT_TEMPLATES]))
         for k, org in enumerate(range(lay.social_start, lay.orgs)):
             r = regions[int(self.region[org])]
             b = brands[int(u[k, 0] * len(brands))]
@@ -1364,8 +1387,7 @@ class _Generator:
                 ordinal = nm.CHINESE_ORDINALS[int(u[k, 1] * 6)]
                 other.append(template.format(c=r.city, d=r.full, n=ordinal))
             else:
-                weights = np.cumsum(_probabilities([w for _, w in nm.GOVERNMENT_TEMPLATES]))
-                template = nm.GOVERNMENT_TEMPLATES[int(np.searchsorted(weights, u[k, 1], side="right"))][0]
+                template = nm.GOVERNMENT_TEMPLATES[int(np.searchsorted(government_p, u[k, 1], side="right"))][0]
                 dept = nm.GOVERNMENT_DEPARTMENTS[int(u[k, 2] * len(nm.GOVERNMENT_DEPARTMENTS))]
                 other.append(template.format(c=r.city, d=r.full, dept=dept))
 
@@ -1407,8 +1429,12 @@ class _Generator:
         new_rows = np.flatnonzero(new_style)
         # Distinct counters through an affine bijection mod the code space: unique and scattered.
         old_space, new_space = 10**8, 31**6
-        old_values = (np.arange(old_rows.size, dtype=np.int64) * 48_271 + int(rng.integers(0, old_space))) % old_space
-        new_values = (np.arange(new_rows.size, dtype=np.int64) * 69_621 + int(rng.integers(0, new_space))) % new_space
+        old_values = (
+            np.arange(old_rows.size, dtype=np.int64) * 61_803_399 + int(rng.integers(0, old_space))
+        ) % old_space
+        new_values = (
+            np.arange(new_rows.size, dtype=np.int64) * 545_151_073 + int(rng.integers(0, new_space))
+        ) % new_space
         first16[old_rows, 8:16] = _digits(old_values, 8)
         first16[new_rows, 8:10] = np.frombuffer(b"MA", dtype=np.uint8)
         first16[new_rows, 10:16] = _base31(new_values, 6)
@@ -1437,9 +1463,8 @@ class _Generator:
         rank[order] = np.arange(lay.persons) - first_of_group
         if rank.size and rank.max() >= 499:  # pragma: no cover - needs ~500 people born the same day
             raise ValueError("too many persons share a birth date and region")
-        offset = (group * 2_654_435_761) % 499
-        sequence = 2 * ((offset + rank) % 499 + 1) - 1 + (~self.male).astype(np.int64) * 1
-        sequence = np.where(self.male, sequence, sequence - 1 + 0)  # male odd (2k+1), female even (2k)
+        k = (group * 2_654_435_761 + rank) % 499 + 1  # 1..499, distinct within a group
+        sequence = np.where(self.male, 2 * k - 1, 2 * k)  # men odd, women even (GB 11643-1999)
         first17 = np.empty((lay.persons, 17), dtype=np.uint8)
         first17[:, :6] = _ascii_rows(self.region_codes)[region]
         first17[:, 6:10] = _digits(year, 4)
@@ -1603,7 +1628,9 @@ def _check_vocabulary(tables: dict[str, pa.Table]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.generate", description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.generate", description=__doc__.split("\n\n")[0] if __doc__ else None
+    )
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--subjects", type=int, required=True)
     parser.add_argument("--seed", type=int, default=20181)

@@ -104,7 +104,9 @@ GIVEN_FEMALE: Final[str] = (
 # ---------------------------------------------------------------------------------------------------
 
 # Two-character trade names (字号) are one character from each list (never the same character twice).
-BRAND_FIRST: Final[str] = "华鑫恒宏金瑞盛泰隆兴鼎嘉博通达诚信聚荣安康德顺丰裕新创天海明远正中永昌汇联龙凯万豪东方润晟佳源富祥鸿"
+BRAND_FIRST: Final[str] = (
+    "华鑫恒宏金瑞盛泰隆兴鼎嘉博通达诚信聚荣安康德顺丰裕新创天海明远正中永昌汇联龙凯万豪东方润晟佳源富祥鸿"
+)
 BRAND_SECOND: Final[str] = "达通源泰兴盛华信诚丰顺昌利发鑫辉宇远成和润邦业航峰翔力方林星晨锐智腾展拓越汇誉驰"
 
 
@@ -179,7 +181,12 @@ ENTERPRISE_SUFFIXES: Final[tuple[tuple[str, float], ...]] = (
     ("股份有限公司", 0.09),
 )
 JOINT_STOCK_SUFFIX: Final[str] = "股份有限公司"
-HUB_WORDS: Final[tuple[str, ...]] = ("投资控股集团有限公司", "控股集团有限公司", "实业集团有限公司", "控股集团股份有限公司")
+HUB_WORDS: Final[tuple[str, ...]] = (
+    "投资控股集团有限公司",
+    "控股集团有限公司",
+    "实业集团有限公司",
+    "控股集团股份有限公司",
+)
 
 # ---------------------------------------------------------------------------------------------------
 # Social organisations, public institutions, government bodies (templates over a Region)
@@ -312,8 +319,13 @@ LIST_BASES: Final[dict[str, tuple[str, ...]]] = {
     "finance_serious": ("《关于对涉金融严重失信人实施联合惩戒的合作备忘录》（发改财金〔2017〕454号）",),
     "gov_dishonesty": ("《国务院关于加强政务诚信建设的指导意见》（国发〔2016〕76号）",),
     "black": (_GUIDING_OPINION,),
-    "focus": ("《大庆市建立完善守信联合激励和失信联合惩戒制度实施方案》四（六）",),
+    "focus": (_GUIDING_OPINION,),
     "red": (_GUIDING_OPINION,),
+}
+
+# The focus list (重点关注名单) comes from Daqing's plan (seed 001); entries there cite it.
+FOCUS_LIST_PLANS: Final[dict[str, str]] = {
+    "大庆市": "《大庆市建立完善守信联合激励和失信联合惩戒制度实施方案》四（六）",
 }
 
 DOMAIN_BASES: Final[dict[str, dict[str, tuple[str, ...]]]] = {

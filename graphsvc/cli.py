@@ -72,9 +72,7 @@ def _parser() -> argparse.ArgumentParser:
 
     derived = sub.add_parser("derived", help="evaluate the rules as of a date and print the derived records")
     derived.add_argument("--db", type=Path, help=db_help)
-    derived.add_argument(
-        "--profile", required=True, help=f"one of {', '.join(PROFILE_NAMES)}, or a .yaml path"
-    )
+    derived.add_argument("--profile", required=True, help=f"one of {', '.join(PROFILE_NAMES)}, or a .yaml path")
     derived.add_argument("--as-of", required=True, type=_date, help="evaluation date, YYYY-MM-DD")
     derived.add_argument(
         "--known-at",
@@ -159,9 +157,7 @@ def write_records(table: pa.Table, fmt: str, out: TextIO) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(table.column_names)
     for row in rows:
-        writer.writerow(
-            ["" if v is None else v.isoformat() if isinstance(v, dt.date) else v for v in row.values()]
-        )
+        writer.writerow(["" if v is None else v.isoformat() if isinstance(v, dt.date) else v for v in row.values()])
 
 
 def _cmd_derived(args: argparse.Namespace, out: TextIO) -> int:
@@ -208,9 +204,9 @@ def _cmd_summary(args: argparse.Namespace, out: TextIO) -> int:
         f"evaluated at {evaluation.evaluated_at.isoformat(timespec='seconds')}\n"
     )
     by_effect: dict[tuple[str, str], int] = {}
-    for rule, effect in zip(
-        evaluation.records.column("rule").to_pylist(), evaluation.records.column("effect").to_pylist(), strict=True
-    ):
+    rules = [str(r) for r in evaluation.records.column("rule").to_pylist()]
+    effects = [str(e) for e in evaluation.records.column("effect").to_pylist()]
+    for rule, effect in zip(rules, effects, strict=True):
         by_effect[(rule, effect)] = by_effect.get((rule, effect), 0) + 1
     for (rule, effect), n in sorted(by_effect.items()):
         out.write(f"  {rule:3} {effect:34} {n:>9}  {RULES[rule].title_zh}\n")
@@ -258,9 +254,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     try:
         if store not in STORES:
-            raise InputError(
-                f"unknown store {store!r} (from ${STORE_ENV}); choose one of {', '.join(STORES)}"
-            )
+            raise InputError(f"unknown store {store!r} (from ${STORE_ENV}); choose one of {', '.join(STORES)}")
         return _COMMANDS[args.command](args, out)
     except LoadRejected as exc:
         for problem in exc.problems:

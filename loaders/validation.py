@@ -119,9 +119,7 @@ class Validator:
         found = [(rows[i], column, values_[i].as_py(), r) for i, r in enumerate(reasons) if r is not None]
         self._add(raw, found)
 
-    def _duplicates(
-        self, raw: RawFile, table: str, key: tuple[str, ...], attrs: tuple[str, ...], what: str
-    ) -> None:
+    def _duplicates(self, raw: RawFile, table: str, key: tuple[str, ...], attrs: tuple[str, ...], what: str) -> None:
         """Same key, different content: every such row is a problem (identical repeats are dropped later)."""
         k = ", ".join(key)
         content = " || '|' || ".join(f"coalesce(CAST({a} AS VARCHAR), '\x00')" for a in attrs) or "''"
@@ -153,7 +151,8 @@ class Validator:
     # -- subjects ------------------------------------------------------------------------------------------
     def subjects(self, raw: RawFile) -> None:
         self._register("raw_subjects", raw.table)
-        checks = _required("subject_id", "kind", "name") + [
+        checks = [
+            *_required("subject_id", "kind", "name"),
             _enum_check("kind", values(SubjectKind), "subject kind"),
             (
                 "uscc",
@@ -214,9 +213,7 @@ class Validator:
             parts.append(stored.select(["subject_id", "kind"]).cast(parts[0].schema))
         self._register("known_subjects", pa.concat_tables(parts))
 
-    def _reference_checks(
-        self, raw: RawFile, table: str, columns: tuple[str, ...], rejected_file: str
-    ) -> None:
+    def _reference_checks(self, raw: RawFile, table: str, columns: tuple[str, ...], rejected_file: str) -> None:
         """Dangling references: name the rejected row when the id was in this load but invalid."""
         for column in columns:
             rows = fetch_all(
@@ -253,31 +250,25 @@ class Validator:
         self._known_subjects(referenced)
         person_only, org_pair = _list(PERSON_ONLY_ROLES), _list(ORGANISATION_PAIR_ROLES)
         orgs = _list(ORGANISATION_KINDS)
-        checks = (
-            _required("source_id", "role", "target_id")
-            + [_enum_check("role", values(RoleType), "role")]
-            + _date_checks("valid_from", "valid_to")
-            + [
-                (
-                    "ratio",
-                    "ratio IS NOT NULL AND role <> 'shareholder'",
-                    _lit("ratio is only for shareholder roles"),
-                ),
-                (
-                    "ratio",
-                    "ratio IS NOT NULL AND role = 'shareholder' AND (TRY_CAST(ratio AS DOUBLE) IS NULL "
-                    "OR isnan(TRY_CAST(ratio AS DOUBLE)) OR TRY_CAST(ratio AS DOUBLE) < 0 "
-                    "OR TRY_CAST(ratio AS DOUBLE) > 100)",
-                    _lit("ratio must be a number of percent between 0 and 100"),
-                ),
-                (
-                    "valid_to",
-                    f"{_date('valid_to')} < {_date('valid_from')}",
-                    "'valid_to is before valid_from (' || valid_from || ')'",
-                ),
-                ("target_id", "source_id = target_id", _lit("a subject cannot hold a role at itself")),
-            ]
-        )
+        checks = [
+            *_required("source_id", "role", "target_id"),
+            _enum_check("role", values(RoleType), "role"),
+            *_date_checks("valid_from", "valid_to"),
+            ("ratio", "ratio IS NOT NULL AND role <> 'shareholder'", _lit("ratio is only for shareholder roles")),
+            (
+                "ratio",
+                "ratio IS NOT NULL AND role = 'shareholder' AND (TRY_CAST(ratio AS DOUBLE) IS NULL "
+                "OR isnan(TRY_CAST(ratio AS DOUBLE)) OR TRY_CAST(ratio AS DOUBLE) < 0 "
+                "OR TRY_CAST(ratio AS DOUBLE) > 100)",
+                _lit("ratio must be a number of percent between 0 and 100"),
+            ),
+            (
+                "valid_to",
+                f"{_date('valid_to')} < {_date('valid_from')}",
+                "'valid_to is before valid_from (' || valid_from || ')'",
+            ),
+            ("target_id", "source_id = target_id", _lit("a subject cannot hold a role at itself")),
+        ]
         self._run_checks(raw, "raw_roles", checks)
         self._reference_checks(raw, "raw_roles", ("source_id", "target_id"), "subjects.csv")
         kind_rows = fetch_all(
@@ -317,52 +308,48 @@ class Validator:
         self._register_subject_ids(raw_subjects)
         self._known_subjects(pc.drop_null(raw.table.column("subject_id")).combine_chunks())
         serious_types = _list(ALWAYS_SERIOUS_LIST_TYPES)
-        checks = (
-            _required("entry_id", "subject_id", "list_type", "domain", "determined_on", "status", "scope")
-            + [
-                _enum_check("list_type", values(ListType), "list type"),
-                _enum_check("domain", frozenset(domains()), "domain"),
-                _enum_check("severity", values(Severity), "severity"),
-                _enum_check("status", values(EntryStatus), "status"),
-                _enum_check("scope", values(Scope), "scope"),
-            ]
-            + _date_checks("act_date", "determined_on", "valid_until", "status_since")
-            + [
-                (
-                    "severity",
-                    f"list_contains({serious_types}, list_type) AND severity IS NOT NULL AND severity <> 'serious'",
-                    "'a ' || list_type || ' entry is always serious (LST-08); leave severity empty or write serious'",
+        checks = [
+            *_required("entry_id", "subject_id", "list_type", "domain", "determined_on", "status", "scope"),
+            _enum_check("list_type", values(ListType), "list type"),
+            _enum_check("domain", frozenset(domains()), "domain"),
+            _enum_check("severity", values(Severity), "severity"),
+            _enum_check("status", values(EntryStatus), "status"),
+            _enum_check("scope", values(Scope), "scope"),
+            *_date_checks("act_date", "determined_on", "valid_until", "status_since"),
+            (
+                "severity",
+                f"list_contains({serious_types}, list_type) AND severity IS NOT NULL AND severity <> 'serious'",
+                "'a ' || list_type || ' entry is always serious (LST-08); leave severity empty or write serious'",
+            ),
+            (
+                "severity",
+                "list_type = 'focus' AND severity = 'serious'",
+                _lit(
+                    "focus entries are below the black-list threshold (LST-12): severity must be general "
+                    "or fairly_serious"
                 ),
-                (
-                    "severity",
-                    "list_type = 'focus' AND severity = 'serious'",
-                    _lit(
-                        "focus entries are below the black-list threshold (LST-12): severity must be general "
-                        "or fairly_serious"
-                    ),
-                ),
-                (
-                    "severity",
-                    "list_type = 'red' AND severity IS NOT NULL",
-                    _lit("red entries carry no severity; leave it empty"),
-                ),
-                (
-                    "act_date",
-                    f"{_date('act_date')} > {_date('determined_on')}",
-                    "'act_date is after determined_on (' || determined_on || ')'",
-                ),
-                (
-                    "valid_until",
-                    f"{_date('valid_until')} < {_date('determined_on')}",
-                    "'valid_until is before determined_on (' || determined_on || ')'",
-                ),
-                (
-                    "status_since",
-                    f"{_date('status_since')} < {_date('determined_on')}",
-                    "'status_since is before determined_on (' || determined_on || ')'",
-                ),
-            ]
-        )
+            ),
+            (
+                "severity",
+                "list_type = 'red' AND severity IS NOT NULL",
+                _lit("red entries carry no severity; leave it empty"),
+            ),
+            (
+                "act_date",
+                f"{_date('act_date')} > {_date('determined_on')}",
+                "'act_date is after determined_on (' || determined_on || ')'",
+            ),
+            (
+                "valid_until",
+                f"{_date('valid_until')} < {_date('determined_on')}",
+                "'valid_until is before determined_on (' || determined_on || ')'",
+            ),
+            (
+                "status_since",
+                f"{_date('status_since')} < {_date('determined_on')}",
+                "'status_since is before determined_on (' || determined_on || ')'",
+            ),
+        ]
         self._run_checks(raw, "raw_entries", checks)
         self._reference_checks(raw, "raw_entries", ("subject_id",), "subjects.csv")
         kind_rows = fetch_all(
@@ -402,8 +389,12 @@ class Validator:
     def findings(self, raw: RawFile, raw_subjects: RawFile | None, raw_entries: RawFile | None) -> None:
         self._register("raw_findings", raw.table)
         self._register_subject_ids(raw_subjects)
-        self._known_subjects(pc.drop_null(raw.table.column("person_id")).combine_chunks())
         batch_entries = self.result.tables.get("entries")
+        # The kinds of the persons named and of the subjects of this load's entries (which may be stored).
+        referenced = [pc.drop_null(raw.table.column("person_id")).combine_chunks()]
+        if batch_entries is not None:
+            referenced.append(batch_entries.column("subject_id").combine_chunks().cast(pa.string()))
+        self._known_subjects(pa.concat_arrays(referenced))
         entry_ids = pc.unique(pc.drop_null(raw.table.column("entry_id")).combine_chunks())
         parts: list[pa.Table] = []
         if batch_entries is not None and batch_entries.num_rows:
@@ -415,9 +406,7 @@ class Validator:
                     "LEFT JOIN known_subjects k ON k.subject_id = e.subject_id",
                 )
             )
-            entry_ids = pc.filter(
-                entry_ids, pc.invert(pc.is_in(entry_ids, value_set=batch_entries["entry_id"]))
-            )
+            entry_ids = pc.filter(entry_ids, pc.invert(pc.is_in(entry_ids, value_set=batch_entries["entry_id"])))
         if len(entry_ids):
             stored = self._store.entry_subjects(entry_ids)
             if stored.num_rows:
@@ -427,7 +416,8 @@ class Validator:
         self._register("known_entries", known_entries)
         raw_entry_ids = raw_entries.table.column("entry_id") if raw_entries else pa.array([], pa.string())
         self._register("raw_entry_ids", pa.table({"entry_id": raw_entry_ids}))
-        checks = _required("person_id", "entry_id") + [
+        checks = [
+            *_required("person_id", "entry_id"),
             (
                 "entry_id",
                 "entry_id IS NOT NULL AND entry_id NOT IN (SELECT entry_id FROM known_entries)",

@@ -38,7 +38,9 @@ def derive(tmp_path: Path) -> Derive:
     return run
 
 
-def reached(records: list[dict[str, Any]], rule: str, effect: str | None = None) -> set[tuple[str, str | None]]:
+def reached(
+    records: list[dict[str, Any]], rule: str, effect: str | None = None
+) -> set[tuple[str, str | None]]:
     """(subject_id, related_id) pairs of one rule's records."""
     return {
         (r["subject_id"], r["related_id"])

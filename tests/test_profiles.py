@@ -61,7 +61,7 @@ def test_every_parameter_line_cites_a_requirement_or_says_not_stated(name: str) 
     text = resources.files("graphsvc").joinpath(f"profiles/{name}.yaml").read_text(encoding="utf-8")
     for line in text.splitlines():
         stripped = line.strip()
-        if not stripped or stripped.startswith("#") or stripped.endswith(":") and "#" not in stripped:
+        if not stripped or stripped.startswith("#") or (stripped.endswith(":") and "#" not in stripped):
             continue
         if re.match(r"^(name|title|seed|enabled|trigger_kinds|list_types|ban_years|min_domains):", stripped):
             continue

@@ -33,7 +33,9 @@ DATES = st.dates(min_value=dt.date(2018, 1, 1), max_value=dt.date(2026, 1, 1))
 @st.composite
 def scenarios(draw: st.DrawFn) -> Scenario:
     s = Scenario()
-    kinds = draw(st.lists(st.sampled_from(["enterprise", "public_institution", "social_org"]), min_size=1, max_size=5))
+    kinds = draw(
+        st.lists(st.sampled_from(["enterprise", "public_institution", "social_org"]), min_size=1, max_size=5)
+    )
     orgs = [s.org(f"机构{i}", kind=k) for i, k in enumerate(kinds)]
     persons = [s.person(f"人员{i}") for i in range(draw(st.integers(1, 6)))]
     for _ in range(draw(st.integers(0, 14))):
@@ -71,7 +73,9 @@ def scenarios(draw: st.DrawFn) -> Scenario:
             act_date=act.isoformat() if act else None,
             domain=draw(st.sampled_from(DOMAINS)),
             status=status,
-            status_since=None if status == "active" else draw(DATES.filter(lambda d, det=determined: d >= det)).isoformat(),
+            status_since=None
+            if status == "active"
+            else draw(DATES.filter(lambda d, det=determined: d >= det)).isoformat(),
         )
         entries.append((eid, subject))
     org_entries = [eid for eid, subject in entries if subject in orgs]

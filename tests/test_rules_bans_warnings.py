@@ -20,7 +20,7 @@ def _serious_illegal(s: Scenario) -> tuple[str, str, str, str]:
 def test_p5_scenario_1_lr_of_listed_enterprise_registered_at_another_within_3_years(derive: Derive) -> None:
     """§9.12 scenario 1: alert under Daqing; no effect under profiles without PROP-05."""
     s = Scenario()
-    listed, lr, pic, entry = _serious_illegal(s)
+    _listed, lr, pic, entry = _serious_illegal(s)
     other = s.org("大庆另一家有限公司")
     s.role(lr, "legal_representative", other, since="2025-01-10")
     records = derive(s, "daqing", as_of="2025-06-30")
@@ -35,7 +35,7 @@ def test_p5_scenario_1_lr_of_listed_enterprise_registered_at_another_within_3_ye
 
 def test_p5_existing_appointment_is_a_violation_and_the_listed_firm_itself_is_not(derive: Derive) -> None:
     s = Scenario()
-    listed, lr, _pic, _ = _serious_illegal(s)
+    _listed, lr, _pic, _ = _serious_illegal(s)
     other = s.org("已任职有限公司")
     s.role(lr, "person_in_charge", other, since="2020-01-01")
     records = derive(s, "daqing", as_of="2024-06-30")
@@ -185,9 +185,15 @@ def test_w1_only_where_the_profile_enables_it(derive: Derive) -> None:
 def test_w2_scenario_3_serious_act_within_focus_validity(derive: Derive) -> None:
     s = Scenario()
     subject = s.org("某某有限公司")
-    focus = s.entry(subject, "focus", severity="fairly_serious", determined_on="2024-01-10", act_date="2024-01-02")
+    focus = s.entry(
+        subject, "focus", severity="fairly_serious", determined_on="2024-01-10", act_date="2024-01-02"
+    )
     serious = s.entry(
-        subject, "court_defaulter", domain="judicial", act_date="2024-02-01", determined_on="2024-03-01",
+        subject,
+        "court_defaulter",
+        domain="judicial",
+        act_date="2024-02-01",
+        determined_on="2024-03-01",
         department="大庆市中级人民法院",
     )
     records = derive(s, "daqing")
@@ -203,9 +209,17 @@ def test_w2_no_candidate_for_acts_before_the_focus_entry_or_non_serious_acts(der
     s = Scenario()
     subject = s.org("某某有限公司")
     s.entry(subject, "focus", severity="general", determined_on="2024-03-01", act_date="2024-02-01")
-    s.entry(subject, "major_tax_case", severity="serious", domain="tax", act_date="2023-12-01",
-            determined_on="2024-04-01")
-    s.entry(subject, "abnormal_operation", severity="general", act_date="2024-04-01", determined_on="2024-04-02")
+    s.entry(
+        subject,
+        "major_tax_case",
+        severity="serious",
+        domain="tax",
+        act_date="2023-12-01",
+        determined_on="2024-04-01",
+    )
+    s.entry(
+        subject, "abnormal_operation", severity="general", act_date="2024-04-01", determined_on="2024-04-02"
+    )
     assert subjects_of(derive(s, "daqing"), "W2") == set()
 
 
@@ -236,7 +250,9 @@ def test_w3_no_conflict_without_an_in_force_black_entry(derive: Derive) -> None:
     s = Scenario()
     subject = s.org("某某有限公司")
     s.entry(subject, "red", determined_on="2023-05-01", act_date=None, severity=None)
-    s.entry(subject, "black", determined_on="2020-03-01", act_date="2020-01-01")  # expired under Jiangsu (3 years)
+    s.entry(
+        subject, "black", determined_on="2020-03-01", act_date="2020-01-01"
+    )  # expired under Jiangsu (3 years)
     s.entry(subject, "focus", severity="general")
     assert subjects_of(derive(s, "jiangsu"), "W3") == set()
     assert subjects_of(derive(s, "daqing"), "W3") == {subject}  # open-ended validity in Daqing
@@ -257,7 +273,9 @@ def test_w4_scenario_10_exited_black_entry_stays_under_monitoring(derive: Derive
     assert [(r["subject_id"], r["source_entry_id"], r["valid_from"].isoformat()) for r in w4] == [
         (subject, entry, "2024-05-01")
     ]
-    assert subjects_of(records, "P1") == set()  # the exited entry no longer propagates (EXIT-02: 停止…聯合獎懲)
+    assert (
+        subjects_of(records, "P1") == set()
+    )  # the exited entry no longer propagates (EXIT-02: 停止…聯合獎懲)
 
 
 def test_w4_not_before_the_exit_and_not_for_other_lists(derive: Derive) -> None:

@@ -62,7 +62,15 @@ def test_p1_never_reaches_directors_shareholders_or_managers_by_topology_alone(d
     s = Scenario()
     f = Firm(s)
     p1 = subjects_of(derive(s), "P1")
-    for bystander in (f.director, f.shareholder, f.manager, f.supervisor, f.in_charge, f.practitioner, f.outsider):
+    for bystander in (
+        f.director,
+        f.shareholder,
+        f.manager,
+        f.supervisor,
+        f.in_charge,
+        f.practitioner,
+        f.outsider,
+    ):
         assert bystander not in p1
 
 

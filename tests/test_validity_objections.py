@@ -34,8 +34,14 @@ def test_v1_scenario_6_general_entry_expires_1_year_after_determination(derive: 
     firm = s.org("某某有限公司")
     lr = s.person("李娜")
     s.role(lr, "legal_representative", firm)
-    s.entry(firm, "major_tax_case", severity="general", domain="tax", determined_on="2023-03-01",
-            act_date="2023-01-01")
+    s.entry(
+        firm,
+        "major_tax_case",
+        severity="general",
+        domain="tax",
+        determined_on="2023-03-01",
+        act_date="2023-01-01",
+    )
     assert subjects_of(derive(s, "default", as_of="2024-03-01"), "P7") == {lr}
     assert subjects_of(derive(s, "default", as_of="2024-03-02"), "P7") == set()
     assert subjects_of(derive(s, "zhoucun", as_of="2026-03-02"), "P7") == {lr}  # open-ended in Zhoucun
@@ -60,7 +66,9 @@ def test_v1_open_ended_profiles_keep_entries_without_valid_until(derive: Derive)
 
 def test_v1_explicit_valid_until_wins_over_the_profile_default(derive: Derive) -> None:
     s = Scenario()
-    _firm, lr, _ = _firm_with_entry(s, determined_on="2020-03-01", act_date="2020-01-01", valid_until="2030-12-31")
+    _firm, lr, _ = _firm_with_entry(
+        s, determined_on="2020-03-01", act_date="2020-01-01", valid_until="2030-12-31"
+    )
     assert subjects_of(derive(s, "jiangsu", as_of="2026-06-30"), "P1") == {lr}
 
 

@@ -8,49 +8,48 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import pyarrow as pa
 
 from graphsvc.rules.context import EvaluationContext
 
+
+def _schema(*fields: tuple[str, pa.DataType]) -> pa.Schema:
+    return pa.schema([pa.field(name, kind) for name, kind in fields])
+
+
 # Canonical column types of validated input (loaders produce exactly these schemas).
-SUBJECT_SCHEMA = pa.schema(
-    [
-        ("subject_id", pa.string()),
-        ("kind", pa.string()),
-        ("name", pa.string()),
-        ("uscc", pa.string()),
-        ("id_number", pa.string()),
-        ("region", pa.string()),
-    ]
+SUBJECT_SCHEMA = _schema(
+    ("subject_id", pa.string()),
+    ("kind", pa.string()),
+    ("name", pa.string()),
+    ("uscc", pa.string()),
+    ("id_number", pa.string()),
+    ("region", pa.string()),
 )
-ROLE_SCHEMA = pa.schema(
-    [
-        ("source_id", pa.string()),
-        ("role", pa.string()),
-        ("target_id", pa.string()),
-        ("ratio", pa.float64()),
-        ("valid_from", pa.date32()),
-        ("valid_to", pa.date32()),
-    ]
+ROLE_SCHEMA = _schema(
+    ("source_id", pa.string()),
+    ("role", pa.string()),
+    ("target_id", pa.string()),
+    ("ratio", pa.float64()),
+    ("valid_from", pa.date32()),
+    ("valid_to", pa.date32()),
 )
-ENTRY_SCHEMA = pa.schema(
-    [
-        ("entry_id", pa.string()),
-        ("subject_id", pa.string()),
-        ("list_type", pa.string()),
-        ("domain", pa.string()),
-        ("severity", pa.string()),
-        ("department", pa.string()),
-        ("act_date", pa.date32()),
-        ("determined_on", pa.date32()),
-        ("valid_until", pa.date32()),
-        ("status", pa.string()),
-        ("status_since", pa.date32()),
-        ("scope", pa.string()),
-        ("legal_basis", pa.string()),
-    ]
+ENTRY_SCHEMA = _schema(
+    ("entry_id", pa.string()),
+    ("subject_id", pa.string()),
+    ("list_type", pa.string()),
+    ("domain", pa.string()),
+    ("severity", pa.string()),
+    ("department", pa.string()),
+    ("act_date", pa.date32()),
+    ("determined_on", pa.date32()),
+    ("valid_until", pa.date32()),
+    ("status", pa.string()),
+    ("status_since", pa.date32()),
+    ("scope", pa.string()),
+    ("legal_basis", pa.string()),
 )
 FINDING_SCHEMA = pa.schema([("person_id", pa.string()), ("entry_id", pa.string()), ("basis", pa.string())])
 
@@ -69,30 +68,28 @@ SCHEMAS: dict[str, pa.Schema] = {
 }
 
 # Structured rule output, before explanations and citations are added by the engine.
-RULE_OUTPUT_SCHEMA = pa.schema(
-    [
-        ("rule", pa.string()),
-        ("subject_id", pa.string()),
-        ("source_entry_id", pa.string()),
-        ("related_id", pa.string()),
-        ("related_entry_id", pa.string()),
-        ("origin_id", pa.string()),
-        ("effect", pa.string()),
-        ("valid_from", pa.date32()),
-        ("valid_until", pa.date32()),
-        ("severity", pa.string()),
-        ("list_type", pa.string()),
-        ("domain", pa.string()),
-        ("department", pa.string()),
-        ("legal_basis", pa.string()),
-        ("via", pa.string()),
-        ("role_date", pa.date32()),
-        ("detail", pa.string()),
-        ("flags", pa.string()),
-        ("subject_name", pa.string()),
-        ("related_name", pa.string()),
-        ("origin_name", pa.string()),
-    ]
+RULE_OUTPUT_SCHEMA = _schema(
+    ("rule", pa.string()),
+    ("subject_id", pa.string()),
+    ("source_entry_id", pa.string()),
+    ("related_id", pa.string()),
+    ("related_entry_id", pa.string()),
+    ("origin_id", pa.string()),
+    ("effect", pa.string()),
+    ("valid_from", pa.date32()),
+    ("valid_until", pa.date32()),
+    ("severity", pa.string()),
+    ("list_type", pa.string()),
+    ("domain", pa.string()),
+    ("department", pa.string()),
+    ("legal_basis", pa.string()),
+    ("via", pa.string()),
+    ("role_date", pa.date32()),
+    ("detail", pa.string()),
+    ("flags", pa.string()),
+    ("subject_name", pa.string()),
+    ("related_name", pa.string()),
+    ("origin_name", pa.string()),
 )
 
 
@@ -125,15 +122,15 @@ class Evaluation:
 class GraphStore(Protocol):
     def apply_batch(self, batch: Batch) -> LoadResult: ...
 
-    def subject_kinds(self, subject_ids: pa.Array) -> pa.Table:
+    def subject_kinds(self, subject_ids: pa.Array[Any]) -> pa.Table:
         """(subject_id, kind) of the current subjects among ``subject_ids``."""
         ...
 
-    def subject_identifiers(self, usccs: pa.Array, id_numbers: pa.Array) -> pa.Table:
+    def subject_identifiers(self, usccs: pa.Array[Any], id_numbers: pa.Array[Any]) -> pa.Table:
         """(subject_id, uscc, id_number) of current subjects holding any of these identifiers."""
         ...
 
-    def entry_subjects(self, entry_ids: pa.Array) -> pa.Table:
+    def entry_subjects(self, entry_ids: pa.Array[Any]) -> pa.Table:
         """(entry_id, subject_id, kind) of the current entries among ``entry_ids``."""
         ...
 

@@ -22,4 +22,5 @@ def fetch_value(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]
 
 
 def fetch_arrow(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> pa.Table:
-    return con.sql(sql, params=params or None).to_arrow_table()
+    table: pa.Table = con.sql(sql, params=params or None).to_arrow_table()
+    return table

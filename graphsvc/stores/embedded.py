@@ -210,14 +210,14 @@ class EmbeddedStore:
         return n_inserted, n_superseded, data.num_rows - n_inserted
 
     # -- lookups used by loaders -------------------------------------------------------------------------
-    def _lookup(self, sql: str, name: str, ids: pa.Array, params: dict[str, Any] | None = None) -> pa.Table:
+    def _lookup(self, sql: str, name: str, ids: pa.Array[Any], params: dict[str, Any] | None = None) -> pa.Table:
         self._con.register(name, pa.table({"id": ids.cast(pa.string())}))
         try:
             return fetch_arrow(self._con, sql, {"known_at": _FAR_FUTURE, **(params or {})})
         finally:
             self._con.unregister(name)
 
-    def subject_kinds(self, subject_ids: pa.Array) -> pa.Table:
+    def subject_kinds(self, subject_ids: pa.Array[Any]) -> pa.Table:
         return self._lookup(
             f"""SELECT DISTINCT s.subject_id, s.kind FROM subjects s JOIN wanted_subjects w ON w.id = s.subject_id
                 WHERE {_current("s")}""",
@@ -225,7 +225,7 @@ class EmbeddedStore:
             subject_ids,
         )
 
-    def subject_identifiers(self, usccs: pa.Array, id_numbers: pa.Array) -> pa.Table:
+    def subject_identifiers(self, usccs: pa.Array[Any], id_numbers: pa.Array[Any]) -> pa.Table:
         both = pa.concat_arrays([usccs.cast(pa.string()), id_numbers.cast(pa.string())])
         return self._lookup(
             f"""SELECT DISTINCT s.subject_id, s.uscc, s.id_number FROM subjects s
@@ -234,7 +234,7 @@ class EmbeddedStore:
             both,
         )
 
-    def entry_subjects(self, entry_ids: pa.Array) -> pa.Table:
+    def entry_subjects(self, entry_ids: pa.Array[Any]) -> pa.Table:
         return self._lookup(
             f"""SELECT DISTINCT e.entry_id, e.subject_id, s.kind FROM entries e
                 JOIN wanted_entries w ON w.id = e.entry_id

@@ -47,17 +47,24 @@ def phase_generate(data: Path, subjects: int) -> dict[str, Any]:
     }
 
 
-def phase_load(data: Path, db: Path) -> dict[str, Any]:
+def phase_load(data: Path, db: Path, fresh: bool) -> dict[str, Any]:
     from graphsvc.stores.embedded import EmbeddedStore
     from loaders.canonical import load_directory
 
-    for p in (db, Path(str(db) + ".wal")):
-        p.unlink(missing_ok=True)
+    if fresh:
+        for p in (db, Path(str(db) + ".wal")):
+            p.unlink(missing_ok=True)
     start = time.perf_counter()
     with EmbeddedStore(db) as store:
-        load_directory(data, store)
+        report = load_directory(data, store)
         stats = store.stats()
-    return {"seconds": time.perf_counter() - start, "stats": stats}
+    assert report.result is not None
+    return {
+        "seconds": time.perf_counter() - start,
+        "stats": stats,
+        "inserted": report.result.inserted,
+        "superseded": report.result.superseded,
+    }
 
 
 def phase_evaluate(db: Path, as_of: str, rules: str) -> dict[str, Any]:
@@ -101,7 +108,11 @@ def phase_networkx(data: Path, as_of: str) -> dict[str, Any]:
     with (data / "roles.csv").open(encoding="utf-8-sig", newline="") as fh:
         for row in csv.DictReader(fh):
             graph.add_edge(
-                row["source_id"], row["target_id"], role=row["role"], since=d(row["valid_from"]), until=d(row["valid_to"])
+                row["source_id"],
+                row["target_id"],
+                role=row["role"],
+                since=d(row["valid_from"]),
+                until=d(row["valid_to"]),
             )
     entries: list[dict[str, Any]] = []
     with (data / "entries.csv").open(encoding="utf-8-sig", newline="") as fh:
@@ -144,9 +155,11 @@ def phase_networkx(data: Path, as_of: str) -> dict[str, Any]:
         when = d(e["act_date"]) or d(e["determined_on"])
         assert when is not None
         for person, _, attrs in graph.in_edges(org, data=True):
-            if attrs["role"] in ("legal_representative", "main_person_in_charge"):
-                if (attrs["since"] is None or attrs["since"] <= when) and (attrs["until"] is None or when <= attrs["until"]):
-                    p1.add((person, e["entry_id"]))
+            held = (attrs["since"] is None or attrs["since"] <= when) and (
+                attrs["until"] is None or when <= attrs["until"]
+            )
+            if held and attrs["role"] in ("legal_representative", "main_person_in_charge"):
+                p1.add((person, e["entry_id"]))
         for person in findings.get(e["entry_id"], ()):
             p1.add((person, e["entry_id"]))
     p1_seconds = time.perf_counter() - start
@@ -186,13 +199,14 @@ def run(subjects: int, as_of: str, work: Path) -> dict[str, Any]:
     work.mkdir(parents=True, exist_ok=True)
     data, db = work / f"data-{subjects}", work / f"core-{subjects}.duckdb"
     report: dict[str, Any] = {
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "subjects": subjects,
         "as_of": as_of,
     }
     if not (data / "subjects.csv").exists():
         report["generate"] = _child(["generate", str(data), str(subjects)])
-    report["load"] = _child(["load", str(data), str(db)])
+    report["load"] = _child(["load", str(data), str(db), "fresh"])
+    report["reload_same_files"] = _child(["load", str(data), str(db), "again"])
     report["evaluate_all"] = _child(["evaluate", str(db), as_of, "all"])
     report["evaluate_p1_w1"] = _child(["evaluate", str(db), as_of, "P1,W1"])
     report["networkx"] = _child(["networkx", str(data), as_of])
@@ -225,7 +239,7 @@ def main() -> None:
         if name == "generate":
             result = phase_generate(Path(rest[0]), int(rest[1]))
         elif name == "load":
-            result = phase_load(Path(rest[0]), Path(rest[1]))
+            result = phase_load(Path(rest[0]), Path(rest[1]), rest[2] == "fresh")
         elif name == "evaluate":
             result = phase_evaluate(Path(rest[0]), rest[1], rest[2])
         else:

@@ -219,7 +219,7 @@ def _fixed_strings(matrix: U8) -> pa.Array[Any]:
     rows, width = matrix.shape
     offsets = np.arange(0, (rows + 1) * width, width, dtype=np.int32)
     data = np.ascontiguousarray(matrix).tobytes()
-    return pa.Array.from_buffers(pa.string(), rows, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+    return pa.Array.from_buffers(pa.string(), rows, [None, pa.py_buffer(offsets.tobytes()), pa.py_buffer(data)])
 
 
 def _digits(values: I64, width: int) -> U8:
@@ -246,11 +246,15 @@ def _words(words: Sequence[str]) -> pa.Array[Any]:
 
 def _pick(words: Sequence[str] | pa.Array[Any], index: I64) -> pa.Array[Any]:
     array = words if isinstance(words, pa.Array) else _words(words)
-    return array.take(pa.array(index, type=pa.int64()))
+    return array.take(np.asarray(index, dtype=np.int64))
+
+
+_JOIN: Final[Callable[..., Any]] = pc.binary_join_element_wise
 
 
 def _join(*parts: pa.Array[Any]) -> pa.Array[Any]:
-    result: pa.Array[Any] = pc.binary_join_element_wise(*parts, "")
+    """Element-wise concatenation of string columns."""
+    result: pa.Array[Any] = _JOIN(*parts, "")
     return result
 
 
@@ -283,50 +287,21 @@ def _fan(rng: np.random.Generator, companies: I64, total: int, low: int, high: i
 def _uscc_column(first16: U8) -> pa.Array[Any]:
     """Complete USCCs from their first 16 characters (department, category, division, org-code body).
 
-    graphsvc.identifiers computes the two check characters. Its public builder ``make_uscc`` works on one
-    code (about 0.2 ms, far too slow for a million rows), so the column goes through the module's own
-    vectorised kernels, which its scalar functions also call; a sample is compared with ``make_uscc``.
+    The check characters come from graphsvc.identifiers' batch functions, the same code its validators run.
     """
-    rows = first16.shape[0]
-    matrix = np.zeros((rows, 18), dtype=np.uint8)
+    matrix = np.zeros((first16.shape[0], 18), dtype=np.uint8)
     matrix[:, :16] = first16
-    org_check: Callable[[U8], U8] | None = getattr(identifiers, "_org_expected_check", None)
-    uscc_check: Callable[[U8], U8] | None = getattr(identifiers, "_uscc_expected_check", None)
-    if org_check is not None and uscc_check is not None:
-        matrix[:, 16] = org_check(matrix[:, 8:16])
-        matrix[:, 17] = uscc_check(matrix[:, :17])
-        codes = _fixed_strings(matrix)
-        for row in sorted({0, rows // 2, rows - 1}) if rows else []:
-            text = bytes(first16[row]).decode("ascii")
-            expected = identifiers.make_uscc(text[0], text[1], text[2:8], text[8:16])
-            if codes[row].as_py() != expected:  # pragma: no cover - guards against a kernel change
-                raise RuntimeError(f"USCC kernel disagrees with make_uscc: {codes[row]} != {expected}")
-        return codes
-    texts = [bytes(r).decode("ascii") for r in first16]  # pragma: no cover - slow fallback
-    return pa.array([identifiers.make_uscc(t[0], t[1], t[2:8], t[8:16]) for t in texts], type=pa.string())
+    matrix[:, 16] = identifiers.org_code_check_bytes(matrix[:, 8:16])
+    matrix[:, 17] = identifiers.uscc_check_bytes(matrix[:, :17])
+    return _fixed_strings(matrix)
 
 
 def _id_number_column(first17: U8) -> pa.Array[Any]:
     """Complete resident ID numbers from their first 17 digits (see :func:`_uscc_column`)."""
-    rows = first17.shape[0]
-    matrix = np.zeros((rows, 18), dtype=np.uint8)
+    matrix = np.zeros((first17.shape[0], 18), dtype=np.uint8)
     matrix[:, :17] = first17
-    id_check: Callable[[U8], U8] | None = getattr(identifiers, "_id_expected_check", None)
-    if id_check is not None:
-        matrix[:, 17] = id_check(matrix[:, :17])
-        codes = _fixed_strings(matrix)
-        for row in sorted({0, rows // 2, rows - 1}) if rows else []:
-            text = bytes(first17[row]).decode("ascii")
-            birth = dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
-            expected = identifiers.make_id_number(text[:6], birth, int(text[14:17]))
-            if codes[row].as_py() != expected:  # pragma: no cover - guards against a kernel change
-                raise RuntimeError(f"ID kernel disagrees with make_id_number: {codes[row]} != {expected}")
-        return codes
-    out: list[str] = []  # pragma: no cover - slow fallback
-    for r in first17:  # pragma: no cover
-        t = bytes(r).decode("ascii")
-        out.append(identifiers.make_id_number(t[:6], dt.date(int(t[6:10]), int(t[10:12]), int(t[12:14])), int(t[14:])))
-    return pa.array(out, type=pa.string())  # pragma: no cover
+    matrix[:, 17] = identifiers.id_check_bytes(matrix[:, :17])
+    return _fixed_strings(matrix)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -456,7 +431,7 @@ class _Roles:
 
 @dataclass
 class _Rich:
-    """An enterprise with every kind of role holder, whose LR changed (P1, P3, P4 and role timing)."""
+    """An enterprise with every kind of role holder whose LR changed (P1, P3, P4, role timing)."""
 
     org: int
     change: int
@@ -612,9 +587,9 @@ class _Generator:
         self.joint_stock = self.suffix == joint
         self.joint_stock[: lay.hubs] = True
 
-        # Branches: 30% belong to holding hubs, the rest to ordinary enterprises.
+        # Branches: 15% belong to holding hubs, the rest to ordinary enterprises.
         self.parent = np.full(lay.orgs, -1, dtype=np.int64)
-        to_hub = rng.random(lay.branches) < 0.3
+        to_hub = rng.random(lay.branches) < 0.15
         parents = np.where(
             to_hub,
             rng.integers(0, lay.hubs, size=lay.branches),
@@ -635,9 +610,9 @@ class _Generator:
         self.birth = FIRST_BIRTH + np.floor((LAST_BIRTH - FIRST_BIRTH) * rng.beta(2.4, 2.2, lay.persons)).astype(
             np.int64
         )
-        pw = rng.pareto(2.0, lay.persons) + 1.0
+        pw = rng.pareto(2.5, lay.persons) + 1.0
         self.person_weight = pw / pw.sum()
-        hw = rng.pareto(1.1, lay.non_branch) + 1.0  # organisations as shareholders: power-law out-degree
+        hw = rng.pareto(1.6, lay.non_branch) + 1.0  # organisations as shareholders: power-law out-degree
         hw[: lay.hubs] = 0.0  # hubs get their holdings explicitly
         self.holder_weight = hw / hw.sum()
         self.planted_pool = rng.permutation(np.arange(lay.hubs, lay.non_branch, dtype=np.int64))
@@ -702,7 +677,8 @@ class _Generator:
         self.pic_from = np.full(lay.orgs, NO_DATE, dtype=np.int64)
         branches = np.arange(lay.non_branch, lay.enterprises, dtype=np.int64)
         parents = self.parent[branches]
-        self.pic[branches] = np.where(rng.random(branches.size) < 0.3, self.lr[parents], self.persons(branches.size))
+        owner_leads = (rng.random(branches.size) < 0.3) & (parents >= lay.hubs)  # hubs hire managers
+        self.pic[branches] = np.where(owner_leads, self.lr[parents], self.persons(branches.size))
 
         # Main persons in charge: every government body, many public institutions and social orgs, a few
         # enterprises.
@@ -721,11 +697,11 @@ class _Generator:
         """Choose and shape the subjects of the planted scenarios (entries come later)."""
         lay, rng, plan, e = self.lay, self.rng, self.plan, self.edges
         construction = next(k for k, i in enumerate(nm.INDUSTRIES) if i.name == "建筑工程")
-        planted: list[int] = []
 
         def fresh() -> int:
+            """A planted enterprise: founded 2008-2015 (so its roles predate the planted acts), one LR."""
             org = self.take_enterprise()
-            planted.append(org)
+            self.found[org] = _day(2008, 1, 1) + int(rng.integers(0, 7 * 365))
             self.lr_change[org] = NO_DATE
             self.lr_prev[org] = -1
             return org
@@ -739,24 +715,25 @@ class _Generator:
         licensed_pis = pis[self.licensed_flags()[pis]]
         for j in range(self.instances):
             # P1/P3/P4 + role timing: an enterprise with every role, whose LR changed in 2023-2024.
-            x = fresh()
-            self.industry[x] = construction
-            change = _day(2023, 1, 1) + int(rng.integers(0, 540))
-            old = self.other_person(int(self.lr[x]))
-            self.lr_change[x], self.lr_prev[x] = change, old
-            mpic = self.other_person(int(self.lr[x]), old)
-            self.mpic[x] = mpic
-            directors = [int(self.lr[x]), *persons_for(x, DIRECTOR, 2)]
-            e.add([directors[0]], DIRECTOR, [x], vfrom=change, vto=NO_DATE)
-            supervisor = persons_for(x, SUPERVISOR, 1)[0]
-            seniors = persons_for(x, SENIOR, 2)
-            practitioners = persons_for(x, PRACTITIONER, 2)
-            holders = [old, *persons_for(x, SHAREHOLDER, 1)]
-            e.add([old], SHAREHOLDER, [x], weight=3.0, vfrom=int(self.found[x]), vto=NO_DATE)
-            corporate = self.take_enterprise()
-            e.add([corporate], SHAREHOLDER, [x], weight=2.0, vfrom=int(self.found[x]), vto=NO_DATE)
-            e.add([holders[1]], CONTROLLER, [x], vfrom=int(self.found[x]), vto=NO_DATE)
-            plan.rich.append(_Rich(x, change, old, mpic, directors, supervisor, seniors, practitioners, holders))
+            for _ in range(2):
+                x = fresh()
+                self.industry[x] = construction
+                change = _day(2024, 1, 1) + int(rng.integers(0, 366))
+                old = self.other_person(int(self.lr[x]))
+                self.lr_change[x], self.lr_prev[x] = change, old
+                mpic = self.other_person(int(self.lr[x]), old)
+                self.mpic[x] = mpic
+                directors = [int(self.lr[x]), *persons_for(x, DIRECTOR, 2)]
+                e.add([directors[0]], DIRECTOR, [x], vfrom=change, vto=NO_DATE)
+                supervisor = persons_for(x, SUPERVISOR, 1)[0]
+                seniors = persons_for(x, SENIOR, 2)
+                practitioners = persons_for(x, PRACTITIONER, 2)
+                holders = [old, *persons_for(x, SHAREHOLDER, 1)]
+                e.add([old], SHAREHOLDER, [x], weight=3.0, vfrom=int(self.found[x]), vto=NO_DATE)
+                corporate = self.take_enterprise()
+                e.add([corporate], SHAREHOLDER, [x], weight=2.0, vfrom=int(self.found[x]), vto=NO_DATE)
+                e.add([holders[1]], CONTROLLER, [x], vfrom=int(self.found[x]), vto=NO_DATE)
+                plan.rich.append(_Rich(x, change, old, mpic, directors, supervisor, seniors, practitioners, holders))
 
             # P1 on a public institution (a hospital with practitioners), a social org, a government body.
             y = int(licensed_pis[j % licensed_pis.size]) if licensed_pis.size else int(pis[j % pis.size])
@@ -824,21 +801,13 @@ class _Generator:
             plan.no_act_date.append(fresh())
 
             # Ownership: a cycle (3 or 4 enterprises) and a cross-holding pair.
-            cycle = [self.in_range(lay.hubs, lay.non_branch - lay.hubs) for _ in range(3 + j % 2)]
-            if len(set(cycle)) == len(cycle):
-                for k, holder in enumerate(cycle):
-                    e.add([holder], SHAREHOLDER, [cycle[(k + 1) % len(cycle)]], weight=2.0)
-                plan.cycles.append(cycle)
-            c1, c2 = (self.in_range(lay.hubs, lay.non_branch - lay.hubs) for _ in range(2))
-            if c1 != c2:
-                e.add([c1, c2], SHAREHOLDER, [c2, c1], weight=1.5)
-                plan.cross.append((c1, c2))
-
-        # Planted organisations were founded 2008-2015, so that every role they need predates the acts.
-        for org in planted:
-            self.found[org] = _day(2008, 1, 1) + int(rng.integers(0, 7 * 365))
-        for org in (y for y, _ in plan.public_serious):
-            self.found[org] = min(int(self.found[org]), _day(2009, 1, 1))
+            ordinary = np.arange(lay.hubs, lay.non_branch, dtype=np.int64)
+            cycle = rng.choice(ordinary, size=3 + j % 2, replace=False).tolist()
+            e.add(cycle, SHAREHOLDER, [*cycle[1:], cycle[0]], weight=2.0)
+            plan.cycles.append(cycle)
+            c1, c2 = rng.choice(ordinary, size=2, replace=False).tolist()
+            e.add([c1, c2], SHAREHOLDER, [c2, c1], weight=1.5)
+            plan.cross.append((c1, c2))
 
     # -- bulk roles -----------------------------------------------------------------------------
 
@@ -973,8 +942,11 @@ class _Generator:
         vto = np.concatenate([e.vto[k] for k in order])
 
         # No self-loops, no duplicate (source, role, target); persons only as sources of person roles.
+        # related_enterprise is symmetric: one row per unordered pair.
         n = np.int64(lay.n)
-        key = (role * n + src) * n + tgt
+        related = role == RELATED
+        low, high = np.where(related, np.minimum(src, tgt), src), np.where(related, np.maximum(src, tgt), tgt)
+        key = (role * n + low) * n + high
         _, first = np.unique(key, return_index=True)
         first = np.sort(first)
         first = first[src[first] != tgt[first]]
@@ -1094,38 +1066,39 @@ class _Generator:
         """A random day in [start, end]."""
         return start + int(self.rng.integers(0, max(1, end - start + 1)))
 
-    def planted_entries(self, out: _Entries) -> None:
+    def planted_entries(self, out: _Entries, roles: _Roles) -> None:
         rng, plan = self.rng, self.plan
         for j, rich in enumerate(plan.rich):
-            # Act before the LR change (the old LR is reached) for even j, after it for odd j.
-            if j % 2 == 0:
-                act = rich.change - int(rng.integers(60, 300))
-            else:
-                act = rich.change + int(rng.integers(60, 300))
-            determined = min(act + int(rng.integers(30, 200)), LAST_DAY)
+            # Two per instance: the act falls before the LR change (the old LR is reached) for the first,
+            # after it for the second; only the first of every third instance has responsibility findings.
+            shift = int(rng.integers(60, 200))
+            act = rich.change - shift if j % 2 == 0 else rich.change + shift
+            determined = act + int(rng.integers(30, 200))
             entry = self.add_entry(
                 out, rich.org, ListType.BLACK, act=act, determined=determined, domain="construction_quality"
             )
-            if j % 3 == 0:
-                for person in (rich.directors[1], rich.shareholders[1], rich.practitioners[0], self.person()):
+            if j % 6 == 0:
+                outsider = self.other_person(*roles.holders(rich.org)[0].tolist())  # holds no role there
+                for person in (rich.directors[1], rich.shareholders[1], rich.practitioners[0], outsider):
                     out.findings.append((person, entry, self.finding_basis()))
             # A second, serious_illegal entry on some of them.
-            if j % 4 == 1:
-                self.add_entry(out, rich.org, ListType.SERIOUS_ILLEGAL, act=act + 5, determined=determined + 20)
+            if j % 4 == 3:
+                later = min(determined + 20, LAST_DAY)
+                self.add_entry(out, rich.org, ListType.SERIOUS_ILLEGAL, act=min(act + 5, later), determined=later)
         for j, (pi, practitioners) in enumerate(plan.public_serious):
-            act = self.days(_day(2023, 6, 1), _day(2025, 6, 30))
+            act = self.days(_day(2023, 9, 1), _day(2025, 6, 30))
             entry = self.add_entry(
                 out, pi, ListType.BLACK, act=act, determined=act + int(rng.integers(30, 120)), domain="medical_health"
             )
             if j % 2 == 0:
                 out.findings.append((practitioners[0], entry, self.finding_basis()))
         for j, org in enumerate(plan.social_serious):
-            act = self.days(_day(2023, 6, 1), _day(2025, 6, 30))
+            act = self.days(_day(2023, 9, 1), _day(2025, 6, 30))
             entry = self.add_entry(out, org, ListType.BLACK, act=act, determined=act + 60, domain="other")
             if j % 2 == 0:
                 out.findings.append((self.person(), entry, self.finding_basis()))
         for org in plan.government_serious:
-            act = self.days(_day(2023, 6, 1), _day(2025, 6, 30))
+            act = self.days(_day(2023, 9, 1), _day(2025, 6, 30))
             self.add_entry(out, org, ListType.GOV_DISHONESTY, act=act, determined=act + 45, scope=Scope.GOVERNMENT)
         for org, determined, _ in plan.p5:
             self.add_entry(
@@ -1156,53 +1129,76 @@ class _Generator:
             self.focus_set(out, expired_one, rng.choice(len(nm.FOCUS_DOMAINS), 3, replace=False), expire_first=True)
             self.focus_set(out, other, rng.choice(len(nm.FOCUS_DOMAINS), 3 + j % 2, replace=False))
 
-        # W2: a serious act within the focus entry's validity (set, or open-ended); one act before it.
+        # W2: a serious act within the focus entry's validity (explicit, or the profile's: open-ended or
+        # one year), and one act before the focus entry. Dates keep every entry in force on AS_OF under the
+        # default profile too (serious: 3 years, general and fairly serious: 1 year).
         for (w_set, w_open, w_before), person in zip(plan.w2, plan.w2_person, strict=True):
-            focus_day = self.days(_day(2023, 6, 1), _day(2024, 6, 30))
+            focus_day = self.days(_day(2024, 9, 1), _day(2025, 6, 30))
             self.add_entry(
-                out, w_set, ListType.FOCUS, act=focus_day - 40, determined=focus_day,
-                until=_add_years(focus_day, 3), severity=Severity.FAIRLY_SERIOUS,
-            )  # fmt: skip
-            act = focus_day + int(rng.integers(60, 400))
-            self.add_entry(out, w_set, ListType.BLACK, act=act, determined=act + int(rng.integers(30, 120)))
-            self.add_entry(out, w_open, ListType.FOCUS, act=focus_day - 20, determined=focus_day)
-            act = focus_day + int(rng.integers(60, 400))
-            self.add_entry(out, w_open, ListType.SERIOUS_ILLEGAL, act=act, determined=act + 60)
-            self.add_entry(out, w_before, ListType.FOCUS, act=focus_day - 10, determined=focus_day)
-            act = focus_day - int(rng.integers(100, 300))
-            self.add_entry(out, w_before, ListType.BLACK, act=act, determined=focus_day + 30)
-            self.add_entry(out, person, ListType.FOCUS, act=focus_day - 30, determined=focus_day, domain="finance")
-            act = focus_day + int(rng.integers(60, 400))
-            self.add_entry(out, person, ListType.COURT_DEFAULTER, act=act, determined=act + 150)
+                out,
+                w_set,
+                ListType.FOCUS,
+                act=focus_day - 40,
+                determined=focus_day,
+                until=_add_years(focus_day, 3),
+                severity=Severity.FAIRLY_SERIOUS,
+            )
+            act = focus_day + int(rng.integers(60, 240))
+            self.add_entry(out, w_set, ListType.BLACK, act=act, determined=act + int(rng.integers(30, 90)))
+            recent = self.days(_day(2025, 7, 15), _day(2025, 11, 30))
+            self.add_entry(out, w_open, ListType.FOCUS, act=recent - 20, determined=recent)
+            act = recent + int(rng.integers(30, 120))
+            self.add_entry(out, w_open, ListType.SERIOUS_ILLEGAL, act=act, determined=act + 45)
+            self.add_entry(out, w_before, ListType.FOCUS, act=recent - 10, determined=recent)
+            act = recent - int(rng.integers(100, 300))
+            self.add_entry(out, w_before, ListType.BLACK, act=act, determined=recent + 30)
+            self.add_entry(out, person, ListType.FOCUS, act=recent - 30, determined=recent, domain="finance")
+            act = recent + int(rng.integers(30, 120))
+            self.add_entry(out, person, ListType.COURT_DEFAULTER, act=act, determined=act + int(rng.integers(30, 60)))
 
         # W3: a red entry determined before a black one (removed), and one while it is in force (refused).
         for before, during in plan.w3:
             red_day = self.days(_day(2020, 1, 1), _day(2021, 12, 31))
-            black_day = self.days(_day(2023, 1, 1), _day(2024, 12, 31))
+            black_day = self.days(_day(2024, 1, 1), _day(2025, 12, 31))
             self.add_entry(out, before, ListType.RED, determined=red_day, domain="tax")
             self.add_entry(out, before, ListType.BLACK, act=black_day - 60, determined=black_day)
             self.add_entry(out, during, ListType.BLACK, act=black_day - 90, determined=black_day)
             self.add_entry(
-                out, during, ListType.RED, determined=black_day + int(rng.integers(90, 400)), domain="customs"
+                out, during, ListType.RED, determined=black_day + int(rng.integers(60, 180)), domain="customs"
             )
 
         # W4: black entries that exited; V2: objection pending / suspended; V1: expired; others.
         for subject in plan.w4:
             determined = self.days(_day(2021, 1, 1), _day(2023, 6, 30))
             self.add_entry(
-                out, subject, ListType.BLACK, act=determined - 50, determined=determined,
-                status=EntryStatus.EXITED, since=determined + int(rng.integers(365, 900)),
-            )  # fmt: skip
+                out,
+                subject,
+                ListType.BLACK,
+                act=determined - 50,
+                determined=determined,
+                status=EntryStatus.EXITED,
+                since=determined + int(rng.integers(365, 900)),
+            )
         for pending, suspended in plan.v2:
             determined = self.days(_day(2025, 9, 1), _day(2026, 5, 31))
             self.add_entry(
-                out, pending, ListType.BLACK, act=determined - 30, determined=determined,
-                status=EntryStatus.OBJECTION_PENDING, since=determined + 10,
-            )  # fmt: skip
+                out,
+                pending,
+                ListType.BLACK,
+                act=determined - 30,
+                determined=determined,
+                status=EntryStatus.OBJECTION_PENDING,
+                since=determined + 10,
+            )
             self.add_entry(
-                out, suspended, ListType.SERIOUS_ILLEGAL, act=determined - 40, determined=determined,
-                status=EntryStatus.SUSPENDED, since=determined + 20,
-            )  # fmt: skip
+                out,
+                suspended,
+                ListType.SERIOUS_ILLEGAL,
+                act=determined - 40,
+                determined=determined,
+                status=EntryStatus.SUSPENDED,
+                since=determined + 20,
+            )
         for org in plan.expired:
             determined = self.days(_day(2020, 1, 1), _day(2022, 6, 30))
             self.add_entry(
@@ -1216,21 +1212,27 @@ class _Generator:
         for j, cycle in enumerate(plan.cycles):
             determined = self.days(_day(2024, 1, 1), _day(2026, 5, 31))
             self.add_entry(out, cycle[0], ListType.BLACK, act=determined - 70, determined=determined)
-            if j == 0:  # a holding hub on a joint-punishment list (wide fan-out, P7)
-                self.add_entry(out, 0, ListType.MAJOR_TAX_CASE, act=determined - 200, determined=determined)
+            if j < self.lay.hubs:  # a holding hub on a joint-punishment list (wide fan-out, P7)
+                self.add_entry(out, j, ListType.MAJOR_TAX_CASE, act=determined - 200, determined=determined)
 
-    def focus_set(self, out: _Entries, subject: int, domain_index: Any, expire_first: bool = False) -> None:
-        for k, d in enumerate(np.asarray(domain_index).tolist()):
-            determined = self.days(_day(2025, 1, 1), _day(2026, 5, 31))
+    def focus_set(self, out: _Entries, subject: int, domain_index: I64, expire_first: bool = False) -> None:
+        for k, d in enumerate(domain_index.tolist()):
+            determined = self.days(_day(2025, 7, 15), _day(2026, 5, 31))
             until = NO_DATE if self.rng.random() < 0.5 else _add_years(determined, 2)
             if expire_first and k == 0:
                 determined = self.days(_day(2023, 1, 1), _day(2023, 12, 31))
                 until = _add_years(determined, 1)
             severity = Severity.FAIRLY_SERIOUS if self.rng.random() < 0.4 else Severity.GENERAL
             self.add_entry(
-                out, subject, ListType.FOCUS, act=determined - int(self.rng.integers(10, 200)),
-                determined=determined, until=until, domain=nm.FOCUS_DOMAINS[int(d)], severity=severity,
-            )  # fmt: skip
+                out,
+                subject,
+                ListType.FOCUS,
+                act=determined - int(self.rng.integers(10, 200)),
+                determined=determined,
+                until=until,
+                domain=nm.FOCUS_DOMAINS[int(d)],
+                severity=severity,
+            )
 
     def random_entries(self, out: _Entries, count: int, roles: _Roles) -> None:
         if count <= 0:
@@ -1299,7 +1301,7 @@ class _Generator:
                 severity = None
 
             if list_type == ListType.RED:
-                status = EntryStatus.REVOKED if row[10] < 0.05 else EntryStatus.ACTIVE
+                status: str = EntryStatus.REVOKED if row[10] < 0.05 else EntryStatus.ACTIVE
             else:
                 status = STATUS_MIX[min(int(np.searchsorted(status_p, row[10], side="right")), len(STATUS_MIX) - 1)][0]
             since = NO_DATE
@@ -1311,9 +1313,17 @@ class _Generator:
             else:
                 scope = (Scope.PUBLIC, Scope.PUBLIC, Scope.PUBLIC, Scope.GOVERNMENT, Scope.AUTHORISED)[int(row[11] * 5)]
             entry = self.add_entry(
-                out, subject, list_type, act=act, determined=determined, severity=severity,
-                until=until, status=status, since=since, scope=scope,
-            )  # fmt: skip
+                out,
+                subject,
+                list_type,
+                act=act,
+                determined=determined,
+                severity=severity,
+                until=until,
+                status=status,
+                since=since,
+                scope=scope,
+            )
 
             # Responsibility findings for some serious organisation entries (most have none).
             if kind != PERSON and out.severity[entry] == Severity.SERIOUS and row[9] < 0.12:
@@ -1358,7 +1368,7 @@ class _Generator:
         )
         place = pc.if_else(pa.array(same_city), _pick(district_short, ent_region), _pick(short, ent_region))
         branch_name = _join(
-            parents_named.take(pa.array(parent)), place, _pick(["分公司"], np.zeros(lay.enterprises, dtype=np.int64))
+            parents_named.take(parent), place, _pick(["分公司"], np.zeros(lay.enterprises, dtype=np.int64))
         )
         is_branch = np.zeros(lay.enterprises, dtype=np.bool_)
         is_branch[lay.non_branch :] = True
@@ -1403,9 +1413,7 @@ class _Generator:
         c2 = np.where(rng.random(lay.persons) < 0.35, len(chars) - 1, c2)
         person_names = _join(surname, _pick(chars, c1), _pick(chars, c2))
 
-        return pa.concat_arrays(
-            [enterprise_names, pa.array(other, type=pa.string()), person_names]  # type: ignore[list-item]
-        )
+        return pa.concat_arrays([enterprise_names, pa.array(other, type=pa.string()), person_names])
 
     # -- identifiers ----------------------------------------------------------------------------------
 
@@ -1483,7 +1491,7 @@ class _Generator:
         roles = self.finalise_roles()
 
         entries = _Entries()
-        self.planted_entries(entries)
+        self.planted_entries(entries, roles)
         self.random_entries(entries, self.entry_target - len(entries), roles)
 
         lay = self.lay
@@ -1506,9 +1514,9 @@ class _Generator:
         ratio = np.where(roles.units >= 0, roles.units / 100.0, np.nan)
         role_table = pa.table(
             {
-                "source_id": subject_id.take(pa.array(roles.src)),
+                "source_id": subject_id.take(roles.src),
                 "role": _pick(list(ROLE_NAMES), roles.role),
-                "target_id": subject_id.take(pa.array(roles.tgt)),
+                "target_id": subject_id.take(roles.tgt),
                 "ratio": pa.array(ratio, mask=roles.units < 0, type=pa.float64()),
                 "valid_from": _date_column(roles.vfrom),
                 "valid_to": _date_column(roles.vto),
@@ -1593,10 +1601,11 @@ def generate(
 ) -> GenerationSummary:
     """Write a synthetic data set of ``subjects`` subjects to ``out_dir`` (created if missing).
 
-    ``roles`` defaults to 3 x subjects and ``entries`` to 5% of subjects; both are targets the generator
-    meets approximately (roles within a few percent; entries exactly, except that the planted scenarios
-    always come in full: about 40 entries, more for large data sets). ``fmt`` is ``csv`` or ``parquet``
-    (same columns; dates are ISO strings in both).
+    ``roles`` defaults to 3 x subjects and ``entries`` to 5% of subjects. Roles are met within a few percent
+    (but never below the structural minimum: one legal representative or person in charge per organisation
+    and about one more role per enterprise). Entries are met exactly, except that the planted scenarios
+    always come in full: about 42 entries per copy, one copy per 1,500 requested entries (at least one).
+    ``fmt`` is ``csv`` or ``parquet`` (same columns; dates are ISO strings in both, ratio a float).
     """
     if subjects < MIN_SUBJECTS:
         raise ValueError(f"subjects must be at least {MIN_SUBJECTS}, got {subjects}")
@@ -1621,7 +1630,7 @@ def generate(
 def _check_vocabulary(tables: dict[str, pa.Table]) -> None:
     """Cheap guard: every domain the generator wrote is in the project's vocabulary."""
     known = set(domains())
-    used = set(tables["entries"].column("domain").unique().to_pylist())
+    used = {str(d) for d in tables["entries"].column("domain").unique().to_pylist()}
     unknown = used - known
     if unknown:  # pragma: no cover - a names.py typo
         raise ValueError(f"unknown domains in generated entries: {sorted(unknown)}")

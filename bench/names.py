@@ -73,6 +73,7 @@ REGIONS: Final[tuple[Region, ...]] = (
 # ---------------------------------------------------------------------------------------------------
 
 # (surname, relative frequency in per mille); the compound surnames are rare on purpose.
+# fmt: off
 SURNAMES: Final[tuple[tuple[str, float], ...]] = (
     ("王", 71), ("李", 70), ("张", 68), ("刘", 54), ("陈", 46), ("杨", 31), ("赵", 23), ("黄", 22),
     ("周", 21), ("吴", 20), ("徐", 17), ("孙", 15), ("胡", 13), ("朱", 13), ("高", 12), ("林", 12),
@@ -86,10 +87,10 @@ SURNAMES: Final[tuple[tuple[str, float], ...]] = (
     ("白", 2), ("崔", 2), ("康", 2), ("毛", 2), ("邱", 2), ("秦", 2), ("江", 2), ("史", 2),
     ("顾", 2), ("侯", 2), ("邵", 2), ("孟", 2), ("龙", 2), ("万", 2), ("段", 2), ("雷", 2),
     ("钱", 2), ("汤", 2), ("尹", 2), ("黎", 2), ("易", 2), ("常", 2), ("武", 2), ("乔", 2),
-    ("贺", 2), ("赖", 2), ("龚", 2), ("文", 2),
-    ("欧阳", 0.6), ("司马", 0.2), ("诸葛", 0.1), ("上官", 0.1), ("司徒", 0.15), ("东方", 0.1),
-    ("皇甫", 0.1), ("慕容", 0.05), ("令狐", 0.05), ("夏侯", 0.05),
-)  # fmt: skip
+    ("贺", 2), ("赖", 2), ("龚", 2), ("文", 2), ("欧阳", 0.6), ("司马", 0.2), ("诸葛", 0.1), ("上官", 0.1),
+    ("司徒", 0.15), ("东方", 0.1), ("皇甫", 0.1), ("慕容", 0.05), ("令狐", 0.05), ("夏侯", 0.05),
+)
+# fmt: on
 
 GIVEN_MALE: Final[str] = (
     "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆帅旭宁龙林阳建国志海峰亮东文晨博昊然轩子睿泽天宏振家"
@@ -192,13 +193,17 @@ HUB_WORDS: Final[tuple[str, ...]] = (
 # Social organisations, public institutions, government bodies (templates over a Region)
 # ---------------------------------------------------------------------------------------------------
 
+# fmt: off
 SOCIAL_SECTORS: Final[tuple[str, ...]] = (
     "建筑业", "餐饮", "物流", "汽车流通", "软件", "食品工业", "医药", "房地产业", "旅游", "家具", "钢铁",
     "电子商务", "物业管理", "石油化工", "个体劳动者", "保险", "中小企业", "民营企业", "建筑装饰", "家政服务",
-)  # fmt: skip
+)
+# fmt: on
+# fmt: off
 SOCIAL_FIELDS: Final[tuple[str, ...]] = (
     "医学会", "会计学会", "土木建筑学会", "计算机学会", "心理学会", "统计学会", "护理学会", "法学会", "环境科学学会",
-)  # fmt: skip
+)
+# fmt: on
 
 # (template, GB 32100 category code under registration department 5 (民政)): 1 社会团体, 2 民办非企业单位, 3 基金会.
 # Placeholders: {c} city (大庆市), {sector}, {field}, {brand}.
@@ -238,11 +243,13 @@ PUBLIC_INSTITUTION_TEMPLATES: Final[tuple[tuple[str, bool, float], ...]] = (
     ("{c}博物馆", False, 0.3),
 )
 
+# fmt: off
 GOVERNMENT_DEPARTMENTS: Final[tuple[str, ...]] = (
-    "市场监督管理局", "生态环境局", "应急管理局", "人力资源和社会保障局", "住房和城乡建设局", "交通运输局",
-    "教育局", "财政局", "自然资源和规划局", "农业农村局", "商务局", "发展和改革委员会", "卫生健康委员会",
-    "文化和旅游局", "水务局", "民政局", "司法局", "统计局", "医疗保障局", "城市管理局", "税务局",
-)  # fmt: skip
+    "市场监督管理局", "生态环境局", "应急管理局", "人力资源和社会保障局", "住房和城乡建设局", "交通运输局", "教育局",
+    "财政局", "自然资源和规划局", "农业农村局", "商务局", "发展和改革委员会", "卫生健康委员会", "文化和旅游局",
+    "水务局", "民政局", "司法局", "统计局", "医疗保障局", "城市管理局", "税务局",
+)
+# fmt: on
 # (template, weight) over {c} city / {d} city + district / {dept}.
 GOVERNMENT_TEMPLATES: Final[tuple[tuple[str, float], ...]] = (
     ("{c}{dept}", 5),
@@ -385,21 +392,30 @@ FIXED_DOMAINS: Final[dict[str, str]] = {
 }
 
 # Domain pools for black, focus and red entries (used when the subject's industry does not decide).
+# fmt: off
 BLACK_DOMAINS: Final[dict[str, tuple[str, ...]]] = {
     "enterprise": (
         "environment", "food_drug", "labour_social_security", "construction_quality", "product_quality",
-        "public_resource_trading", "fire_safety", "customs", "transport", "e_commerce", "special_equipment",
+        "public_resource_trading", "fire_safety", "customs", "transport", "e_commerce",
+        "special_equipment",
     ),
-    "person": ("labour_social_security", "transport", "education", "finance", "medical_health", "tax"),
+    "person": (
+        "labour_social_security", "transport", "education", "finance", "medical_health",
+        "tax",
+    ),
     "social_org": ("other", "fiscal_funds", "education", "medical_health"),
     "public_institution": ("medical_health", "education", "fiscal_funds", "statistics"),
     "government": ("government_integrity",),
-}  # fmt: skip
+}
+# fmt: on
+# fmt: off
 FOCUS_DOMAINS: Final[tuple[str, ...]] = (
     "food_drug", "environment", "safety_production", "product_quality", "construction_quality",
-    "labour_social_security", "fire_safety", "tax", "transport", "e_commerce", "price_metrology",
-    "special_equipment", "consumer_protection", "medical_health", "real_estate_land", "agricultural_inputs",
-)  # fmt: skip
+    "labour_social_security", "fire_safety", "tax", "transport", "e_commerce",
+    "price_metrology", "special_equipment", "consumer_protection", "medical_health", "real_estate_land",
+    "agricultural_inputs",
+)
+# fmt: on
 RED_DOMAINS: Final[dict[str, tuple[str, ...]]] = {
     "enterprise": ("tax", "customs", "market_supervision", "labour_social_security", "environment", "transport"),
     "person": ("volunteering", "tax"),

@@ -196,10 +196,18 @@ def _as_string_array(codes: CodeColumn) -> pa.LargeStringArray:
         except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
             raise TypeError(f"identifiers must be str or None: {exc}") from exc
     if not pa.types.is_large_string(array.type):
-        try:
-            array = array.cast(pa.large_string())
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-            raise TypeError(f"identifiers must be a string column, got {array.type}") from exc
+        # Only textual columns are cast. A numeric column is refused rather than stringified: an ID number
+        # that went through an integer type has lost its leading zeros or its X, and is not an identifier.
+        value_type = array.type.value_type if pa.types.is_dictionary(array.type) else array.type
+        textual = (
+            pa.types.is_string(value_type)
+            or pa.types.is_large_string(value_type)
+            or str(value_type) == "string_view"  # pa.types.is_string_view needs pyarrow >= 16
+            or pa.types.is_null(value_type)
+        )
+        if not textual:
+            raise TypeError(f"identifiers must be a string column, got {array.type}")
+        array = array.cast(pa.large_string())
     return cast("pa.LargeStringArray", array)
 
 
@@ -210,9 +218,7 @@ def _prepare(codes: CodeColumn, width: int) -> _Batch:
         is_null = np.asarray(array.is_null().to_numpy(zero_copy_only=False), dtype=np.bool_)
     else:
         is_null = np.zeros(size, dtype=np.bool_)
-    char_length = np.asarray(
-        pc.utf8_length(array).fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64
-    )
+    char_length = np.asarray(pc.utf8_length(array).fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64)
 
     # Raw Arrow buffers: offsets (int32 or int64) and the UTF-8 data, read without copying.
     buffers = array.buffers()
@@ -220,9 +226,7 @@ def _prepare(codes: CodeColumn, width: int) -> _Batch:
     if offset_buffer is None or size == 0:
         offsets = np.zeros(size + 1, dtype=np.int64)
     else:
-        offsets = np.frombuffer(memoryview(offset_buffer), dtype=np.int64)[
-            array.offset : array.offset + size + 1
-        ]
+        offsets = np.frombuffer(memoryview(offset_buffer), dtype=np.int64)[array.offset : array.offset + size + 1]
     data_buffer = buffers[2]
     data = (
         np.frombuffer(memoryview(data_buffer), dtype=np.uint8)
@@ -237,7 +241,7 @@ def _prepare(codes: CodeColumn, width: int) -> _Batch:
     ascii_row = byte_length[rows] == width
     starts = offsets[:-1][rows[ascii_row]]
 
-    if rows.size == size and ascii_row.all() and size and bool((byte_length == width).all()):
+    if size and rows.size == size and bool((byte_length == width).all()):
         # Fast path: every value is an ASCII string of the right width, so they sit back to back.
         begin = int(offsets[0])
         matrix = data[begin : begin + width * size].reshape(size, width)
@@ -264,21 +268,21 @@ def _prepare(codes: CodeColumn, width: int) -> _Batch:
 # ---------------------------------------------------------------------------------------------------
 
 
-def _uscc_expected_check(matrix17: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+def uscc_check_bytes(matrix17: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     """GB 32100-2015 check byte for each row of 17 USCC characters (invalid characters count as 0)."""
     values = np.maximum(_USCC_VALUE[matrix17], 0).astype(np.int64)
     expected: npt.NDArray[np.uint8] = _USCC_CHECK_BY_REMAINDER[(values @ _USCC_WEIGHTS) % 31]
     return expected
 
 
-def _org_expected_check(matrix8: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+def org_code_check_bytes(matrix8: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     """GB 11714-1997 check byte for each row of 8 organisation-code body characters."""
     values = np.maximum(_LATIN_VALUE[matrix8], 0).astype(np.int64)
     expected: npt.NDArray[np.uint8] = _ORG_CHECK_BY_REMAINDER[(values @ _ORG_WEIGHTS) % 11]
     return expected
 
 
-def _id_expected_check(matrix17: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+def id_check_bytes(matrix17: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     """GB 11643-1999 check byte for each row of 17 ID-number digits (non-digits count as 0)."""
     values = np.maximum(_DIGIT_VALUE[matrix17], 0).astype(np.int64)
     expected: npt.NDArray[np.uint8] = _ID_CHECK_BY_REMAINDER[(values @ _ID_WEIGHTS) % 11]
@@ -286,9 +290,7 @@ def _id_expected_check(matrix17: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]
 
 
 def _single_row(text: str) -> npt.NDArray[np.uint8]:
-    return np.array([[ord(c) if ord(c) < 0x80 else _NON_ASCII for c in text]], dtype=np.uint8).reshape(
-        1, len(text)
-    )
+    return np.array([[ord(c) if ord(c) < 0x80 else _NON_ASCII for c in text]], dtype=np.uint8).reshape(1, len(text))
 
 
 def _length_reason(length: int, expected: int) -> str:
@@ -317,22 +319,17 @@ def _uscc_kernel(matrix: npt.NDArray[np.uint8]) -> _UsccFindings:
     department_ok = _IS_DEPARTMENT[matrix[:, 0]]
     division_digit = _IS_DIGIT[matrix[:, 2:8]]
     # Positions 9-17 are a GB 11714-1997 organisation code: 8 body characters and a check character.
-    org_expected = _org_expected_check(matrix[:, 8:16])
+    org_expected = org_code_check_bytes(matrix[:, 8:16])
     org_ok = matrix[:, 16] == org_expected
-    check_expected = _uscc_expected_check(matrix[:, :17])
+    check_expected = uscc_check_bytes(matrix[:, :17])
     check_ok = matrix[:, 17] == check_expected
     valid = allowed.all(axis=1) & department_ok & division_digit.all(axis=1) & org_ok & check_ok
-    return _UsccFindings(
-        allowed, department_ok, division_digit, org_expected, org_ok, check_expected, check_ok, valid
-    )
+    return _UsccFindings(allowed, department_ok, division_digit, org_expected, org_ok, check_expected, check_ok, valid)
 
 
 def _uscc_character_reason(char: str, position: int) -> str:
     if "a" <= char <= "z":
-        return (
-            f"character {char!r} at position {position} is lower-case, "
-            f"expected upper-case letters only ({_GB_USCC})"
-        )
+        return f"character {char!r} at position {position} is lower-case, expected upper-case letters only ({_GB_USCC})"
     if char in _USCC_EXCLUDED:
         return f"character {char!r} at position {position} is not allowed ({_GB_USCC} excludes I, O, S, V, Z)"
     return (
@@ -359,8 +356,7 @@ def _uscc_reason(text: str, slot: int, found: _UsccFindings) -> str:
         )
     if not found.org_ok[slot]:
         return (
-            f"organisation code check character is {text[16]!r}, "
-            f"expected {chr(found.org_expected[slot])!r} ({_GB_ORG})"
+            f"organisation code check character is {text[16]!r}, expected {chr(found.org_expected[slot])!r} ({_GB_ORG})"
         )
     return f"check character is {text[17]!r}, expected {chr(found.check_expected[slot])!r} ({_GB_USCC})"
 
@@ -398,7 +394,7 @@ def uscc_check_character(first17: str) -> str:
     for position, char in enumerate(first17, start=1):
         if char not in USCC_ALPHABET:
             raise ValueError(_uscc_character_reason(char, position))
-    return chr(_uscc_expected_check(_single_row(first17))[0])
+    return chr(uscc_check_bytes(_single_row(first17))[0])
 
 
 def org_code_check_character(first8: str) -> str:
@@ -414,7 +410,7 @@ def org_code_check_character(first8: str) -> str:
                 f"character {char!r} at position {position} is not allowed, "
                 f"expected a digit or an upper-case letter ({_GB_ORG})"
             )
-    return chr(_org_expected_check(_single_row(first8))[0])
+    return chr(org_code_check_bytes(_single_row(first8))[0])
 
 
 def make_uscc(registration_dept: str, category: str, division: str, org_body: str) -> str:
@@ -433,9 +429,7 @@ def make_uscc(registration_dept: str, category: str, division: str, org_body: st
     if len(division) != 6 or not all(c in _DIGITS for c in division):
         raise ValueError(f"division must be 6 digits, got {division!r} ({_GB_USCC})")
     if len(org_body) != 8 or not all(c in USCC_ALPHABET for c in org_body):
-        raise ValueError(
-            f"org_body must be 8 characters of USCC_ALPHABET, got {org_body!r} ({_GB_USCC}, {_GB_ORG})"
-        )
+        raise ValueError(f"org_body must be 8 characters of USCC_ALPHABET, got {org_body!r} ({_GB_USCC}, {_GB_ORG})")
     org_code = org_body + org_code_check_character(org_body)
     first17 = registration_dept + category + division + org_code
     code = first17 + uscc_check_character(first17)
@@ -484,7 +478,7 @@ def _id_kernel(matrix: npt.NDArray[np.uint8], today: datetime.date) -> _IdFindin
     not_too_early = birth >= np.datetime64(_EARLIEST_BIRTH, "D")
     not_future = birth <= np.datetime64(today, "D")
 
-    check_expected = _id_expected_check(matrix[:, :17])
+    check_expected = id_check_bytes(matrix[:, :17])
     check_ok = matrix[:, 17] == check_expected
     valid = char_ok.all(axis=1) & province_ok & calendar_ok & not_too_early & not_future & check_ok
     return _IdFindings(
@@ -549,10 +543,8 @@ def id_check_character(first17: str) -> str:
         raise ValueError(_length_reason(len(first17), 17))
     for position, char in enumerate(first17, start=1):
         if char not in _DIGITS:
-            raise ValueError(
-                f"character {char!r} at position {position} is not allowed, expected a digit ({_GB_ID})"
-            )
-    return chr(_id_expected_check(_single_row(first17))[0])
+            raise ValueError(f"character {char!r} at position {position} is not allowed, expected a digit ({_GB_ID})")
+    return chr(id_check_bytes(_single_row(first17))[0])
 
 
 def make_id_number(division: str, birth: datetime.date, sequence: int) -> str:

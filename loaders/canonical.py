@@ -51,9 +51,7 @@ def _write_rejected(raw: RawFile, rows: set[int], problems: list[Problem]) -> Pa
         writer = csv.writer(fh)
         writer.writerow(["row", *columns, "reasons"])
         for rec in picked:
-            writer.writerow(
-                [rec[ROW], *[rec[c] or "" for c in columns], "; ".join(reasons.get(rec[ROW], []))]
-            )
+            writer.writerow([rec[ROW], *[rec[c] or "" for c in columns], "; ".join(reasons.get(rec[ROW], []))])
     return target
 
 
@@ -76,6 +74,9 @@ def load_directory(
         if progress is not None:
             progress(text, step, total)
 
+    # Rejected rows of an earlier run would mislead: this run writes its own.
+    for stale in directory.glob("*.rejected.csv"):
+        stale.unlink()
     raws: dict[str, RawFile] = {}
     fatal: list[Problem] = []
     # PRV-01 applies to every file in the folder, not only to the canonical ones.
@@ -93,11 +94,9 @@ def load_directory(
             raws[spec.stem] = raw
     tick("read files")
     if fatal:
-        raise LoadRejected(_dedupe(fatal), "fix the file headers first")
+        raise LoadRejected(_dedupe(fatal), "these stop the files from being read; fix them first")
     if not raws:
-        raise InputError(
-            f"{directory} holds none of subjects, roles, entries, responsibilities (.csv or .parquet)"
-        )
+        raise InputError(f"{directory} holds none of subjects, roles, entries, responsibilities (.csv or .parquet)")
 
     validator = Validator(store)
     try:
@@ -144,9 +143,7 @@ def _prohibited_in_header(path: Path) -> list[Problem]:
     except (OSError, UnicodeDecodeError, pa.ArrowInvalid):
         return []
     return [
-        Problem(path.name, 1, name, None, reason)
-        for name in header
-        if (reason := prohibited_reason(name)) is not None
+        Problem(path.name, 1, name, None, reason) for name in header if (reason := prohibited_reason(name)) is not None
     ]
 
 

@@ -60,16 +60,33 @@ _PROHIBITED_WORDS = frozenset(
     }
 )
 _PROHIBITED_PAIRS = (("blood", "type"), ("blood", "group"), ("health", "condition"), ("health", "record"))
+# Run-together names ("medicalhistory", "religiousbelief"): stems long enough not to hit harmless words.
+_PROHIBITED_STEMS = (
+    "religio",
+    "bloodtype",
+    "bloodgroup",
+    "medicalhistory",
+    "medicalrecord",
+    "genetic",
+    "genome",
+    "illness",
+    "disease",
+    "diagnos",
+)
 _PROHIBITED_ZH = ("宗教", "信仰", "基因", "血型", "疾病", "病史", "病歷", "病历")
 
 
 def prohibited_reason(column: str) -> str | None:
     """Why a column may not be loaded, or None when it may."""
     lowered = column.lower()
-    words = [w for w in re.split(r"[^a-z0-9]+", re.sub(r"([a-z])([A-Z])", r"\1_\2", column).lower()) if w]
+    # camelCase and acronyms: "bloodType" -> blood_Type, "DNASequence" -> DNA_Sequence.
+    split = re.sub(r"([a-z0-9])([A-Z])|([A-Z])([A-Z][a-z])", r"\1\3_\2\4", column)
+    words = [w for w in re.split(r"[^a-z0-9]+", split.lower()) if w]
     hit = next((w for w in words if w in _PROHIBITED_WORDS), None)
     if hit is None:
         hit = next((f"{a} {b}" for a, b in _PROHIBITED_PAIRS if a in words and b in words), None)
+    if hit is None:
+        hit = next((z for z in _PROHIBITED_STEMS if z in lowered.replace("_", "").replace(" ", "")), None)
     if hit is None:
         hit = next((z for z in _PROHIBITED_ZH if z in lowered), None)
     if hit is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import mmap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,9 +26,7 @@ class RawFile:
 
 
 def find_file(directory: Path, spec: FileSpec) -> tuple[Path | None, list[Problem]]:
-    candidates = [
-        p for p in (directory / f"{spec.stem}.csv", directory / f"{spec.stem}.parquet") if p.is_file()
-    ]
+    candidates = [p for p in (directory / f"{spec.stem}.csv", directory / f"{spec.stem}.parquet") if p.is_file()]
     if len(candidates) > 1:
         return None, [
             Problem(
@@ -50,9 +49,7 @@ def _header_problems(path: Path, spec: FileSpec, header: list[str]) -> list[Prob
             problems.append(Problem(path.name, 1, name, None, reason))
         elif name not in spec.columns:
             problems.append(
-                Problem(
-                    path.name, 1, name, None, f"unknown column; expected some of {', '.join(spec.columns)}"
-                )
+                Problem(path.name, 1, name, None, f"unknown column; expected some of {', '.join(spec.columns)}")
             )
         if name in seen:
             problems.append(Problem(path.name, 1, name, None, "column appears twice in the header"))
@@ -63,26 +60,80 @@ def _header_problems(path: Path, spec: FileSpec, header: list[str]) -> list[Prob
     return problems
 
 
+def _line_numbers_follow_rows(path: Path) -> bool:
+    """True when data row i is on line i + 2: no blank lines and no quoting (which may hide newlines)."""
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        body = data[: len(data) - 2] if data[-2:] == b"\r\n" else data[: len(data) - 1] if data[-1:] == b"\n" else data
+        return b'"' not in data and b"\n\n" not in body and b"\n\r\n" not in body
+
+
+def _read_csv_exact(path: Path, header: list[str]) -> tuple[pa.Table, list[int], list[Problem]]:
+    """Slow path: the csv module, with each record's first line number; malformed rows become problems."""
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    problems: list[Problem] = []
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        start = reader.line_num + 1
+        for record in reader:
+            if record and any(cell.strip() for cell in record):
+                if len(record) != len(header):
+                    problems.append(
+                        Problem(
+                            path.name,
+                            start,
+                            None,
+                            None,
+                            f"row has {len(record)} cells, the header has {len(header)}; fix the quoting or "
+                            "the separators",
+                        )
+                    )
+                else:
+                    rows.append(record)
+                    numbers.append(start)
+            start = reader.line_num + 1
+    table = pa.table({name: pa.array([r[i] for r in rows], pa.string()) for i, name in enumerate(header)})
+    return table, numbers, problems
+
+
 def read_file(path: Path, spec: FileSpec) -> tuple[RawFile | None, list[Problem]]:
     """The file's canonical columns as strings, or the problems that stop it from being read at all."""
+    numbers: list[int] | None = None
     try:
         if path.suffix == ".parquet":
             table = pq.read_table(path)
             header = table.column_names
         else:
+            if path.stat().st_size == 0:
+                return None, [
+                    Problem(path.name, None, None, None, "the file is empty; it needs at least the header row")
+                ]
             with path.open("rb") as fh:
                 first = fh.readline().decode("utf-8-sig").rstrip("\r\n")
             header = next(csv.reader([first]), [])
-            table = pacsv.read_csv(
-                path,
-                read_options=pacsv.ReadOptions(encoding="utf8"),
-                convert_options=pacsv.ConvertOptions(
-                    column_types=dict.fromkeys(header, pa.string()),
-                    strings_can_be_null=False,
-                    quoted_strings_can_be_null=False,
-                ),
-            )
-    except (pa.ArrowInvalid, UnicodeDecodeError, OSError) as exc:
+            problems = _header_problems(path, spec, header)
+            if problems:
+                return None, problems
+            table = None
+            if path.stat().st_size and _line_numbers_follow_rows(path):
+                try:
+                    table = pacsv.read_csv(
+                        path,
+                        read_options=pacsv.ReadOptions(encoding="utf8"),
+                        convert_options=pacsv.ConvertOptions(
+                            column_types=dict.fromkeys(header, pa.string()),
+                            strings_can_be_null=False,
+                            quoted_strings_can_be_null=False,
+                        ),
+                    )
+                except pa.ArrowInvalid:
+                    table = None  # e.g. a row with the wrong number of cells: the exact reader names it
+            if table is None:
+                table, numbers, problems = _read_csv_exact(path, header)
+                if problems:
+                    return None, problems
+    except (pa.ArrowInvalid, UnicodeDecodeError, OSError, ValueError) as exc:
         return None, [Problem(path.name, None, None, None, f"cannot read the file: {exc}")]
     problems = _header_problems(path, spec, header)
     if problems:
@@ -95,5 +146,6 @@ def read_file(path: Path, spec: FileSpec) -> tuple[RawFile | None, list[Problem]
             columns[name] = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
         else:
             columns[name] = pa.nulls(table.num_rows, pa.string())
-    columns[ROW] = pa.array(range(2, table.num_rows + 2), pa.int64())
+    rows = numbers if numbers is not None else range(2, table.num_rows + 2)
+    columns[ROW] = pa.array(rows, pa.int64())
     return RawFile(spec, path, pa.table(columns)), []

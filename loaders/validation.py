@@ -69,6 +69,11 @@ def _date_checks(*columns: str) -> list[tuple[str, str, str]]:
     ]
 
 
+def _name(raw: RawFile | None, default: str) -> str:
+    """The input file's name (subjects.csv or subjects.parquet), for messages that point at its rows."""
+    return raw.path.name if raw is not None else default
+
+
 def _date(column: str) -> str:
     return f"TRY_CAST({column} AS DATE)"
 
@@ -87,6 +92,7 @@ class Validator:
         self._store = store
         self._con = duckdb.connect()
         self.result = Validated()
+        self._repeats: dict[str, set[int]] = {}  # identical repeated rows per file, dropped silently
 
     def close(self) -> None:
         self._con.close()
@@ -120,32 +126,45 @@ class Validator:
         self._add(raw, found)
 
     def _duplicates(self, raw: RawFile, table: str, key: tuple[str, ...], attrs: tuple[str, ...], what: str) -> None:
-        """Same key, different content: every such row is a problem (identical repeats are dropped later)."""
+        """Same key, different content: every such row is a problem. Identical repeats are dropped, keeping the first.
+
+        Keys are grouped by hash first, so only the few candidate rows are compared column by column.
+        """
         k = ", ".join(key)
         content = " || '|' || ".join(f"coalesce(CAST({a} AS VARCHAR), '\x00')" for a in attrs) or "''"
+        fetch_all(
+            self._con,
+            f"""CREATE OR REPLACE TEMP TABLE dup_candidates AS
+                WITH keyed AS (SELECT {ROW}, hash({k}) AS kh FROM {table}),
+                     repeated AS (SELECT kh FROM keyed GROUP BY kh HAVING count(*) > 1)
+                SELECT t.*, {content} AS content FROM {table} t
+                JOIN keyed USING ({ROW}) WHERE keyed.kh IN (SELECT kh FROM repeated)""",
+        )
         rows = fetch_all(
             self._con,
-            f"""WITH d AS (SELECT {k}, list_sort(list({ROW})) AS rows FROM {table} GROUP BY {k}
-                           HAVING count(DISTINCT {content}) > 1)
+            f"""WITH d AS (SELECT {k}, list_sort(list({ROW})) AS rows FROM dup_candidates GROUP BY {k}
+                           HAVING count(DISTINCT content) > 1)
                 SELECT t.{ROW}, {_lit(key[0])}, CAST(t.{key[0]} AS VARCHAR),
                        'duplicate {what} with conflicting content on rows ' || array_to_string(d.rows, ', ')
-                FROM {table} t JOIN d USING ({k}) ORDER BY t.{ROW}""",
+                FROM dup_candidates t JOIN d USING ({k}) ORDER BY t.{ROW}""",
         )
         self._add(raw, rows)
-
-    def _clean(self, raw: RawFile, table: str, select: str, key: tuple[str, ...]) -> pa.Table:
-        """Rows without problems, typed, with identical repeats of a key collapsed to the first."""
-        bad = sorted(self.result.rejected_rows.get(raw.path.name, set()))
-        self._register("bad_rows", pa.table({"row": pa.array(bad, pa.int64())}))
-        k = ", ".join(key)
-        out = fetch_arrow(
+        repeats = fetch_all(
             self._con,
-            f"""SELECT * EXCLUDE (rn) FROM (
-                    SELECT {select}, row_number() OVER (PARTITION BY {k} ORDER BY {ROW}) AS rn
-                    FROM {table} WHERE {ROW} NOT IN (SELECT row FROM bad_rows))
-                WHERE rn = 1 ORDER BY {k}""",
+            f"""SELECT {ROW} FROM (SELECT {ROW}, row_number() OVER (PARTITION BY {k}, content ORDER BY {ROW}) AS n
+                                   FROM dup_candidates) WHERE n > 1""",
         )
-        self._con.unregister("bad_rows")
+        self._repeats.setdefault(raw.path.name, set()).update(int(r[0]) for r in repeats)
+        fetch_all(self._con, "DROP TABLE dup_candidates")
+
+    def _clean(self, raw: RawFile, table: str, select: str) -> pa.Table:
+        """Rows without problems, typed, without identical repeats of a key."""
+        skip = self.result.rejected_rows.get(raw.path.name, set()) | self._repeats.get(raw.path.name, set())
+        if not skip:
+            return fetch_arrow(self._con, f"SELECT {select} FROM {table}")
+        self._register("skip_rows", pa.table({"row": pa.array(sorted(skip), pa.int64())}))
+        out = fetch_arrow(self._con, f"SELECT {select} FROM {table} WHERE {ROW} NOT IN (SELECT row FROM skip_rows)")
+        self._con.unregister("skip_rows")
         return out
 
     # -- subjects ------------------------------------------------------------------------------------------
@@ -187,19 +206,17 @@ class Validator:
         )
         if existing.num_rows:
             self._register("existing_ids", existing)
-            rows = fetch_all(
-                self._con,
-                f"""SELECT t.{ROW}, c.col, c.val, c.col || ' already belongs to subject ' || x.subject_id
-                    FROM raw_subjects t,
-                         LATERAL (VALUES ('uscc', t.uscc), ('id_number', t.id_number)) c(col, val)
-                    JOIN existing_ids x ON (c.col = 'uscc' AND x.uscc = c.val)
-                                        OR (c.col = 'id_number' AND x.id_number = c.val)
-                    WHERE x.subject_id <> t.subject_id ORDER BY t.{ROW}""",
-            )
-            self._add(raw, rows)
+            for column in ("uscc", "id_number"):
+                rows = fetch_all(
+                    self._con,
+                    f"""SELECT t.{ROW}, '{column}', t.{column}, '{column} already belongs to subject ' || x.subject_id
+                        FROM raw_subjects t JOIN existing_ids x ON x.{column} = t.{column}
+                        WHERE x.subject_id <> t.subject_id ORDER BY t.{ROW}""",
+                )
+                self._add(raw, rows)
             self._con.unregister("existing_ids")
         select = "subject_id, kind, name, uscc, id_number, region"
-        self.result.tables["subjects"] = self._clean(raw, "raw_subjects", select, ("subject_id",))
+        self.result.tables["subjects"] = self._clean(raw, "raw_subjects", select)
 
     def _known_subjects(self, referenced: pa.Array) -> None:
         """known_subjects(subject_id, kind): valid rows of this load first, then the store."""
@@ -270,7 +287,7 @@ class Validator:
             ("target_id", "source_id = target_id", _lit("a subject cannot hold a role at itself")),
         ]
         self._run_checks(raw, "raw_roles", checks)
-        self._reference_checks(raw, "raw_roles", ("source_id", "target_id"), "subjects.csv")
+        self._reference_checks(raw, "raw_roles", ("source_id", "target_id"), _name(raw_subjects, "subjects.csv"))
         kind_rows = fetch_all(
             self._con,
             f"""SELECT t.{ROW}, 'role', t.role, CASE
@@ -287,16 +304,16 @@ class Validator:
                 ORDER BY t.{ROW}""",
         )
         self._add(raw, kind_rows)
+        # Ratios compare as numbers ("20" and "20.0" are one fact, as they are to the store).
+        ratio = "coalesce(CAST(TRY_CAST(ratio AS DOUBLE) AS VARCHAR), ratio)"
         self._duplicates(
-            raw, "raw_roles", ("source_id", "role", "target_id", "valid_from"), ("ratio", "valid_to"), "role"
+            raw, "raw_roles", ("source_id", "role", "target_id", "valid_from"), (ratio, "valid_to"), "role"
         )
         select = (
             "source_id, role, target_id, TRY_CAST(ratio AS DOUBLE) AS ratio, "
             f"{_date('valid_from')} AS valid_from, {_date('valid_to')} AS valid_to"
         )
-        self.result.tables["roles"] = self._clean(
-            raw, "raw_roles", select, ("source_id", "role", "target_id", "valid_from")
-        )
+        self.result.tables["roles"] = self._clean(raw, "raw_roles", select)
 
     def _register_subject_ids(self, raw_subjects: RawFile | None) -> None:
         ids = raw_subjects.table.column("subject_id") if raw_subjects else pa.array([], pa.string())
@@ -351,7 +368,7 @@ class Validator:
             ),
         ]
         self._run_checks(raw, "raw_entries", checks)
-        self._reference_checks(raw, "raw_entries", ("subject_id",), "subjects.csv")
+        self._reference_checks(raw, "raw_entries", ("subject_id",), _name(raw_subjects, "subjects.csv"))
         kind_rows = fetch_all(
             self._con,
             f"""SELECT t.{ROW}, 'list_type', t.list_type,
@@ -383,7 +400,7 @@ class Validator:
             f"{_date('valid_until')} AS valid_until, status, {_date('status_since')} AS status_since, scope, "
             "legal_basis"
         )
-        self.result.tables["entries"] = self._clean(raw, "raw_entries", select, ("entry_id",))
+        self.result.tables["entries"] = self._clean(raw, "raw_entries", select)
 
     # -- responsibility findings --------------------------------------------------------------------------
     def findings(self, raw: RawFile, raw_subjects: RawFile | None, raw_entries: RawFile | None) -> None:
@@ -422,7 +439,8 @@ class Validator:
                 "entry_id",
                 "entry_id IS NOT NULL AND entry_id NOT IN (SELECT entry_id FROM known_entries)",
                 "CASE WHEN entry_id IN (SELECT entry_id FROM raw_entry_ids) "
-                "THEN 'refers to entry ' || entry_id || ' whose row in entries.csv is invalid' "
+                f"THEN 'refers to entry ' || entry_id || ' whose row in {_name(raw_entries, 'entries.csv')} "
+                "is invalid' "
                 "ELSE 'refers to unknown entry ' || entry_id || '; add it to entries.csv first' END",
             ),
             (
@@ -440,8 +458,6 @@ class Validator:
             ),
         ]
         self._run_checks(raw, "raw_findings", checks)
-        self._reference_checks(raw, "raw_findings", ("person_id",), "subjects.csv")
+        self._reference_checks(raw, "raw_findings", ("person_id",), _name(raw_subjects, "subjects.csv"))
         self._duplicates(raw, "raw_findings", ("person_id", "entry_id"), ("basis",), "finding")
-        self.result.tables["findings"] = self._clean(
-            raw, "raw_findings", "person_id, entry_id, basis", ("person_id", "entry_id")
-        )
+        self.result.tables["findings"] = self._clean(raw, "raw_findings", "person_id, entry_id, basis")

@@ -126,8 +126,11 @@ def test_a_killed_load_leaves_no_half_batch(tmp_path: Path) -> None:
     """Kill -9 a load at several moments: the store holds the committed batch and none or all of the next."""
     from bench.generate import generate
 
-    first, second = tmp_path / "first", tmp_path / "second"
-    generate(first, subjects=2_000, seed=1)
+    committed_scenario = Scenario()
+    firm = committed_scenario.org("先提交有限公司", region="110105")
+    committed_scenario.role(committed_scenario.person("先提交", region="110105"), "legal_representative", firm)
+    first = committed_scenario.write(tmp_path / "first")
+    second = tmp_path / "second"
     generate(second, subjects=60_000, seed=2)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     outcomes: set[str] = set()

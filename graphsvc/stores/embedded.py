@@ -227,9 +227,13 @@ class EmbeddedStore:
 
     def subject_identifiers(self, usccs: pa.Array[Any], id_numbers: pa.Array[Any]) -> pa.Table:
         both = pa.concat_arrays([usccs.cast(pa.string()), id_numbers.cast(pa.string())])
+        # Two equality joins, not one join on "uscc OR id_number", which would compare every pair of rows.
         return self._lookup(
-            f"""SELECT DISTINCT s.subject_id, s.uscc, s.id_number FROM subjects s
-                JOIN wanted_identifiers w ON w.id = s.uscc OR w.id = s.id_number WHERE {_current("s")}""",
+            f"""SELECT s.subject_id, s.uscc, s.id_number FROM subjects s
+                    JOIN wanted_identifiers w ON w.id = s.uscc WHERE {_current("s")}
+                UNION
+                SELECT s.subject_id, s.uscc, s.id_number FROM subjects s
+                    JOIN wanted_identifiers w ON w.id = s.id_number WHERE {_current("s")}""",
             "wanted_identifiers",
             both,
         )

@@ -11,10 +11,11 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -22,7 +23,7 @@ import pyarrow.parquet as pq
 from graphsvc.errors import InputError, LoadRejected, Problem
 from graphsvc.stores.base import Batch, GraphStore, LoadResult
 from loaders.columns import FILES, prohibited_reason
-from loaders.reading import ROW, RawFile, find_file, read_file
+from loaders.reading import ROW, RawFile, find_file, read_file, to_raw
 from loaders.validation import Validator
 
 Progress = Callable[[str, int, int], None]  # (step description, steps done, steps in all)
@@ -98,22 +99,73 @@ def load_directory(
     if not raws:
         raise InputError(f"{directory} holds none of subjects, roles, entries, responsibilities (.csv or .parquet)")
 
+    return _validate_and_commit(
+        raws, store, source=str(directory.resolve()), skip_invalid=skip_invalid, tick=tick, write_rejected=True
+    )
+
+
+def load_tables(
+    tables: Mapping[str, pa.Table | pd.DataFrame],
+    store: GraphStore,
+    *,
+    source: str = "frames",
+    skip_invalid: bool = False,
+) -> LoadReport:
+    """Bulk load from Arrow tables or pandas frames keyed by file stem (subjects, roles, entries,
+    responsibilities), with exactly the validation of files. Row numbers count like a CSV's (first row = 2);
+    with ``skip_invalid`` the rejected rows are only reported (LoadReport.problems), not written anywhere."""
+    unknown = sorted(set(tables) - {spec.stem for spec in FILES})
+    if unknown:
+        raise InputError(f"unknown table(s) {unknown}; expected some of {[spec.stem for spec in FILES]}")
+    raws: dict[str, RawFile] = {}
+    fatal: list[Problem] = []
+    for spec in FILES:
+        data = tables.get(spec.stem)
+        if data is None:
+            continue
+        table = data if isinstance(data, pa.Table) else pa.Table.from_pandas(data, preserve_index=False)
+        raw, problems = to_raw(Path(f"{spec.stem} (table)"), spec, table, table.column_names)
+        fatal += problems
+        if raw is not None:
+            raws[spec.stem] = raw
+    if fatal:
+        raise LoadRejected(fatal, "these stop the tables from being read; fix them first")
+    if not raws:
+        raise InputError("no tables given")
+    return _validate_and_commit(raws, store, source=source, skip_invalid=skip_invalid, tick=None, write_rejected=False)
+
+
+def _validate_and_commit(
+    raws: dict[str, RawFile],
+    store: GraphStore,
+    *,
+    source: str,
+    skip_invalid: bool,
+    tick: Callable[[str], None] | None,
+    write_rejected: bool,
+) -> LoadReport:
+    """Validate in dependency order, then write every valid row in one store transaction."""
+
+    def step(text: str) -> None:
+        if tick is not None:
+            tick(text)
+
     validator = Validator(store)
     try:
         subjects, roles = raws.get("subjects"), raws.get("roles")
         entries, findings = raws.get("entries"), raws.get("responsibilities")
         if subjects is not None:
             validator.subjects(subjects)
-        tick("validated subjects")
+        step("validated subjects")
         if roles is not None:
             validator.roles(roles, subjects)
-        tick("validated roles")
+        step("validated roles")
         if entries is not None:
             validator.entries(entries, subjects)
-        tick("validated entries")
+        step("validated entries")
         if findings is not None:
             validator.findings(findings, subjects, entries)
-        tick("validated responsibility findings")
+        step("validated responsibility findings")
         validated = validator.result
     finally:
         validator.close()
@@ -123,13 +175,14 @@ def load_directory(
     if validated.problems:
         if not skip_invalid:
             raise LoadRejected(validated.problems, "use --skip-invalid to load the valid rows")
-        for raw in raws.values():
-            rows = validated.rejected_rows.get(raw.path.name)
-            if rows:
-                rejected_files.append(_write_rejected(raw, rows, validated.problems))
-    tick("wrote rejected rows" if rejected_files else "no rejected rows")
-    result = store.apply_batch(Batch(source=str(directory.resolve()), tables=validated.tables))
-    tick("committed")
+        if write_rejected:
+            for raw in raws.values():
+                rows = validated.rejected_rows.get(raw.path.name)
+                if rows:
+                    rejected_files.append(_write_rejected(raw, rows, validated.problems))
+    step("wrote rejected rows" if rejected_files else "no rejected rows")
+    result = store.apply_batch(Batch(source=source, tables=validated.tables))
+    step("committed")
     return LoadReport(counts, result, validated.problems, rejected_files)
 
 
@@ -157,4 +210,4 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
     return out
 
 
-__all__ = ["LoadReport", "load_directory"]
+__all__ = ["LoadReport", "load_directory", "load_tables"]

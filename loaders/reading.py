@@ -135,6 +135,13 @@ def read_file(path: Path, spec: FileSpec) -> tuple[RawFile | None, list[Problem]
                     return None, problems
     except (pa.ArrowInvalid, UnicodeDecodeError, OSError, ValueError) as exc:
         return None, [Problem(path.name, None, None, None, f"cannot read the file: {exc}")]
+    return to_raw(path, spec, table, header, numbers)
+
+
+def to_raw(
+    path: Path, spec: FileSpec, table: pa.Table, header: list[str], numbers: list[int] | None = None
+) -> tuple[RawFile | None, list[Problem]]:
+    """Check the header, then normalise every canonical column to trimmed strings (empty -> null)."""
     problems = _header_problems(path, spec, header)
     if problems:
         return None, problems

@@ -1513,3 +1513,53 @@ def test_cli_honours_graphsvc_db(
     out = io.StringIO()
     assert main(["derived", "--profile", "daqing", "--as-of", "2024-06-30", "--format", "json"], out=out) == 0
     assert isinstance(json.loads(out.getvalue()), list)
+
+
+# -- bulk load from Arrow tables and pandas frames -----------------------------------------------------------
+
+
+def _frames(directory: Path) -> dict[str, object]:
+    import pandas as pd
+
+    return {
+        name.removesuffix(".csv"): pd.read_csv(directory / name, dtype=str, keep_default_na=False)
+        for name in FILE_NAMES
+    }
+
+
+def test_pandas_frames_load_like_the_files(tmp_path: Path) -> None:
+    from loaders.canonical import load_tables
+
+    directory = world().write(tmp_path / "in")
+    with EmbeddedStore(tmp_path / "files.duckdb") as by_files, EmbeddedStore(tmp_path / "frames.duckdb") as by_frames:
+        load_directory(directory, by_files)
+        report = load_tables(_frames(directory), by_frames)  # type: ignore[arg-type]
+        assert report.result is not None and report.result.inserted["subjects"] == 5
+        for table in ("subjects", "roles", "entries", "findings"):
+            assert stored_rows(by_frames, table) == stored_rows(by_files, table)
+
+
+def test_arrow_tables_get_the_same_validation(tmp_path: Path, empty_store: EmbeddedStore) -> None:
+    from loaders.canonical import load_tables
+
+    directory = world().write(tmp_path / "in")
+    tables = {name.removesuffix(".csv"): pacsv.read_csv(directory / name) for name in FILE_NAMES}
+    subjects = tables["subjects"]
+    kinds = subjects.column("kind").to_pylist()
+    kinds[1] = "robot"
+    tables["subjects"] = subjects.set_column(subjects.schema.get_field_index("kind"), "kind", pa.array(kinds))
+    with pytest.raises(LoadRejected) as info:
+        load_tables(tables, empty_store)
+    assert ("subjects (table)", 3, "kind", "robot") in where(info.value.problems)
+    assert empty_store.stats() == EMPTY
+
+
+def test_prohibited_column_in_a_frame_is_refused(tmp_path: Path, empty_store: EmbeddedStore) -> None:
+    from loaders.canonical import load_tables
+
+    frames = _frames(world().write(tmp_path / "in"))
+    frames["subjects"]["血型"] = "A"  # type: ignore[index]
+    with pytest.raises(LoadRejected) as info:
+        load_tables(frames, empty_store, skip_invalid=True)  # type: ignore[arg-type]
+    assert any("PRV-01" in p.reason for p in info.value.problems)
+    assert empty_store.stats() == EMPTY

@@ -37,6 +37,7 @@ import pyarrow.parquet as pq
 
 from bench import names as nm
 from graphsvc import identifiers
+from graphsvc.stores.base import ENTRY_SCHEMA, FINDING_SCHEMA, ROLE_SCHEMA, SUBJECT_SCHEMA
 from graphsvc.vocab import EntryStatus, ListType, RoleType, Scope, Severity, SubjectKind, domains
 
 I64 = npt.NDArray[np.int64]
@@ -45,24 +46,11 @@ U8 = npt.NDArray[np.uint8]
 Bool = npt.NDArray[np.bool_]
 Format = Literal["csv", "parquet"]
 
-SUBJECT_COLUMNS: Final[tuple[str, ...]] = ("subject_id", "kind", "name", "uscc", "id_number", "region")
-ROLE_COLUMNS: Final[tuple[str, ...]] = ("source_id", "role", "target_id", "ratio", "valid_from", "valid_to")
-ENTRY_COLUMNS: Final[tuple[str, ...]] = (
-    "entry_id",
-    "subject_id",
-    "list_type",
-    "domain",
-    "severity",
-    "department",
-    "act_date",
-    "determined_on",
-    "valid_until",
-    "status",
-    "status_since",
-    "scope",
-    "legal_basis",
-)
-RESPONSIBILITY_COLUMNS: Final[tuple[str, ...]] = ("person_id", "entry_id", "basis")
+# The canonical columns, from the store's schemas (one definition for the whole project).
+SUBJECT_COLUMNS: Final[tuple[str, ...]] = tuple(SUBJECT_SCHEMA.names)
+ROLE_COLUMNS: Final[tuple[str, ...]] = tuple(ROLE_SCHEMA.names)
+ENTRY_COLUMNS: Final[tuple[str, ...]] = tuple(ENTRY_SCHEMA.names)
+RESPONSIBILITY_COLUMNS: Final[tuple[str, ...]] = tuple(FINDING_SCHEMA.names)
 TABLES: Final[dict[str, tuple[str, ...]]] = {
     "subjects": SUBJECT_COLUMNS,
     "roles": ROLE_COLUMNS,

@@ -377,20 +377,7 @@ class Validator:
                 WHERE t.list_type = 'serious_illegal' AND k.kind <> 'enterprise' ORDER BY t.{ROW}""",
         )
         self._add(raw, kind_rows)
-        attrs = (
-            "subject_id",
-            "list_type",
-            "domain",
-            "severity",
-            "department",
-            "act_date",
-            "determined_on",
-            "valid_until",
-            "status",
-            "status_since",
-            "scope",
-            "legal_basis",
-        )
+        attrs = tuple(n for n in SCHEMAS["entries"].names if n != "entry_id")
         self._duplicates(raw, "raw_entries", ("entry_id",), attrs, "entry_id")
         select = (
             "entry_id, subject_id, list_type, domain, "

@@ -9,25 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from graphsvc.identifiers import make_id_number, make_uscc
+from graphsvc.stores.base import ENTRY_SCHEMA, FINDING_SCHEMA, ROLE_SCHEMA, SUBJECT_SCHEMA
 
-SUBJECT_COLUMNS = ("subject_id", "kind", "name", "uscc", "id_number", "region")
-ROLE_COLUMNS = ("source_id", "role", "target_id", "ratio", "valid_from", "valid_to")
-ENTRY_COLUMNS = (
-    "entry_id",
-    "subject_id",
-    "list_type",
-    "domain",
-    "severity",
-    "department",
-    "act_date",
-    "determined_on",
-    "valid_until",
-    "status",
-    "status_since",
-    "scope",
-    "legal_basis",
-)
-FINDING_COLUMNS = ("person_id", "entry_id", "basis")
+SUBJECT_COLUMNS = tuple(SUBJECT_SCHEMA.names)
+ROLE_COLUMNS = tuple(ROLE_SCHEMA.names)
+ENTRY_COLUMNS = tuple(ENTRY_SCHEMA.names)
+FINDING_COLUMNS = tuple(FINDING_SCHEMA.names)
 
 _DEPT = {"enterprise": "9", "social_org": "5", "public_institution": "1", "government": "1"}
 

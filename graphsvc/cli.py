@@ -11,8 +11,10 @@ import argparse
 import csv
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, TextIO
@@ -26,9 +28,10 @@ from graphsvc.engine import evaluate
 from graphsvc.errors import GraphsvcError, InputError, LoadRejected
 from graphsvc.profiles import PROFILE_NAMES, load_profile
 from graphsvc.rules.table import RULES, VALIDITY_RULES
+from graphsvc.stores.base import GraphStore
 from graphsvc.stores.embedded import EmbeddedStore
 
-STORES = ("embedded",)
+STORES = ("embedded", "neo4j")
 _err = Console(stderr=True, highlight=False)
 
 
@@ -57,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help=f"which store answers (default: ${STORE_ENV} or embedded)",
     )
+    neo = parser.add_argument_group("Neo4j store (with --store neo4j)")
+    neo.add_argument("--neo4j-uri", help="Bolt URI (default: $NEO4J_URI or bolt://localhost:7687)")
+    neo.add_argument("--neo4j-user", help="user (default: $NEO4J_USER or neo4j)")
+    neo.add_argument("--neo4j-password", help="password (default: $NEO4J_PASSWORD)")
+    neo.add_argument("--neo4j-database", help="database (default: $NEO4J_DATABASE or neo4j)")
+    neo.add_argument("--batch-size", type=int, default=None, help="rows per UNWIND batch on Neo4j (default: 10000)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     db_help = f"store file (default: ${DB_ENV} or {default_db_path()})"
@@ -95,6 +104,28 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def open_store(args: argparse.Namespace, *, read_only: bool = False) -> GraphStore:
+    """The store the command asks for: --store, else $GRAPHSVC_STORE, else embedded."""
+    kind = args.store or os.environ.get(STORE_ENV, "embedded")
+    if kind == "neo4j":
+        from graphsvc.stores.neo4j import Neo4jSettings, Neo4jStore
+
+        if args.batch_size is not None and args.batch_size < 1:
+            raise InputError("--batch-size must be at least 1")
+        return Neo4jStore(
+            Neo4jSettings.from_env(
+                uri=args.neo4j_uri,
+                user=args.neo4j_user,
+                password=args.neo4j_password,
+                database=args.neo4j_database,
+                batch_size=args.batch_size,
+            )
+        )
+    if kind != "embedded":
+        raise InputError(f"unknown store {kind!r} (from ${STORE_ENV}); choose one of {', '.join(STORES)}")
+    return EmbeddedStore(getattr(args, "db", None) or default_db_path(), read_only=read_only)
+
+
 def _reader(name: str) -> Callable[..., Any]:
     found = {ep.name: ep for ep in entry_points(group="graphsvc.readers")}
     if name not in found:
@@ -106,9 +137,10 @@ def _reader(name: str) -> Callable[..., Any]:
 
 def _cmd_load(args: argparse.Namespace, out: TextIO) -> int:
     reader = _reader(args.reader)
-    db = args.db or default_db_path()
+    kind = args.store or os.environ.get(STORE_ENV, "embedded")
+    where = str(args.db or default_db_path()) if kind == "embedded" else (args.neo4j_uri or os.environ.get("NEO4J_URI"))
     with (
-        EmbeddedStore(db) as store,
+        closing(open_store(args)) as store,
         Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -128,7 +160,7 @@ def _cmd_load(args: argparse.Namespace, out: TextIO) -> int:
     out.write(f"read {', '.join(f'{n}: {c} rows' for n, c in report.files.items())}\n")
     if result is not None:
         out.write(
-            f"batch {result.batch_id} recorded at {result.recorded_at.isoformat()} into {db}: "
+            f"batch {result.batch_id} recorded at {result.recorded_at.isoformat()} into {where}: "
             + ", ".join(
                 f"{t} +{result.inserted[t]} new, {result.superseded[t]} superseded, {result.unchanged[t]} unchanged"
                 for t in result.inserted
@@ -165,7 +197,7 @@ def _cmd_derived(args: argparse.Namespace, out: TextIO) -> int:
     unknown = sorted(set(args.rule or ()) - set(RULES))
     if unknown:
         raise InputError(f"unknown rule(s) {unknown}; choose from {', '.join(RULES)}")
-    with EmbeddedStore(args.db or default_db_path()) as store:
+    with closing(open_store(args)) as store:
         evaluation = evaluate(store, profile, args.as_of, known_at=args.known_at)
     records = evaluation.records
     if args.rule:
@@ -182,7 +214,7 @@ def _cmd_derived(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_stats(args: argparse.Namespace, out: TextIO) -> int:
-    with EmbeddedStore(args.db or default_db_path(), read_only=True) as store:
+    with closing(open_store(args, read_only=True)) as store:
         counts = store.stats()
     if args.format == "json":
         out.write(json.dumps(counts) + "\n")
@@ -192,7 +224,7 @@ def _cmd_stats(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_summary(args: argparse.Namespace, out: TextIO) -> int:
-    with EmbeddedStore(args.db or default_db_path(), read_only=True) as store:
+    with closing(open_store(args, read_only=True)) as store:
         counts = store.stats()
         evaluation = store.latest_evaluation()
     out.write("store: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + "\n")
@@ -247,14 +279,9 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
-    import os
-
     args = _parser().parse_args(argv)
-    store = args.store or os.environ.get(STORE_ENV, "embedded")
     out = out or sys.stdout
     try:
-        if store not in STORES:
-            raise InputError(f"unknown store {store!r} (from ${STORE_ENV}); choose one of {', '.join(STORES)}")
         return _COMMANDS[args.command](args, out)
     except LoadRejected as exc:
         for problem in exc.problems:

@@ -15,29 +15,7 @@ import pyarrow as pa
 from graphsvc.profiles import Profile
 from graphsvc.rules.context import build_context
 from graphsvc.rules.table import RULES
-from graphsvc.stores.base import Evaluation, GraphStore
-
-# The columns of a derived record, in output order (the CLI contract names the first seven).
-DERIVED_FIELDS: tuple[str, ...] = (
-    "rule",
-    "subject_id",
-    "source_entry_id",
-    "related_id",
-    "effect",
-    "valid_from",
-    "valid_until",
-    "related_entry_id",
-    "severity",
-    "flags",
-    "explanation",
-    "path",
-    "citation",
-    "legal_basis",
-    "department",
-)
-DERIVED_SCHEMA = pa.schema(
-    [(name, pa.date32() if name in ("valid_from", "valid_until") else pa.string()) for name in DERIVED_FIELDS]
-)
+from graphsvc.stores.base import DERIVED_FIELDS, DERIVED_SCHEMA, Evaluation, GraphStore
 
 _VIA_TEXT = {
     "legal_representative": "was legal representative of",

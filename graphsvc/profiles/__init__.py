@@ -58,9 +58,7 @@ class RuleSettings(_Strict):
     def _kinds(cls, v: tuple[str, ...] | None) -> tuple[str, ...] | None:
         unknown = sorted(set(v or ()) - values(SubjectKind))
         if unknown:
-            raise ValueError(
-                f"unknown subject kind(s) {unknown}; expected some of {sorted(values(SubjectKind))}"
-            )
+            raise ValueError(f"unknown subject kind(s) {unknown}; expected some of {sorted(values(SubjectKind))}")
         return v
 
     @field_validator("list_types")
@@ -137,8 +135,6 @@ def load_profile(name: str) -> Profile:
             raise ProfileError(f"profile file {name} does not exist")
         return _parse(path.stem, path.read_text(encoding="utf-8"), str(path))
     if name not in PROFILE_NAMES:
-        raise ProfileError(
-            f"unknown profile {name!r}; choose one of {', '.join(PROFILE_NAMES)} or a .yaml path"
-        )
+        raise ProfileError(f"unknown profile {name!r}; choose one of {', '.join(PROFILE_NAMES)} or a .yaml path")
     resource = resources.files("graphsvc").joinpath(f"profiles/{name}.yaml")
     return _parse(name, resource.read_text(encoding="utf-8"), f"graphsvc/profiles/{name}.yaml")

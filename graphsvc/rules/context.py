@@ -23,9 +23,7 @@ class ResolvedRule:
     monitoring_years: int | None = None
 
     def trigger_list_types(self) -> list[str] | None:
-        return (
-            None if self.trigger is None or self.trigger.list_types is None else list(self.trigger.list_types)
-        )
+        return None if self.trigger is None or self.trigger.list_types is None else list(self.trigger.list_types)
 
 
 @dataclass(frozen=True)

@@ -269,9 +269,7 @@ _RULES: tuple[RuleSpec, ...] = (
         effects=("post_exit_monitoring",),
         requirements=("EXIT-02",),
         sources={"004": "JI(十七)"},
-        parameters={
-            "monitoring_years": "length of monitoring (not stated in the seed: open-ended by default)"
-        },
+        parameters={"monitoring_years": "length of monitoring (not stated in the seed: open-ended by default)"},
         explanation="{subject_name} ({subject_id}) exited the black list (entry {source_entry_id}) on "
         "{valid_from}; key credit monitoring",
     ),

@@ -93,6 +93,42 @@ RULE_OUTPUT_SCHEMA = _schema(
 )
 
 
+# A derived record as stored and printed (the CLI contract names the first seven columns).
+DERIVED_SCHEMA = _schema(
+    ("rule", pa.string()),
+    ("subject_id", pa.string()),
+    ("source_entry_id", pa.string()),
+    ("related_id", pa.string()),
+    ("effect", pa.string()),
+    ("valid_from", pa.date32()),
+    ("valid_until", pa.date32()),
+    ("related_entry_id", pa.string()),
+    ("severity", pa.string()),
+    ("flags", pa.string()),
+    ("explanation", pa.string()),
+    ("path", pa.string()),
+    ("citation", pa.string()),
+    ("legal_basis", pa.string()),
+    ("department", pa.string()),
+)
+DERIVED_FIELDS: tuple[str, ...] = tuple(DERIVED_SCHEMA.names)
+
+
+def record_order(row: dict[str, Any]) -> tuple[Any, ...]:
+    """The order of rule rows and derived records on every store: rule, subject, entry, then related ids
+    (missing first), then effect. Matches the embedded store's ORDER BY."""
+    return (
+        row["rule"],
+        row["subject_id"],
+        row["source_entry_id"],
+        row["related_id"] is not None,
+        row["related_id"] or "",
+        row["related_entry_id"] is not None,
+        row["related_entry_id"] or "",
+        row["effect"],
+    )
+
+
 @dataclass(frozen=True)
 class Batch:
     """Validated tables to write in one transaction; any table may be absent."""

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from graphsvc.errors import StoreError
 from graphsvc.rules.context import EvaluationContext
-from graphsvc.stores.base import KEYS, SCHEMAS, Batch, Evaluation, LoadResult
+from graphsvc.stores.base import DERIVED_SCHEMA, KEYS, SCHEMAS, Batch, Evaluation, LoadResult
 from graphsvc.stores.duck import fetch_all, fetch_arrow, fetch_value
 from graphsvc.stores.embedded_rules import rules_sql
 
@@ -28,23 +28,7 @@ _SQL_TYPES = {
     pa.date32(): "DATE",
 }
 _FACT_TABLES = ("subjects", "roles", "entries", "findings")
-DERIVED_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("rule", "VARCHAR"),
-    ("subject_id", "VARCHAR"),
-    ("source_entry_id", "VARCHAR"),
-    ("related_id", "VARCHAR"),
-    ("related_entry_id", "VARCHAR"),
-    ("effect", "VARCHAR"),
-    ("valid_from", "DATE"),
-    ("valid_until", "DATE"),
-    ("severity", "VARCHAR"),
-    ("flags", "VARCHAR"),
-    ("explanation", "VARCHAR"),
-    ("path", "VARCHAR"),
-    ("citation", "VARCHAR"),
-    ("legal_basis", "VARCHAR"),
-    ("department", "VARCHAR"),
-)
+DERIVED_COLUMNS: tuple[tuple[str, str], ...] = tuple((f.name, _SQL_TYPES[f.type]) for f in DERIVED_SCHEMA)
 
 
 def _conform(table: str, data: pa.Table) -> pa.Table:
@@ -79,9 +63,7 @@ class EmbeddedStore:
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         elif not self.path.exists():
-            raise StoreError(
-                f"no store at {self.path}: load data first with `graphsvc load DIR --db {self.path}`"
-            )
+            raise StoreError(f"no store at {self.path}: load data first with `graphsvc load DIR --db {self.path}`")
         try:
             self._con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.IOException as exc:
@@ -173,9 +155,7 @@ class EmbeddedStore:
             raise
         return LoadResult(batch_id, recorded_at, inserted, superseded, unchanged)
 
-    def _upsert(
-        self, table: str, data: pa.Table, batch_id: int, recorded_at: dt.datetime
-    ) -> tuple[int, int, int]:
+    def _upsert(self, table: str, data: pa.Table, batch_id: int, recorded_at: dt.datetime) -> tuple[int, int, int]:
         """Supersede changed current versions, insert new and changed rows, skip identical ones."""
         con = self._con
         keys = KEYS[table]
@@ -259,9 +239,7 @@ class EmbeddedStore:
         names = [n for n, _ in DERIVED_COLUMNS]
         con.begin()
         try:
-            evaluation_id = int(
-                fetch_value(con, "SELECT coalesce(max(evaluation_id), 0) + 1 FROM evaluations")
-            )
+            evaluation_id = int(fetch_value(con, "SELECT coalesce(max(evaluation_id), 0) + 1 FROM evaluations"))
             fetch_all(con, "DELETE FROM derived")
             fetch_all(con, "DELETE FROM evaluations")
             con.register("new_derived", evaluation.records.select(names))
@@ -316,9 +294,7 @@ class EmbeddedStore:
             ("entries", "entries"),
             ("findings", "findings"),
         ):
-            counts[label] = int(
-                fetch_value(self._con, f"SELECT count(*) FROM {table} WHERE superseded_at IS NULL")
-            )
+            counts[label] = int(fetch_value(self._con, f"SELECT count(*) FROM {table} WHERE superseded_at IS NULL"))
         counts["derived"] = int(fetch_value(self._con, "SELECT count(*) FROM derived"))
         return counts
 

@@ -1,0 +1,15 @@
+// Schema: one uniquely constrained label per identity, looked up by that label alone (bolt-server.md).
+// Statements are separated by lines holding only ";".
+CREATE CONSTRAINT subject_id IF NOT EXISTS FOR (s:Subject) REQUIRE s.subject_id IS UNIQUE
+;
+CREATE CONSTRAINT subject_version_id IF NOT EXISTS FOR (v:SubjectVersion) REQUIRE v.version_id IS UNIQUE
+;
+CREATE CONSTRAINT entry_id IF NOT EXISTS FOR (e:Entry) REQUIRE e.entry_id IS UNIQUE
+;
+CREATE CONSTRAINT entry_version_id IF NOT EXISTS FOR (v:EntryVersion) REQUIRE v.version_id IS UNIQUE
+;
+CREATE CONSTRAINT batch_id IF NOT EXISTS FOR (b:Batch) REQUIRE b.batch_id IS UNIQUE
+;
+CREATE CONSTRAINT evaluation_id IF NOT EXISTS FOR (v:Evaluation) REQUIRE v.evaluation_id IS UNIQUE
+;
+CREATE INDEX derived_evaluation IF NOT EXISTS FOR (d:Derived) ON (d.evaluation_id)

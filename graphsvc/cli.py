@@ -96,6 +96,15 @@ def _parser() -> argparse.ArgumentParser:
     stats.add_argument("--db", type=Path, help=db_help)
     stats.add_argument("--format", choices=("json", "text"), default="json")
 
+    export = sub.add_parser(
+        "export-neo4j-import",
+        help="validate canonical files and write CSVs for `neo4j-admin database import full` (large initial loads)",
+    )
+    export.add_argument("directory", type=Path, metavar="DIR")
+    export.add_argument("out", type=Path, metavar="OUT", help="folder for the import CSVs")
+    export.add_argument("--skip-invalid", action="store_true", help="as for load")
+    export.add_argument("--database", default="neo4j", help="database name in the printed command")
+
     summary = sub.add_parser("summary", help="the latest evaluation: derived records by rule and effect")
     summary.add_argument("--db", type=Path, help=db_help)
 
@@ -223,6 +232,24 @@ def _cmd_stats(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _cmd_export_neo4j_import(args: argparse.Namespace, out: TextIO) -> int:
+    import tempfile
+
+    from graphsvc.stores.neo4j_import import import_command, write_import_files
+
+    reader = _reader("canonical")
+    with tempfile.TemporaryDirectory() as tmp, EmbeddedStore(Path(tmp) / "staging.duckdb") as staging:
+        report = reader(args.directory, staging, skip_invalid=args.skip_invalid)
+        counts = write_import_files(staging, args.out)
+    for name, n in counts.items():
+        out.write(f"{args.out / name}: {n} rows\n")
+    if report.problems:
+        out.write(f"skipped {len(report.problems)} problem(s); rejected rows written beside the input\n")
+    out.write("import with the database stopped, then start it; graphsvc creates the constraints on connect:\n")
+    out.write("  " + import_command(args.out.resolve(), args.database) + "\n")
+    return 0
+
+
 def _cmd_summary(args: argparse.Namespace, out: TextIO) -> int:
     with closing(open_store(args, read_only=True)) as store:
         counts = store.stats()
@@ -273,6 +300,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "derived": _cmd_derived,
     "stats": _cmd_stats,
     "summary": _cmd_summary,
+    "export-neo4j-import": _cmd_export_neo4j_import,
     "profiles": _cmd_profiles,
     "rules": _cmd_rules,
 }

@@ -285,6 +285,11 @@ class EmbeddedStore:
         )
         return Evaluation(profile=row[1], as_of=row[2], known_at=row[3], evaluated_at=row[4], records=records)
 
+    def export_csv(self, sql: str, path: Path) -> int:
+        """Write the result of one of the project's own queries (never user input) to a CSV file with a header."""
+        target = str(path).replace("'", "''")
+        return int(fetch_value(self._con, f"COPY ({sql}) TO '{target}' (HEADER, DELIMITER ',')") or 0)
+
     # -- reporting -----------------------------------------------------------------------------------------
     def stats(self) -> dict[str, int]:
         counts: dict[str, int] = {}

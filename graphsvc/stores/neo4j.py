@@ -58,6 +58,7 @@ class Neo4jSettings:
     @staticmethod
     def from_env(**overrides: Any) -> Neo4jSettings:
         """NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE; explicit values win."""
+
         def pick(name: str, env: str, default: str) -> str:
             value = overrides.get(name)
             return str(value) if value is not None else os.environ.get(env, default)

@@ -51,7 +51,7 @@ def derive(tmp_path: Path, request: pytest.FixtureRequest) -> Derive:
             records = list(evaluate(s, load_profile(profile), day).records.to_pylist())
             stats = s.stats()
         if server is not None and driver is not None:
-            _empty(driver, server)
+            empty_database(driver, server)
             settings = Neo4jSettings(server.uri, server.user, server.password, server.database)
             with Neo4jStore(settings) as neo:
                 load_directory(directory, neo)
@@ -70,9 +70,7 @@ def _first_difference(neo: list[dict[str, Any]], embedded: list[dict[str, Any]])
     return f"stores differ in length: neo4j {len(neo)}, embedded {len(embedded)}"
 
 
-def reached(
-    records: list[dict[str, Any]], rule: str, effect: str | None = None
-) -> set[tuple[str, str | None]]:
+def reached(records: list[dict[str, Any]], rule: str, effect: str | None = None) -> set[tuple[str, str | None]]:
     """(subject_id, related_id) pairs of one rule's records."""
     return {
         (r["subject_id"], r["related_id"])
@@ -124,7 +122,8 @@ def _delete_batch(tx: neo4j.ManagedTransaction, limit: int) -> int:
     return int(record["deleted"]) if record else 0
 
 
-def _empty(driver: neo4j.Driver, server: BoltServer) -> None:
+def empty_database(driver: neo4j.Driver, server: BoltServer) -> None:
+    """Delete every node and relationship (constraints and indexes stay)."""
     with driver.session(database=server.database) as session:
         while session.execute_write(_delete_batch, 5000):
             pass
@@ -133,5 +132,5 @@ def _empty(driver: neo4j.Driver, server: BoltServer) -> None:
 @pytest.fixture
 def neo4j_clean(bolt_server: BoltServer, bolt_driver: neo4j.Driver) -> BoltServer:
     """The session's Bolt server with every node and relationship deleted (constraints and indexes are kept)."""
-    _empty(bolt_driver, bolt_server)
+    empty_database(bolt_driver, bolt_server)
     return bolt_server

@@ -6,13 +6,19 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
+import neo4j
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graphsvc.engine import evaluate
 from graphsvc.profiles import PROFILE_NAMES, load_profile
+from graphsvc.stores.base import GraphStore
 from graphsvc.stores.embedded import EmbeddedStore
+from graphsvc.stores.neo4j import Neo4jSettings, Neo4jStore
 from loaders.canonical import load_directory
+from tests.bolt_server import BoltServer
+from tests.conftest import PARITY, empty_database
 from tests.scenario import Scenario
 
 PERSON_ROLES = (
@@ -27,20 +33,19 @@ PERSON_ROLES = (
     "registered_practitioner",
 )
 DOMAINS = ("tax", "finance", "environment", "food_drug", "judicial")
-DATES = st.dates(min_value=dt.date(2018, 1, 1), max_value=dt.date(2026, 1, 1))
+FIRST, LAST = dt.date(2018, 1, 1), dt.date(2026, 1, 1)
+DATES = st.dates(min_value=FIRST, max_value=LAST)
 
 
 @st.composite
 def scenarios(draw: st.DrawFn) -> Scenario:
     s = Scenario()
-    kinds = draw(
-        st.lists(st.sampled_from(["enterprise", "public_institution", "social_org"]), min_size=1, max_size=5)
-    )
+    kinds = draw(st.lists(st.sampled_from(["enterprise", "public_institution", "social_org"]), min_size=1, max_size=5))
     orgs = [s.org(f"机构{i}", kind=k) for i, k in enumerate(kinds)]
     persons = [s.person(f"人员{i}") for i in range(draw(st.integers(1, 6)))]
     for _ in range(draw(st.integers(0, 14))):
         start = draw(DATES)
-        end = draw(st.one_of(st.none(), DATES.filter(lambda d, start=start: d >= start)))
+        end = draw(st.one_of(st.none(), st.dates(min_value=start, max_value=LAST)))
         role = draw(st.sampled_from(PERSON_ROLES))
         s.role(
             draw(st.sampled_from(persons)),
@@ -63,7 +68,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         else:
             severity = draw(st.sampled_from(["general", "fairly_serious"]))
         determined = draw(DATES)
-        act = draw(st.one_of(st.none(), DATES.filter(lambda d, det=determined: d <= det)))
+        act = draw(st.one_of(st.none(), st.dates(min_value=FIRST, max_value=determined)))
         status = draw(st.sampled_from(["active", "active", "objection_pending", "exited", "revoked"]))
         eid = s.entry(
             subject,
@@ -85,7 +90,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     return s
 
 
-def _records(store: EmbeddedStore, profile: str, as_of: dt.date) -> list[dict[str, object]]:
+def _records(store: GraphStore, profile: str, as_of: dt.date) -> list[dict[str, object]]:
     return list(evaluate(store, load_profile(profile), as_of).records.to_pylist())
 
 
@@ -109,3 +114,23 @@ def test_evaluation_is_deterministic_and_reloading_changes_nothing(
             assert _records(a, profile, as_of) == first  # loading twice changes nothing
             load_directory(directory, b)
             assert _records(b, profile, as_of) == first  # an independent store agrees
+
+
+@pytest.mark.skipif(not PARITY, reason="GRAPHSVC_TEST_STORES=embedded: the Bolt server is not used")
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(scenario=scenarios(), profile=st.sampled_from(PROFILE_NAMES), as_of=DATES)
+def test_both_stores_give_identical_answers_on_random_graphs(
+    scenario: Scenario, profile: str, as_of: dt.date, bolt_server: BoltServer, bolt_driver: neo4j.Driver
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        directory = scenario.write(root / "in")
+        empty_database(bolt_driver, bolt_server)
+        settings = Neo4jSettings(bolt_server.uri, bolt_server.user, bolt_server.password, bolt_server.database)
+        with EmbeddedStore(root / "a.duckdb") as embedded, Neo4jStore(settings) as neo:
+            load_directory(directory, embedded)
+            load_directory(directory, neo)
+            assert _records(neo, profile, as_of) == _records(embedded, profile, as_of)
+            assert neo.stats() == embedded.stats()

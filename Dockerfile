@@ -1,0 +1,21 @@
+# graphsvc without development extras; docker-compose.yml runs it next to Neo4j.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY graphsvc ./graphsvc
+COPY loaders ./loaders
+COPY api ./api
+COPY cypher ./cypher
+RUN pip install . \
+    && useradd --create-home --uid 10001 graphsvc
+
+USER graphsvc
+ENV GRAPHSVC_DB=/home/graphsvc/graphsvc.duckdb \
+    GRAPHSVC_CYPHER_DIR=/app/cypher
+CMD ["graphsvc", "--help"]

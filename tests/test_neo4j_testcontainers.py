@@ -52,3 +52,40 @@ def test_neo4j_in_docker_answers_return_1(neo4j_container: Any) -> None:
     with neo4j_container.get_driver() as driver:
         records, _, _ = driver.execute_query("RETURN 1 AS one", database_="neo4j")
     assert [r["one"] for r in records] == [1]
+
+
+PARITY_SUITE = (
+    "tests/test_rules_propagation.py",
+    "tests/test_rules_bans_warnings.py",
+    "tests/test_validity_objections.py",
+    "tests/test_neo4j_store.py",
+    "tests/test_neo4j_import.py",
+)
+
+
+def test_parity_suite_on_real_neo4j(neo4j_container: Any) -> None:
+    """Every rule scenario on real Neo4j 5 and on the embedded store, identical answers (NEO4J_URI mode)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {
+        **os.environ,
+        "NEO4J_URI": neo4j_container.get_connection_url(),
+        "NEO4J_USER": "neo4j",
+        "NEO4J_PASSWORD": NEO4J_PASSWORD,
+        "NEO4J_DATABASE": "neo4j",
+        "GRAPHSVC_TEST_STORES": "embedded,neo4j",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *PARITY_SUITE],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]

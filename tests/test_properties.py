@@ -80,7 +80,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
             status=status,
             status_since=None
             if status == "active"
-            else draw(DATES.filter(lambda d, det=determined: d >= det)).isoformat(),
+            else draw(st.dates(min_value=determined, max_value=LAST)).isoformat(),
         )
         entries.append((eid, subject))
     org_entries = [eid for eid, subject in entries if subject in orgs]

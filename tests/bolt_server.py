@@ -216,7 +216,11 @@ class ArcadeDBProcess:
         self.http_port = free_port()
         while self.http_port == self.bolt_port:
             self.http_port = free_port()
-        with open(self.workdir / "server.out", "wb") as out:
+        self._launch()
+
+    def _launch(self) -> None:
+        assert self.workdir is not None
+        with open(self.workdir / "server.out", "ab") as out:
             self.process = subprocess.Popen(
                 self.command(),
                 cwd=self.workdir,  # the server writes ./log under its working directory
@@ -257,6 +261,20 @@ class ArcadeDBProcess:
                 time.sleep(0.2)
         finally:
             driver.close()
+
+    def restart(self, timeout: float = 60.0) -> None:
+        """Stop the process (SIGTERM) and start it again on the same folder and ports: the data survives.
+
+        Call it from the thread that started the server: the server exits when its starting thread does.
+        """
+        process = self.process
+        if process is None:
+            raise BoltServerError("the server is not started")
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGTERM)
+            process.wait(15.0)
+        self._launch()
+        self._wait_ready(timeout)
 
     def stop(self, timeout: float = 15.0) -> None:
         """Stop the server by its process id (SIGTERM, then SIGKILL after ``timeout`` s) and remove its folder."""

@@ -182,3 +182,47 @@ def test_cli_unreachable_neo4j_is_a_clear_error(capsys: pytest.CaptureFixture[st
     code = main(["--store", "neo4j", "--neo4j-uri", uri, "stats"], out=io.StringIO())
     assert code == 1
     assert f"cannot reach a Neo4j server at {uri}" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_server_restart_during_a_load_is_a_clear_error_and_a_rerun_ends_with_the_same_graph(
+    tmp_path: Path,
+) -> None:
+    """Failure behaviour: the load fails naming the URI; running it again gives the graph of a clean load."""
+    import threading
+    import time
+
+    from bench.generate import generate
+    from graphsvc.errors import LoadRejected
+    from tests.bolt_server import start_arcadedb
+
+    data = tmp_path / "data"
+    generate(data, subjects=3000, seed=5)
+    with EmbeddedStore(tmp_path / "reference.duckdb") as reference:
+        load_directory(data, reference)
+        expected = reference.stats()
+    with start_arcadedb() as server:
+        settings = _settings(server.bolt, batch_size=500)
+        errors: list[Exception] = []
+
+        def load() -> None:
+            try:
+                with Neo4jStore(settings) as neo:
+                    load_directory(data, neo)
+            except (StoreError, LoadRejected) as exc:
+                errors.append(exc)
+
+        # The load runs in a thread; the server is restarted from this (main) thread, which owns it.
+        loader = threading.Thread(target=load)
+        loader.start()
+        time.sleep(1.5)
+        server.restart()
+        loader.join()
+        if errors:  # the restart hit the load (it normally does: the load takes several seconds)
+            assert server.bolt.uri in str(errors[0])
+            assert "run the same command again" in str(errors[0])
+        with Neo4jStore(settings) as neo:
+            load_directory(data, neo)
+            assert neo.stats() == expected
+            again = load_directory(data, neo).result
+            assert again is not None and sum(again.inserted.values()) == 0

@@ -1,9 +1,10 @@
 // P5 (PROP-05): the serious-illegal enterprise's legal representative / person in charge on the determination
 // date may not lead another enterprise for $ban_years; their appointments held on $as_of are violations.
 // Follows inforce_entries.cypher. One row per (person, entry) with the appointments found.
+WITH e, until, flag WHERE e.list_type IN $list_types
 MATCH (o:Subject {subject_id: e.subject_id})-[:VERSION]->(ov:SubjectVersion)
 WHERE ov.recorded_at <= $known_at AND (ov.superseded_at IS NULL OR ov.superseded_at > $known_at)
-  AND ov.kind IN $kinds AND e.list_type IN $list_types
+  AND ov.kind IN $kinds
 WITH e, until, flag, o, e.determined_on + duration({years: $ban_years}) AS ban_end
 WHERE $as_of <= ban_end
 MATCH (p:Subject)-[h:ROLE]->(o)

@@ -1,11 +1,12 @@
 // P1, P3, P4, P7 (PROP-01..04, PROP-07): organisation -> person, one hop. Role holders on the role date
 // ($roles), holders of $roles_with_finding only with a finding for the entry, and (if $finding_alone) any
 // person with a finding. Follows inforce_entries.cypher.
+WITH e, until, flag
+WHERE (($list_types IS NULL AND e.list_type <> 'red') OR e.list_type IN $list_types)
+  AND ($severity IS NULL OR e.severity = $severity)
 MATCH (o:Subject {subject_id: e.subject_id})-[:VERSION]->(ov:SubjectVersion)
 WHERE ov.recorded_at <= $known_at AND (ov.superseded_at IS NULL OR ov.superseded_at > $known_at)
   AND ov.kind IN $kinds
-  AND (($list_types IS NULL AND e.list_type <> 'red') OR e.list_type IN $list_types)
-  AND ($severity IS NULL OR e.severity = $severity)
 WITH e, until, flag, o,
      CASE WHEN $role_timing = 'determined_on' THEN e.determined_on ELSE coalesce(e.act_date, e.determined_on) END
          AS role_date

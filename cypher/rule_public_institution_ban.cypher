@@ -1,8 +1,9 @@
 // P6 (PROP-06): a court defaulter may not be legal representative of a public institution; such roles held
 // on $as_of are violations. Follows inforce_entries.cypher.
+WITH e, until, flag WHERE e.list_type IN $list_types
 MATCH (o:Subject {subject_id: e.subject_id})-[:VERSION]->(ov:SubjectVersion)
 WHERE ov.recorded_at <= $known_at AND (ov.superseded_at IS NULL OR ov.superseded_at > $known_at)
-  AND ov.kind IN $kinds AND e.list_type IN $list_types
+  AND ov.kind IN $kinds
 RETURN o.subject_id AS subject_id, e.entry_id AS source_entry_id, e.determined_on AS valid_from,
        until AS valid_until, e.severity AS severity, e.list_type AS list_type, e.domain AS domain,
        e.department AS department, e.legal_basis AS legal_basis, flag AS flags,

@@ -1,8 +1,9 @@
 // P8 (PROP-08): actual controllers (on $as_of) of enterprises asserted as related (on $as_of) to an
 // organisation with an in-force serious entry. related_enterprise is symmetric. Follows inforce_entries.cypher.
+WITH e, until, flag WHERE e.list_type <> 'red' AND ($severity IS NULL OR e.severity = $severity)
 MATCH (o:Subject {subject_id: e.subject_id})-[:VERSION]->(ov:SubjectVersion)
 WHERE ov.recorded_at <= $known_at AND (ov.superseded_at IS NULL OR ov.superseded_at > $known_at)
-  AND ov.kind IN $kinds AND e.list_type <> 'red' AND ($severity IS NULL OR e.severity = $severity)
+  AND ov.kind IN $kinds
 MATCH (o)-[rel:ROLE]-(y:Subject)
 WHERE rel.role = 'related_enterprise' AND y.subject_id <> o.subject_id
   AND rel.recorded_at <= $known_at AND (rel.superseded_at IS NULL OR rel.superseded_at > $known_at)

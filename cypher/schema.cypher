@@ -13,3 +13,7 @@ CREATE CONSTRAINT batch_id IF NOT EXISTS FOR (b:Batch) REQUIRE b.batch_id IS UNI
 CREATE CONSTRAINT evaluation_id IF NOT EXISTS FOR (v:Evaluation) REQUIRE v.evaluation_id IS UNIQUE
 ;
 CREATE INDEX derived_evaluation IF NOT EXISTS FOR (d:Derived) ON (d.evaluation_id)
+;
+CREATE INDEX subject_version_uscc IF NOT EXISTS FOR (v:SubjectVersion) ON (v.uscc)
+;
+CREATE INDEX subject_version_id_number IF NOT EXISTS FOR (v:SubjectVersion) ON (v.id_number)

@@ -226,3 +226,25 @@ def test_a_server_restart_during_a_load_is_a_clear_error_and_a_rerun_ends_with_t
             assert neo.stats() == expected
             again = load_directory(data, neo).result
             assert again is not None and sum(again.inserted.values()) == 0
+
+
+def test_an_identifier_the_neo4j_store_gives_to_another_subject_is_refused(
+    tmp_path: Path, neo4j_clean: BoltServer
+) -> None:
+    from graphsvc.errors import LoadRejected
+
+    first = Scenario()
+    firm = first.org("原有限公司")
+    person = first.person("张伟")
+    with Neo4jStore(_settings(neo4j_clean)) as neo:
+        load_directory(first.write(tmp_path / "a"), neo)
+        second = Scenario()
+        second.subjects = [dict(row) for row in first.subjects]
+        second.subjects[0]["subject_id"] = "ORG-COPY"  # same USCC, another subject
+        second.subjects[1]["subject_id"] = "P-COPY"  # same ID number, another person
+        with pytest.raises(LoadRejected) as info:
+            load_directory(second.write(tmp_path / "b"), neo)
+        reasons = " ".join(p.reason for p in info.value.problems)
+        assert f"uscc already belongs to subject {firm}" in reasons
+        assert f"id_number already belongs to subject {person}" in reasons
+        assert neo.stats()["subjects"] == 2

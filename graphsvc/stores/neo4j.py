@@ -196,8 +196,11 @@ class Neo4jStore:
         return pa.Table.from_pylist(rows, schema=pa.schema([("subject_id", pa.string()), ("kind", pa.string())]))
 
     def subject_identifiers(self, usccs: pa.Array[Any], id_numbers: pa.Array[Any]) -> pa.Table:
-        ids = [v for v in usccs.to_pylist() + id_numbers.to_pylist() if v is not None]
-        rows = self._read(statement("lookup_subject_identifiers"), {"ids": ids}) if ids else []
+        rows: list[dict[str, Any]] = []
+        for name, values in (("lookup_subjects_by_uscc", usccs), ("lookup_subjects_by_id_number", id_numbers)):
+            wanted = [v for v in values.to_pylist() if v is not None]
+            if wanted:
+                rows += self._read(statement(name), {"ids": wanted})
         schema = pa.schema([("subject_id", pa.string()), ("uscc", pa.string()), ("id_number", pa.string())])
         return pa.Table.from_pylist(rows, schema=schema)
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -210,8 +211,6 @@ def _cmd_derived(args: argparse.Namespace, out: TextIO) -> int:
         evaluation = evaluate(store, profile, args.as_of, known_at=args.known_at)
     records = evaluation.records
     if args.rule:
-        import pyarrow.compute as pc
-
         records = records.filter(pc.is_in(records.column("rule"), value_set=pa.array(args.rule)))
     if args.output:
         with args.output.open("w", encoding="utf-8", newline="") as fh:

@@ -14,6 +14,7 @@ from typing import Any
 
 from graphsvc.profiles import RoleTiming, ValidityMode
 from graphsvc.rules.context import EvaluationContext, ResolvedRule
+from graphsvc.rules.table import RULES
 from graphsvc.stores.base import RULE_OUTPUT_SCHEMA
 from graphsvc.vocab import ListType, RoleType
 
@@ -307,8 +308,6 @@ def rules_sql(context: EvaluationContext) -> tuple[str, dict[str, Any]]:
     selects: list[str] = []
     for rule in context.rules:
         if rule.id in ("P1", "P3", "P4", "P7"):
-            from graphsvc.rules.table import RULES
-
             params[f"effect_{rule.id}"] = RULES[rule.id].effects[0]
             ctes.append(f"{rule.id}_rows AS ({_propagation(rule, context, params)})")
         elif rule.id == "P5":

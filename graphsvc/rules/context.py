@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from graphsvc.profiles import ObjectionPolicy, Profile, RoleTiming, ValidityMode
 from graphsvc.rules.table import RULES, SEED_FILES, Reach, Trigger
@@ -48,6 +49,18 @@ class EvaluationContext:
     @property
     def objection_flagged(self) -> bool:
         return self.objection_policy is ObjectionPolicy.FLAG_AND_CONTINUE
+
+    def validity_parameters(self) -> dict[str, Any]:
+        """The V1/V2 parameters every store's in-force test binds (same names on both stores)."""
+        return {
+            "as_of": self.as_of,
+            "by_severity": self.validity_mode is ValidityMode.BY_SEVERITY,
+            "general_years": self.general_years,
+            "fairly_serious_years": self.fairly_serious_years,
+            "serious_years": self.serious_years,
+            "objection_in_force": self.objection_in_force,
+            "objection_flagged": self.objection_flagged,
+        }
 
     def rule(self, rule_id: str) -> ResolvedRule | None:
         return next((r for r in self.rules if r.id == rule_id), None)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphsvc.profiles import RoleTiming, ValidityMode
+from graphsvc.profiles import RoleTiming
 from graphsvc.rules.context import EvaluationContext, ResolvedRule
 from graphsvc.rules.table import RULES
 from graphsvc.stores.base import RULE_OUTPUT_SCHEMA
@@ -295,15 +295,7 @@ def _post_exit_monitoring(rule: ResolvedRule, params: dict[str, Any]) -> str:
 
 def rules_sql(context: EvaluationContext) -> tuple[str, dict[str, Any]]:
     """One query evaluating every enabled rule; returns the SQL and its parameters."""
-    params: dict[str, Any] = {
-        "as_of": context.as_of,
-        "by_severity": context.validity_mode is ValidityMode.BY_SEVERITY,
-        "general_years": context.general_years,
-        "fairly_serious_years": context.fairly_serious_years,
-        "serious_years": context.serious_years,
-        "objection_in_force": context.objection_in_force,
-        "objection_flagged": context.objection_flagged,
-    }
+    params: dict[str, Any] = context.validity_parameters()
     ctes: list[str] = [_common_ctes()]
     selects: list[str] = []
     for rule in context.rules:

@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from graphsvc.profiles import ValidityMode
 from graphsvc.rules.context import EvaluationContext, ResolvedRule
 from graphsvc.rules.table import RULES
 
@@ -287,14 +286,8 @@ def parameters(context: EvaluationContext, rule: ResolvedRule, known_at: dt.date
     """Every parameter a rule statement may use; values only, never Cypher text."""
     trigger, reach = rule.trigger, rule.reach
     return {
-        "as_of": context.as_of,
+        **context.validity_parameters(),
         "known_at": known_at,
-        "by_severity": context.validity_mode is ValidityMode.BY_SEVERITY,
-        "general_years": context.general_years,
-        "fairly_serious_years": context.fairly_serious_years,
-        "serious_years": context.serious_years,
-        "objection_in_force": context.objection_in_force,
-        "objection_flagged": context.objection_flagged,
         "role_timing": context.role_timing.value,
         "kinds": list(trigger.subject_kinds) if trigger else [],
         "list_types": rule.trigger_list_types(),

@@ -7,7 +7,7 @@ WHERE ov.recorded_at <= $known_at AND (ov.superseded_at IS NULL OR ov.superseded
   AND ov.kind IN $kinds
 WITH e, until, flag, o, e.determined_on + duration({years: $ban_years}) AS ban_end
 WHERE $as_of <= ban_end
-MATCH (p:Subject)-[h:ROLE]->(o)
+MATCH (o)<-[h:ROLE]-(p)
 WHERE h.recorded_at <= $known_at AND (h.superseded_at IS NULL OR h.superseded_at > $known_at)
   AND h.role IN $roles
   AND (h.valid_from IS NULL OR h.valid_from <= e.determined_on) AND (h.valid_to IS NULL OR e.determined_on <= h.valid_to)
@@ -16,7 +16,7 @@ WITH e, flag, o, p, collect(DISTINCT h.role) AS vias,
 RETURN p.subject_id AS subject_id, e.entry_id AS source_entry_id, o.subject_id AS origin_id,
        e.determined_on AS valid_from, ban_until AS valid_until, e.severity AS severity, e.list_type AS list_type,
        e.domain AS domain, e.department AS department, e.legal_basis AS legal_basis, vias, flag AS flags,
-       [(p)-[a:ROLE]->(t:Subject)
+       [(p)-[a:ROLE]->(t)
           WHERE a.recorded_at <= $known_at AND (a.superseded_at IS NULL OR a.superseded_at > $known_at)
             AND a.role IN $roles AND t.subject_id <> o.subject_id
             AND (a.valid_from IS NULL OR a.valid_from <= $as_of) AND (a.valid_to IS NULL OR $as_of <= a.valid_to)

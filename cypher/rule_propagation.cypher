@@ -12,7 +12,7 @@ WITH e, until, flag, o,
          AS role_date
 MATCH (entry:Entry {entry_id: e.entry_id})
 WITH e, until, flag, o, role_date,
-     [(p:Subject)-[h:ROLE]->(o)
+     [(o)<-[h:ROLE]-(p)
         WHERE h.recorded_at <= $known_at AND (h.superseded_at IS NULL OR h.superseded_at > $known_at)
           AND (h.valid_from IS NULL OR h.valid_from <= role_date) AND (h.valid_to IS NULL OR role_date <= h.valid_to)
           AND (h.role IN $roles
@@ -22,7 +22,7 @@ WITH e, until, flag, o, role_date,
                                   AND (fr.superseded_at IS NULL OR fr.superseded_at > $known_at) }))
         | {person: p.subject_id, via: h.role}]
      + CASE WHEN $finding_alone
-            THEN [(p:Subject)-[fr:RESPONSIBLE_FOR]->(entry)
+            THEN [(entry)<-[fr:RESPONSIBLE_FOR]-(p)
                     WHERE fr.recorded_at <= $known_at AND (fr.superseded_at IS NULL OR fr.superseded_at > $known_at)
                     | {person: p.subject_id, via: 'responsibility_finding'}]
             ELSE [] END AS reached

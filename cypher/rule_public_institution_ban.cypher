@@ -7,7 +7,7 @@ WHERE ov.recorded_at <= $known_at AND (ov.superseded_at IS NULL OR ov.superseded
 RETURN o.subject_id AS subject_id, e.entry_id AS source_entry_id, e.determined_on AS valid_from,
        until AS valid_until, e.severity AS severity, e.list_type AS list_type, e.domain AS domain,
        e.department AS department, e.legal_basis AS legal_basis, flag AS flags,
-       [(o)-[a:ROLE]->(t:Subject)
+       [(o)-[a:ROLE]->(t)
           WHERE a.recorded_at <= $known_at AND (a.superseded_at IS NULL OR a.superseded_at > $known_at)
             AND a.role = 'legal_representative'
             AND (a.valid_from IS NULL OR a.valid_from <= $as_of) AND (a.valid_to IS NULL OR $as_of <= a.valid_to)

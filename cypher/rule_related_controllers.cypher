@@ -4,14 +4,14 @@ WITH e, until, flag WHERE e.list_type <> 'red' AND ($severity IS NULL OR e.sever
 MATCH (o:Subject {subject_id: e.subject_id})-[:VERSION]->(ov:SubjectVersion)
 WHERE ov.recorded_at <= $known_at AND (ov.superseded_at IS NULL OR ov.superseded_at > $known_at)
   AND ov.kind IN $kinds
-MATCH (o)-[rel:ROLE]-(y:Subject)
+MATCH (o)-[rel:ROLE]-(y)
 WHERE rel.role = 'related_enterprise' AND y.subject_id <> o.subject_id
   AND rel.recorded_at <= $known_at AND (rel.superseded_at IS NULL OR rel.superseded_at > $known_at)
   AND (rel.valid_from IS NULL OR rel.valid_from <= $as_of) AND (rel.valid_to IS NULL OR $as_of <= rel.valid_to)
 MATCH (y)-[:VERSION]->(yv:SubjectVersion)
 WHERE yv.recorded_at <= $known_at AND (yv.superseded_at IS NULL OR yv.superseded_at > $known_at)
   AND yv.kind = 'enterprise'
-MATCH (c:Subject)-[ac:ROLE]->(y)
+MATCH (y)<-[ac:ROLE]-(c)
 WHERE ac.role = 'actual_controller' AND c.subject_id <> o.subject_id
   AND ac.recorded_at <= $known_at AND (ac.superseded_at IS NULL OR ac.superseded_at > $known_at)
   AND (ac.valid_from IS NULL OR ac.valid_from <= $as_of) AND (ac.valid_to IS NULL OR $as_of <= ac.valid_to)

@@ -164,6 +164,8 @@ class Neo4jStore:
         inserted: dict[str, int] = {}
         superseded: dict[str, int] = {}
         unchanged: dict[str, int] = {}
+        # The batch is recorded before its rows, so an interrupted load never hands its number to the next one.
+        self._record_batch(batch_id, recorded_at, batch.source, inserted)
         size = self.settings.batch_size
         for table in ("subjects", "roles", "entries", "findings"):
             data = batch.tables.get(table)
@@ -179,16 +181,15 @@ class Neo4jStore:
                 ins += int(result["inserted"] or 0)
                 sup += int(result["superseded"] or 0)
             inserted[table], superseded[table], unchanged[table] = ins, sup, len(rows) - ins
+        self._record_batch(batch_id, recorded_at, batch.source, inserted)
+        return LoadResult(batch_id, recorded_at, inserted, superseded, unchanged)
+
+    def _record_batch(self, batch_id: int, recorded_at: dt.datetime, source: str, inserted: dict[str, int]) -> None:
+        counts = {t: inserted.get(t, 0) for t in ("subjects", "roles", "entries", "findings")}
         self._write(
             statement("record_batch"),
-            {
-                "batch_id": batch_id,
-                "recorded_at": recorded_at,
-                "source": batch.source,
-                **{t: inserted.get(t, 0) for t in ("subjects", "roles", "entries", "findings")},
-            },
+            {"batch_id": batch_id, "recorded_at": recorded_at, "source": source, **counts},
         )
-        return LoadResult(batch_id, recorded_at, inserted, superseded, unchanged)
 
     # -- lookups used by loaders -------------------------------------------------------------------------------
     def subject_kinds(self, subject_ids: pa.Array[Any]) -> pa.Table:

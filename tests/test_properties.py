@@ -43,14 +43,19 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     kinds = draw(st.lists(st.sampled_from(["enterprise", "public_institution", "social_org"]), min_size=1, max_size=5))
     orgs = [s.org(f"机构{i}", kind=k) for i, k in enumerate(kinds)]
     persons = [s.person(f"人员{i}") for i in range(draw(st.integers(1, 6)))]
+    role_keys: set[tuple[str, str, str, dt.date]] = set()
     for _ in range(draw(st.integers(0, 14))):
         start = draw(DATES)
         end = draw(st.one_of(st.none(), st.dates(min_value=start, max_value=LAST)))
         role = draw(st.sampled_from(PERSON_ROLES))
+        holder, organisation = draw(st.sampled_from(persons)), draw(st.sampled_from(orgs))
+        if (holder, role, organisation, start) in role_keys:
+            continue  # one fact per key: a second version of it would be a conflicting duplicate in one file
+        role_keys.add((holder, role, organisation, start))
         s.role(
-            draw(st.sampled_from(persons)),
+            holder,
             role,
-            draw(st.sampled_from(orgs)),
+            organisation,
             since=start.isoformat(),
             until=end.isoformat() if end else None,
             ratio=draw(st.floats(0, 100).map(lambda r: round(r, 2))) if role == "shareholder" else None,

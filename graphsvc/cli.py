@@ -147,8 +147,6 @@ def _reader(name: str) -> Callable[..., Any]:
 
 def _cmd_load(args: argparse.Namespace, out: TextIO) -> int:
     reader = _reader(args.reader)
-    kind = args.store or os.environ.get(STORE_ENV, "embedded")
-    where = str(args.db or default_db_path()) if kind == "embedded" else (args.neo4j_uri or os.environ.get("NEO4J_URI"))
     with (
         closing(open_store(args)) as store,
         Progress(
@@ -166,6 +164,7 @@ def _cmd_load(args: argparse.Namespace, out: TextIO) -> int:
             bar.update(task, description=text, completed=done, total=total)
 
         report = reader(args.directory, store, skip_invalid=args.skip_invalid, progress=progress)
+        where = store.location
     result = report.result
     out.write(f"read {', '.join(f'{n}: {c} rows' for n, c in report.files.items())}\n")
     if result is not None:

@@ -156,6 +156,11 @@ class Evaluation:
 
 
 class GraphStore(Protocol):
+    @property
+    def location(self) -> str:
+        """Where the data lives, for messages: a file path or a server URI."""
+        ...
+
     def apply_batch(self, batch: Batch) -> LoadResult: ...
 
     def subject_kinds(self, subject_ids: pa.Array[Any]) -> pa.Table:

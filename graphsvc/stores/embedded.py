@@ -73,6 +73,10 @@ class EmbeddedStore:
         if not read_only:
             self._create_schema()
 
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
     # -- lifecycle -------------------------------------------------------------------------------------
     def __enter__(self) -> EmbeddedStore:
         return self

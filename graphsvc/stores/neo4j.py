@@ -106,6 +106,10 @@ class Neo4jStore:
             ) from exc
         self._run_writes([(stmt, {}) for stmt in statements("schema")])
 
+    @property
+    def location(self) -> str:
+        return self.settings.uri
+
     # -- lifecycle ---------------------------------------------------------------------------------------
     def __enter__(self) -> Neo4jStore:
         return self

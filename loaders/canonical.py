@@ -81,9 +81,9 @@ def load_directory(
     raws: dict[str, RawFile] = {}
     fatal: list[Problem] = []
     # PRV-01 applies to every file in the folder, not only to the canonical ones.
-    for path in sorted(directory.iterdir()):
-        if path.suffix in {".csv", ".parquet"} and not path.name.endswith(".rejected.csv"):
-            fatal += _prohibited_in_header(path)
+    for candidate in sorted(directory.iterdir()):
+        if candidate.suffix in {".csv", ".parquet"} and not candidate.name.endswith(".rejected.csv"):
+            fatal += _prohibited_in_header(candidate)
     for spec in FILES:
         path, problems = find_file(directory, spec)
         fatal += problems

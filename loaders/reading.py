@@ -6,6 +6,7 @@ import csv
 import mmap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -130,11 +131,13 @@ def read_file(path: Path, spec: FileSpec) -> tuple[RawFile | None, list[Problem]
                 except pa.ArrowInvalid:
                     table = None  # e.g. a row with the wrong number of cells: the exact reader names it
             if table is None:
-                table, numbers, problems = _read_csv_exact(path, header)
+                exact, numbers, problems = _read_csv_exact(path, header)
                 if problems:
                     return None, problems
+                table = exact
     except (pa.ArrowInvalid, UnicodeDecodeError, OSError, ValueError) as exc:
         return None, [Problem(path.name, None, None, None, f"cannot read the file: {exc}")]
+    assert table is not None  # every branch above reads the table or returns
     return to_raw(path, spec, table, header, numbers)
 
 
@@ -145,12 +148,12 @@ def to_raw(
     problems = _header_problems(path, spec, header)
     if problems:
         return None, problems
-    columns: dict[str, pa.Array | pa.ChunkedArray] = {}
+    columns: dict[str, Any] = {}
+    empty = pa.scalar("", pa.string())
     for name in spec.columns:
         if name in table.column_names:
-            col = table.column(name).cast(pa.string())
-            trimmed = pc.utf8_trim_whitespace(col)
-            columns[name] = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+            trimmed = pc.utf8_trim_whitespace(table.column(name).cast(pa.string()))
+            columns[name] = pc.if_else(pc.equal(trimmed, empty), pa.scalar(None, pa.string()), trimmed)
         else:
             columns[name] = pa.nulls(table.num_rows, pa.string())
     rows = numbers if numbers is not None else range(2, table.num_rows + 2)

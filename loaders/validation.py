@@ -7,7 +7,9 @@ rows of this load and, for ids not in it, against the store.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -112,7 +114,7 @@ class Validator:
         rows = fetch_all(self._con, " UNION ALL ".join(parts) + " ORDER BY row, col")
         self._add(raw, rows)
 
-    def _add(self, raw: RawFile, rows: list[tuple[int, str | None, str | None, str]]) -> None:
+    def _add(self, raw: RawFile, rows: Sequence[tuple[Any, Any, Any, Any]]) -> None:
         bad = self.result.rejected_rows.setdefault(raw.path.name, set())
         for row, col, value, reason in rows:
             self.result.problems.append(Problem(raw.path.name, int(row), col, value, reason))
@@ -218,7 +220,7 @@ class Validator:
         select = "subject_id, kind, name, uscc, id_number, region"
         self.result.tables["subjects"] = self._clean(raw, "raw_subjects", select)
 
-    def _known_subjects(self, referenced: pa.Array) -> None:
+    def _known_subjects(self, referenced: pa.Array[Any]) -> None:
         """known_subjects(subject_id, kind): valid rows of this load first, then the store."""
         empty = SCHEMAS["subjects"].empty_table()
         batch = self.result.tables.get("subjects", empty).cast(SCHEMAS["subjects"])
@@ -316,7 +318,7 @@ class Validator:
         self.result.tables["roles"] = self._clean(raw, "raw_roles", select)
 
     def _register_subject_ids(self, raw_subjects: RawFile | None) -> None:
-        ids = raw_subjects.table.column("subject_id") if raw_subjects else pa.array([], pa.string())
+        ids = raw_subjects.table.column("subject_id").combine_chunks() if raw_subjects else pa.array([], pa.string())
         self._register("raw_subjects_ids", pa.table({"subject_id": ids}))
 
     # -- entries -------------------------------------------------------------------------------------------
@@ -418,7 +420,9 @@ class Validator:
         schema = pa.schema([("entry_id", pa.string()), ("subject_id", pa.string()), ("kind", pa.string())])
         known_entries = pa.concat_tables([p.cast(schema) for p in parts]) if parts else schema.empty_table()
         self._register("known_entries", known_entries)
-        raw_entry_ids = raw_entries.table.column("entry_id") if raw_entries else pa.array([], pa.string())
+        raw_entry_ids = (
+            raw_entries.table.column("entry_id").combine_chunks() if raw_entries else pa.array([], pa.string())
+        )
         self._register("raw_entry_ids", pa.table({"entry_id": raw_entry_ids}))
         checks = [
             *_required("person_id", "entry_id"),

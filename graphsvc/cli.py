@@ -106,6 +106,25 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--skip-invalid", action="store_true", help="as for load")
     export.add_argument("--database", default="neo4j", help="database name in the printed command")
 
+    ownership = sub.add_parser(
+        "ownership", help="ownership penetration (股权穿透): ultimate owners or controlled firms"
+    )
+    ownership.add_argument("subject", metavar="SUBJECT_ID")
+    ownership.add_argument("--db", type=Path, help=db_help)
+    ownership.add_argument("--as-of", type=_date, default=None, help="date of the holdings (default: today)")
+    ownership.add_argument("--direction", choices=("up", "down"), default="up", help="owners (up) or owned (down)")
+    ownership.add_argument("--max-depth", type=int, default=10, help="longest shareholding path (default 10)")
+    ownership.add_argument("--threshold", type=float, default=0.0, help="drop paths below this percentage")
+    ownership.add_argument("--limit", type=int, default=100, help="holdings returned; the rest are counted")
+
+    controllers = sub.add_parser("controllers", help="actual-controller candidates with their evidence")
+    controllers.add_argument("subject", metavar="SUBJECT_ID")
+    controllers.add_argument("--db", type=Path, help=db_help)
+    controllers.add_argument("--as-of", type=_date, default=None, help="date of the holdings (default: today)")
+    controllers.add_argument(
+        "--threshold", type=float, default=25.0, help="minimum percentage of the largest ultimate holder (default 25)"
+    )
+
     summary = sub.add_parser("summary", help="the latest evaluation: derived records by rule and effect")
     summary.add_argument("--db", type=Path, help=db_help)
 
@@ -248,6 +267,39 @@ def _cmd_export_neo4j_import(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _analytics_graph(args: argparse.Namespace) -> Any:
+    from graphsvc.analytics.adjacency import AdjacencyCache
+
+    kind = args.store or os.environ.get(STORE_ENV, "embedded")
+    if kind != "embedded":
+        raise InputError("ownership and controllers run on the embedded store for now (the Neo4j half is to come)")
+    with EmbeddedStore(args.db or default_db_path(), read_only=True) as store:
+        return AdjacencyCache().get(store, args.as_of or dt.date.today())
+
+
+def _cmd_ownership(args: argparse.Namespace, out: TextIO) -> int:
+    from graphsvc.analytics.ownership import penetrate, penetration_report
+
+    if args.max_depth < 1 or args.limit < 0:
+        raise InputError("--max-depth must be at least 1 and --limit at least 0")
+    graph = _analytics_graph(args)
+    result = penetrate(graph, args.subject, args.direction, max_depth=args.max_depth, threshold=args.threshold)
+    json.dump(penetration_report(graph, result, limit=args.limit), out, ensure_ascii=False, indent=1)
+    out.write("\n")
+    return 0
+
+
+def _cmd_controllers(args: argparse.Namespace, out: TextIO) -> int:
+    from graphsvc.analytics.ownership import controller_candidates
+
+    graph = _analytics_graph(args)
+    json.dump(
+        controller_candidates(graph, args.subject, ultimate_threshold=args.threshold), out, ensure_ascii=False, indent=1
+    )
+    out.write("\n")
+    return 0
+
+
 def _cmd_summary(args: argparse.Namespace, out: TextIO) -> int:
     with closing(open_store(args, read_only=True)) as store:
         counts = store.stats()
@@ -298,6 +350,8 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "derived": _cmd_derived,
     "stats": _cmd_stats,
     "summary": _cmd_summary,
+    "ownership": _cmd_ownership,
+    "controllers": _cmd_controllers,
     "export-neo4j-import": _cmd_export_neo4j_import,
     "profiles": _cmd_profiles,
     "rules": _cmd_rules,

@@ -294,6 +294,25 @@ class EmbeddedStore:
         target = str(path).replace("'", "''")
         return int(fetch_value(self._con, f"COPY ({sql}) TO '{target}' (HEADER, DELIMITER ',')") or 0)
 
+    # -- analytics ---------------------------------------------------------------------------------------------
+    def last_batch_id(self) -> int:
+        """The newest batch: analytics caches built from the store are stale once this changes."""
+        return int(fetch_value(self._con, "SELECT coalesce(max(batch_id), 0) FROM batches") or 0)
+
+    def graph_on(self, as_of: dt.date) -> tuple[pa.Table, pa.Table]:
+        """Current subjects (subject_id, kind, name) and the roles held on ``as_of``, for in-memory analytics."""
+        subjects = fetch_arrow(
+            self._con, "SELECT subject_id, kind, name FROM subjects WHERE superseded_at IS NULL ORDER BY subject_id"
+        )
+        roles = fetch_arrow(
+            self._con,
+            """SELECT source_id, role, target_id, ratio, valid_from, valid_to FROM roles
+               WHERE superseded_at IS NULL AND (valid_from IS NULL OR valid_from <= $d)
+                 AND (valid_to IS NULL OR $d <= valid_to)""",
+            {"d": as_of},
+        )
+        return subjects, roles
+
     # -- reporting -----------------------------------------------------------------------------------------
     def stats(self) -> dict[str, int]:
         counts: dict[str, int] = {}

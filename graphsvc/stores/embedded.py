@@ -20,7 +20,7 @@ from graphsvc.errors import StoreError
 from graphsvc.rules.context import EvaluationContext
 from graphsvc.stores.base import DERIVED_SCHEMA, KEYS, SCHEMAS, Batch, Evaluation, LoadResult
 from graphsvc.stores.duck import fetch_all, fetch_arrow, fetch_value
-from graphsvc.stores.embedded_rules import rules_sql
+from graphsvc.stores.embedded_rules import inforce_sql, rules_sql
 
 _SQL_TYPES = {
     pa.string(): "VARCHAR",
@@ -298,6 +298,12 @@ class EmbeddedStore:
     def last_batch_id(self) -> int:
         """The newest batch: analytics caches built from the store are stale once this changes."""
         return int(fetch_value(self._con, "SELECT coalesce(max(batch_id), 0) FROM batches") or 0)
+
+    def entries_in_force(self, context: EvaluationContext) -> pa.Table:
+        """Entries in force on the context's date under its profile (V1, V2), as the rules see them."""
+        sql, params = inforce_sql(context)
+        params["known_at"] = context.known_at or _FAR_FUTURE
+        return fetch_arrow(self._con, sql, params)
 
     def graph_on(self, as_of: dt.date) -> tuple[pa.Table, pa.Table]:
         """Current subjects (subject_id, kind, name) and the roles held on ``as_of``, for in-memory analytics."""

@@ -33,7 +33,7 @@ from graphsvc.stores.base import GraphStore
 from graphsvc.stores.embedded import EmbeddedStore
 
 STORES = ("embedded", "neo4j")
-_err = Console(stderr=True, highlight=False)
+_err = Console(stderr=True, highlight=False, soft_wrap=True)  # no wrapping: scripts read these lines
 
 
 def _date(text: str) -> dt.date:
@@ -124,6 +124,43 @@ def _parser() -> argparse.ArgumentParser:
     controllers.add_argument(
         "--threshold", type=float, default=25.0, help="minimum percentage of the largest ultimate holder (default 25)"
     )
+
+    exposure = sub.add_parser("exposure", help="related-party exposure: in-force entries within k hops, scored")
+    exposure.add_argument("subject", metavar="SUBJECT_ID")
+    exposure.add_argument("--db", type=Path, help=db_help)
+    exposure.add_argument("--as-of", type=_date, default=None, help="date (default: today)")
+    exposure.add_argument("--profile", default="default", help="profile: validity, objections and the scoring")
+    exposure.add_argument("--k", type=int, default=2, help="hops, 1 to 4 (default 2)")
+    exposure.add_argument("--roles", help="comma-separated role types to follow (default: all)")
+    exposure.add_argument("--limit", type=int, default=100)
+    exposure.add_argument("--cursor", help="next_cursor of the previous page")
+    exposure.add_argument("--expand-cap", type=int, default=1000, help="edges followed per node (super-nodes)")
+
+    paths = sub.add_parser("paths", help="how two subjects are related: shortest paths, or all simple paths")
+    paths.add_argument("source", metavar="SUBJECT_A")
+    paths.add_argument("target", metavar="SUBJECT_B")
+    paths.add_argument("--db", type=Path, help=db_help)
+    paths.add_argument("--as-of", type=_date, default=None, help="date (default: today)")
+    paths.add_argument("--all", action="store_true", help="all simple paths up to --max-length (default: shortest)")
+    paths.add_argument("--max-length", type=int, default=None, help="default 6 for shortest, 4 for --all")
+    paths.add_argument("--roles", help="comma-separated role types to follow (default: all)")
+    paths.add_argument("--limit", type=int, default=None)
+    paths.add_argument("--cursor", help="next_cursor of the previous page (--all)")
+    paths.add_argument("--expand-cap", type=int, default=1000, help="edges followed per node (super-nodes)")
+
+    groups = sub.add_parser("groups", help="enterprise groups (shared legal representative, controller, majority)")
+    groups.add_argument("subject", metavar="SUBJECT_ID", nargs="?", help="the group of this enterprise (default: all)")
+    groups.add_argument("--db", type=Path, help=db_help)
+    groups.add_argument("--as-of", type=_date, default=None, help="date (default: today)")
+    groups.add_argument("--profile", default="default", help="profile deciding which entries are in force")
+    groups.add_argument("--min-size", type=int, default=2)
+    groups.add_argument("--limit", type=int, default=50)
+    groups.add_argument("--cursor", help="next_cursor of the previous page")
+
+    for analytic in (ownership, controllers, exposure, paths, groups):
+        analytic.add_argument(
+            "--export", type=Path, help="also write the subgraph to this file: .graphml, .gexf or .json (node-link)"
+        )
 
     summary = sub.add_parser("summary", help="the latest evaluation: derived records by rule and effect")
     summary.add_argument("--db", type=Path, help=db_help)
@@ -267,12 +304,16 @@ def _cmd_export_neo4j_import(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _embedded_only(args: argparse.Namespace) -> None:
+    kind = args.store or os.environ.get(STORE_ENV, "embedded")
+    if kind != "embedded":
+        raise InputError("the investigator analytics run on the embedded store for now (the Neo4j half is to come)")
+
+
 def _analytics_graph(args: argparse.Namespace) -> Any:
     from graphsvc.analytics.adjacency import AdjacencyCache
 
-    kind = args.store or os.environ.get(STORE_ENV, "embedded")
-    if kind != "embedded":
-        raise InputError("ownership and controllers run on the embedded store for now (the Neo4j half is to come)")
+    _embedded_only(args)
     with EmbeddedStore(args.db or default_db_path(), read_only=True) as store:
         return AdjacencyCache().get(store, args.as_of or dt.date.today())
 
@@ -284,9 +325,7 @@ def _cmd_ownership(args: argparse.Namespace, out: TextIO) -> int:
         raise InputError("--max-depth must be at least 1 and --limit at least 0")
     graph = _analytics_graph(args)
     result = penetrate(graph, args.subject, args.direction, max_depth=args.max_depth, threshold=args.threshold)
-    json.dump(penetration_report(graph, result, limit=args.limit), out, ensure_ascii=False, indent=1)
-    out.write("\n")
-    return 0
+    return _emit(penetration_report(graph, result, limit=args.limit), graph, args, out)
 
 
 def _cmd_controllers(args: argparse.Namespace, out: TextIO) -> int:
@@ -297,6 +336,90 @@ def _cmd_controllers(args: argparse.Namespace, out: TextIO) -> int:
         controller_candidates(graph, args.subject, ultimate_threshold=args.threshold), out, ensure_ascii=False, indent=1
     )
     out.write("\n")
+    return 0
+
+
+def _roles(text: str | None) -> list[str] | None:
+    return [r.strip() for r in text.split(",") if r.strip()] if text else None
+
+
+def _cmd_exposure(args: argparse.Namespace, out: TextIO) -> int:
+    from graphsvc.analytics.exposure import exposure
+
+    _embedded_only(args)
+    profile = load_profile(args.profile)
+    as_of = args.as_of or dt.date.today()
+    from graphsvc.analytics.adjacency import AdjacencyCache
+    from graphsvc.rules.context import build_context
+
+    with EmbeddedStore(args.db or default_db_path(), read_only=True) as store:
+        graph = AdjacencyCache().get(store, as_of)
+        entries = store.entries_in_force(build_context(profile, as_of))
+    report = exposure(
+        graph,
+        entries,
+        args.subject,
+        k=args.k,
+        roles=_roles(args.roles),
+        settings=profile.exposure,
+        limit=args.limit,
+        cursor=args.cursor,
+        expand_cap=args.expand_cap,
+    )
+    return _emit(report, graph, args, out)
+
+
+def _cmd_paths(args: argparse.Namespace, out: TextIO) -> int:
+    from graphsvc.analytics.paths import shortest_paths, simple_paths
+
+    graph = _analytics_graph(args)
+    options: dict[str, Any] = {"roles": _roles(args.roles), "expand_cap": args.expand_cap}
+    if args.max_length is not None:
+        options["max_length"] = args.max_length
+    if args.limit is not None:
+        options["limit"] = args.limit
+    if args.all:
+        report = simple_paths(graph, args.source, args.target, cursor=args.cursor, **options)
+    else:
+        report = shortest_paths(graph, args.source, args.target, **options)
+    return _emit(report, graph, args, out)
+
+
+def _cmd_groups(args: argparse.Namespace, out: TextIO) -> int:
+    from graphsvc.analytics.adjacency import AdjacencyCache
+    from graphsvc.analytics.groups import group_of, groups
+    from graphsvc.rules.context import build_context
+
+    _embedded_only(args)
+    profile = load_profile(args.profile)
+    as_of = args.as_of or dt.date.today()
+    with EmbeddedStore(args.db or default_db_path(), read_only=True) as store:
+        graph = AdjacencyCache().get(store, as_of)
+        entries = store.entries_in_force(build_context(profile, as_of))
+    if args.subject:
+        report = group_of(graph, entries, args.subject, limit=args.limit, cursor=args.cursor)
+    else:
+        report = groups(graph, entries, min_size=args.min_size, limit=args.limit, cursor=args.cursor)
+    return _emit(report, graph, args, out)
+
+
+def _emit(report: Any, graph: Any, args: argparse.Namespace, out: TextIO) -> int:
+    """Print a report as JSON and, with --export, write its subgraph for Gephi, Cytoscape or networkx."""
+    from graphsvc.analytics.export import FORMATS, subgraph_from_report, write_subgraph
+
+    fmt = args.export.suffix.lstrip(".").lower() if args.export is not None else None
+    if fmt is not None and fmt not in FORMATS:
+        raise InputError(f"--export {args.export}: use a .graphml, .gexf or .json file name")
+    json.dump(report, out, ensure_ascii=False, indent=1, default=_json_default)
+    out.write("\n")
+    if fmt is not None:
+        subgraph = subgraph_from_report(graph, report)
+        write_subgraph(subgraph, args.export, fmt)
+        _err.print(
+            f"subgraph with {subgraph.number_of_nodes()} nodes and {subgraph.number_of_edges()} edges "
+            f"written to {args.export}",
+            markup=False,
+        )
     return 0
 
 
@@ -351,6 +474,9 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "stats": _cmd_stats,
     "summary": _cmd_summary,
     "ownership": _cmd_ownership,
+    "exposure": _cmd_exposure,
+    "paths": _cmd_paths,
+    "groups": _cmd_groups,
     "controllers": _cmd_controllers,
     "export-neo4j-import": _cmd_export_neo4j_import,
     "profiles": _cmd_profiles,

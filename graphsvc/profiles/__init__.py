@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from graphsvc.errors import ProfileError
-from graphsvc.vocab import ListType, SubjectKind, values
+from graphsvc.vocab import ListType, RoleType, Severity, SubjectKind, values
 
 PROFILE_NAMES: tuple[str, ...] = ("default", "lianping", "daqing", "kunming", "zhoucun", "jiangsu")
 
@@ -85,6 +85,61 @@ class Calendar(_Strict):
     adjusted_working_days: tuple[dt.date, ...] = ()  # 调休: weekend days that are working days
 
 
+DEFAULT_SEVERITY_WEIGHT: dict[str, float] = {"general": 1.0, "fairly_serious": 2.0, "serious": 4.0}
+DEFAULT_ROLE_WEIGHT: dict[str, float] = {
+    "legal_representative": 1.0,
+    "main_person_in_charge": 1.0,
+    "person_in_charge": 0.9,
+    "actual_controller": 1.0,
+    "shareholder": 1.0,  # the ownership ratio applies on top
+    "director": 0.6,
+    "supervisor": 0.4,
+    "senior_manager": 0.6,
+    "registered_practitioner": 0.5,
+    "branch_of": 0.8,
+    "related_enterprise": 0.7,
+}
+
+
+class ExposureSettings(_Strict):
+    """Related-party exposure scoring (graphsvc/analytics/exposure.py); not stated in the seeds: graphsvc's own.
+
+    Keys left out of ``severity_weight`` or ``role_weight`` keep their default weight.
+    """
+
+    decay: float = Field(default=0.5, gt=0.0, le=1.0)  # per hop
+    severity_weight: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_SEVERITY_WEIGHT))
+    role_weight: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_ROLE_WEIGHT))
+    yellow_threshold: float = Field(default=1.0, ge=0.0)
+    red_threshold: float = Field(default=4.0, ge=0.0)
+
+    @field_validator("severity_weight")
+    @classmethod
+    def _severities(cls, v: dict[str, float]) -> dict[str, float]:
+        return _weights(v, DEFAULT_SEVERITY_WEIGHT, values(Severity), "severity")
+
+    @field_validator("role_weight")
+    @classmethod
+    def _roles(cls, v: dict[str, float]) -> dict[str, float]:
+        return _weights(v, DEFAULT_ROLE_WEIGHT, values(RoleType), "role")
+
+    @model_validator(mode="after")
+    def _thresholds(self) -> ExposureSettings:
+        if self.red_threshold < self.yellow_threshold:
+            raise ValueError(f"red_threshold {self.red_threshold} is below yellow_threshold {self.yellow_threshold}")
+        return self
+
+
+def _weights(given: dict[str, float], default: dict[str, float], known: frozenset[str], what: str) -> dict[str, float]:
+    unknown = sorted(set(given) - known)
+    if unknown:
+        raise ValueError(f"unknown {what}(s) {unknown}; expected some of {sorted(known)}")
+    negative = sorted(k for k, w in given.items() if w < 0)
+    if negative:
+        raise ValueError(f"negative weight for {negative}; weights must be at least 0")
+    return {**default, **given}
+
+
 class Profile(_Strict):
     name: str
     title: str
@@ -94,6 +149,7 @@ class Profile(_Strict):
     role_timing: RoleTiming
     rules: dict[str, RuleSettings]
     calendar: Calendar = Calendar()
+    exposure: ExposureSettings = ExposureSettings()
 
     @field_validator("rules")
     @classmethod

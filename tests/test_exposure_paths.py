@@ -13,7 +13,8 @@ import pytest
 
 from graphsvc.analytics.adjacency import Adjacency, AdjacencyCache
 from graphsvc.analytics.exposure import exposure, exposure_on
-from graphsvc.analytics.paths import encode_cursor, shortest_paths, simple_paths
+from graphsvc.analytics.paging import encode_cursor
+from graphsvc.analytics.paths import shortest_paths, simple_paths
 from graphsvc.errors import InputError, ProfileError
 from graphsvc.profiles import ExposureSettings, load_profile
 from graphsvc.rules.context import build_context

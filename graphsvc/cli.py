@@ -318,6 +318,14 @@ def _analytics_graph(args: argparse.Namespace) -> Any:
         return AdjacencyCache().get(store, args.as_of or dt.date.today())
 
 
+def _analytics_inputs(args: argparse.Namespace, profile: Any) -> tuple[Any, pa.Table]:
+    from graphsvc.analytics.adjacency import inputs_on
+
+    _embedded_only(args)
+    with EmbeddedStore(args.db or default_db_path(), read_only=True) as store:
+        return inputs_on(store, profile, args.as_of or dt.date.today())
+
+
 def _cmd_ownership(args: argparse.Namespace, out: TextIO) -> int:
     from graphsvc.analytics.ownership import penetrate, penetration_report
 
@@ -346,15 +354,8 @@ def _roles(text: str | None) -> list[str] | None:
 def _cmd_exposure(args: argparse.Namespace, out: TextIO) -> int:
     from graphsvc.analytics.exposure import exposure
 
-    _embedded_only(args)
     profile = load_profile(args.profile)
-    as_of = args.as_of or dt.date.today()
-    from graphsvc.analytics.adjacency import AdjacencyCache
-    from graphsvc.rules.context import build_context
-
-    with EmbeddedStore(args.db or default_db_path(), read_only=True) as store:
-        graph = AdjacencyCache().get(store, as_of)
-        entries = store.entries_in_force(build_context(profile, as_of))
+    graph, entries = _analytics_inputs(args, profile)
     report = exposure(
         graph,
         entries,
@@ -386,16 +387,9 @@ def _cmd_paths(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_groups(args: argparse.Namespace, out: TextIO) -> int:
-    from graphsvc.analytics.adjacency import AdjacencyCache
     from graphsvc.analytics.groups import group_of, groups
-    from graphsvc.rules.context import build_context
 
-    _embedded_only(args)
-    profile = load_profile(args.profile)
-    as_of = args.as_of or dt.date.today()
-    with EmbeddedStore(args.db or default_db_path(), read_only=True) as store:
-        graph = AdjacencyCache().get(store, as_of)
-        entries = store.entries_in_force(build_context(profile, as_of))
+    graph, entries = _analytics_inputs(args, load_profile(args.profile))
     if args.subject:
         report = group_of(graph, entries, args.subject, limit=args.limit, cursor=args.cursor)
     else:

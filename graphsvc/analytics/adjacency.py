@@ -16,6 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphsvc.errors import InputError
+from graphsvc.profiles import Profile
+from graphsvc.rules.context import build_context
 
 IntArray = npt.NDArray[np.int64]
 
@@ -118,3 +120,11 @@ class AdjacencyCache:
         adjacency = Adjacency(subjects, roles, as_of)
         self._built[as_of] = (batch, adjacency)
         return adjacency
+
+
+def inputs_on(
+    store: Any, profile: Profile, as_of: dt.date, cache: AdjacencyCache | None = None
+) -> tuple[Adjacency, pa.Table]:
+    """The adjacency on ``as_of`` and the entries in force then under ``profile`` (V1/V2, as the rules see them)."""
+    graph = (cache or AdjacencyCache()).get(store, as_of)
+    return graph, store.entries_in_force(build_context(profile, as_of))

@@ -31,7 +31,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graphsvc.analytics.adjacency import Adjacency, AdjacencyCache
+from graphsvc.analytics.adjacency import Adjacency, AdjacencyCache, inputs_on
 from graphsvc.analytics.paging import decode_cursor, page
 from graphsvc.analytics.paths import (
     DEFAULT_EXPAND_CAP,
@@ -42,7 +42,6 @@ from graphsvc.analytics.paths import (
 )
 from graphsvc.errors import InputError
 from graphsvc.profiles import ExposureSettings, Profile
-from graphsvc.rules.context import build_context
 
 MAX_K = 4
 RED_LIST = "red"
@@ -177,6 +176,5 @@ def exposure_on(
 ) -> dict[str, Any]:
     """``exposure`` on the embedded store: the adjacency and the entries in force on ``as_of`` under ``profile``,
     scored with the profile's ``exposure`` settings (options: k, roles, limit, cursor, expand_cap)."""
-    graph = (cache or AdjacencyCache()).get(store, as_of)
-    entries = store.entries_in_force(build_context(profile, as_of))
+    graph, entries = inputs_on(store, profile, as_of, cache)
     return exposure(graph, entries, subject_id, settings=profile.exposure, **options)

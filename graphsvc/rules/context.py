@@ -11,7 +11,6 @@ from typing import Any
 
 from graphsvc.profiles import ObjectionPolicy, Profile, RoleTiming, ValidityMode
 from graphsvc.rules.table import RULES, SEED_FILES, Reach, Trigger
-from graphsvc.vocab import ListType
 
 
 @dataclass(frozen=True)
@@ -62,9 +61,6 @@ class EvaluationContext:
             "objection_flagged": self.objection_flagged,
         }
 
-    def rule(self, rule_id: str) -> ResolvedRule | None:
-        return next((r for r in self.rules if r.id == rule_id), None)
-
 
 def build_context(profile: Profile, as_of: dt.date, known_at: dt.datetime | None = None) -> EvaluationContext:
     resolved: list[ResolvedRule] = []
@@ -103,7 +99,3 @@ def build_context(profile: Profile, as_of: dt.date, known_at: dt.datetime | None
         role_timing=profile.role_timing,
         rules=tuple(resolved),
     )
-
-
-# Red entries have no numeric validity in any seed (requirements.md §8.9): never given a default end.
-NO_DEFAULT_VALIDITY: tuple[str, ...] = (ListType.RED,)

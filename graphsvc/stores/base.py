@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from types import TracebackType
+from typing import Any, Protocol, Self
 
 import pyarrow as pa
 
@@ -153,6 +154,21 @@ class Evaluation:
     known_at: dt.datetime | None
     evaluated_at: dt.datetime
     records: pa.Table
+
+
+class ClosingStore:
+    """``with store:`` closes it; both stores share this."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
 
 
 class GraphStore(Protocol):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import duckdb
@@ -18,7 +17,7 @@ import pyarrow as pa
 
 from graphsvc.errors import StoreError
 from graphsvc.rules.context import EvaluationContext
-from graphsvc.stores.base import DERIVED_SCHEMA, KEYS, SCHEMAS, Batch, Evaluation, LoadResult
+from graphsvc.stores.base import DERIVED_SCHEMA, KEYS, SCHEMAS, Batch, ClosingStore, Evaluation, LoadResult
 from graphsvc.stores.duck import fetch_all, fetch_arrow, fetch_value
 from graphsvc.stores.embedded_rules import inforce_sql, rules_sql
 
@@ -55,7 +54,7 @@ def _current(alias: str = "") -> str:
     return f"({p}recorded_at <= $known_at AND ({p}superseded_at IS NULL OR {p}superseded_at > $known_at))"
 
 
-class EmbeddedStore:
+class EmbeddedStore(ClosingStore):
     """GraphStore on DuckDB. Open with ``EmbeddedStore(path)``; use as a context manager or call close()."""
 
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
@@ -78,14 +77,6 @@ class EmbeddedStore:
         return str(self.path)
 
     # -- lifecycle -------------------------------------------------------------------------------------
-    def __enter__(self) -> EmbeddedStore:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
     def close(self) -> None:
         self._con.close()
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 import pyarrow as pa
@@ -30,6 +29,7 @@ from graphsvc.stores.base import (
     RULE_OUTPUT_SCHEMA,
     SCHEMAS,
     Batch,
+    ClosingStore,
     Evaluation,
     LoadResult,
     record_order,
@@ -84,7 +84,7 @@ def _native(value: Any) -> Any:
     return value
 
 
-class Neo4jStore:
+class Neo4jStore(ClosingStore):
     """GraphStore on a Bolt/Cypher server (Neo4j 5, or the ArcadeDB Bolt server used in tests)."""
 
     def __init__(self, settings: Neo4jSettings) -> None:
@@ -111,14 +111,6 @@ class Neo4jStore:
         return self.settings.uri
 
     # -- lifecycle ---------------------------------------------------------------------------------------
-    def __enter__(self) -> Neo4jStore:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
     def close(self) -> None:
         self._driver.close()
 

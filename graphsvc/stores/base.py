@@ -115,6 +115,41 @@ DERIVED_SCHEMA = _schema(
 DERIVED_FIELDS: tuple[str, ...] = tuple(DERIVED_SCHEMA.names)
 
 
+# The warning lifecycle (new -> confirmed | dismissed), one row per decision, never edited.
+WARNING_EVENT_SCHEMA = _schema(
+    ("warning_id", pa.string()),
+    ("state", pa.string()),
+    ("reason", pa.string()),
+    ("actor", pa.string()),
+    ("decided_at", pa.timestamp("us")),
+    ("rule", pa.string()),
+    ("subject_id", pa.string()),
+)
+# The audit log of requests that returned personal data or list information (append-only).
+AUDIT_SCHEMA = _schema(
+    ("event_id", pa.string()),
+    ("requested_at", pa.timestamp("us")),
+    ("key_id", pa.string()),
+    ("tier", pa.string()),
+    ("method", pa.string()),
+    ("endpoint", pa.string()),
+    ("parameters", pa.string()),
+    ("authorisation_ref", pa.string()),
+    ("status", pa.int64()),
+    ("result_ids", pa.string()),
+)
+
+
+@dataclass(frozen=True)
+class Generation:
+    """Counters that change whenever the store's content does: cached views compare them to know they are
+    stale. ``batch``: the last load; ``evaluation``: the current evaluation; ``warnings``: lifecycle events."""
+
+    batch: int
+    evaluation: int
+    warnings: int
+
+
 def record_order(row: dict[str, Any]) -> tuple[Any, ...]:
     """The order of rule rows and derived records on every store: rule, subject, entry, then related ids
     (missing first), then effect. Matches the embedded store's ORDER BY."""
@@ -202,5 +237,34 @@ class GraphStore(Protocol):
     def latest_evaluation(self) -> Evaluation | None: ...
 
     def stats(self) -> dict[str, int]: ...
+
+    # -- what the service needs ---------------------------------------------------------------------------
+    def generation(self) -> Generation: ...
+
+    def current_subjects(self) -> pa.Table:
+        """(subject_id, kind, name, uscc, id_number, region) of every current subject."""
+        ...
+
+    def current_entries(self) -> pa.Table:
+        """Every current entry version: ENTRY_SCHEMA's columns plus recorded_at."""
+        ...
+
+    def entries_in_force(self, context: EvaluationContext) -> pa.Table:
+        """Entries in force on the context's date under its profile (V1, V2), as the rules see them."""
+        ...
+
+    def subject_facts(self, subject_id: str) -> dict[str, pa.Table]:
+        """All versions (with recorded_at, superseded_at) of the subject, its roles, entries and findings."""
+        ...
+
+    def append_warning_events(self, events: pa.Table) -> None: ...
+
+    def warning_events(self) -> pa.Table: ...
+
+    def append_audit(self, events: pa.Table, journal: dict[str, int] | None = None) -> None: ...
+
+    def audit_journal_positions(self) -> dict[str, int]: ...
+
+    def audit_events(self, since: dt.datetime | None = None, until: dt.datetime | None = None) -> pa.Table: ...
 
     def close(self) -> None: ...

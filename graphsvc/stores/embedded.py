@@ -8,7 +8,10 @@ the current version and adds a new one, so nothing is ever deleted and "as we kn
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +20,28 @@ import pyarrow as pa
 
 from graphsvc.errors import StoreError
 from graphsvc.rules.context import EvaluationContext
-from graphsvc.stores.base import DERIVED_SCHEMA, KEYS, SCHEMAS, Batch, ClosingStore, Evaluation, LoadResult
+from graphsvc.stores.base import (
+    AUDIT_SCHEMA,
+    DERIVED_SCHEMA,
+    KEYS,
+    SCHEMAS,
+    WARNING_EVENT_SCHEMA,
+    Batch,
+    ClosingStore,
+    Evaluation,
+    Generation,
+    LoadResult,
+)
 from graphsvc.stores.duck import fetch_all, fetch_arrow, fetch_value
 from graphsvc.stores.embedded_rules import inforce_sql, rules_sql
+from graphsvc.stores.filelock import DEFAULT_TIMEOUT, StoreLock
 
 _SQL_TYPES = {
     pa.string(): "VARCHAR",
     pa.float64(): "DOUBLE",
     pa.date32(): "DATE",
+    pa.int64(): "BIGINT",
+    pa.timestamp("us"): "TIMESTAMP",
 }
 _FACT_TABLES = ("subjects", "roles", "entries", "findings")
 DERIVED_COLUMNS: tuple[tuple[str, str], ...] = tuple((f.name, _SQL_TYPES[f.type]) for f in DERIVED_SCHEMA)
@@ -48,6 +65,10 @@ def _conform(table: str, data: pa.Table) -> pa.Table:
     return pa.table(columns, schema=schema)
 
 
+def _columns(schema: pa.Schema) -> str:
+    return ", ".join(f"{f.name} {_SQL_TYPES[f.type]}" for f in schema)
+
+
 def _current(alias: str = "") -> str:
     """Rows of the version known at $known_at (defaults to now: the open versions)."""
     p = f"{alias}." if alias else ""
@@ -57,20 +78,32 @@ def _current(alias: str = "") -> str:
 class EmbeddedStore(ClosingStore):
     """GraphStore on DuckDB. Open with ``EmbeddedStore(path)``; use as a context manager or call close()."""
 
-    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+    def __init__(self, path: str | Path, *, read_only: bool = False, lock_timeout: float = DEFAULT_TIMEOUT) -> None:
         self.path = Path(path)
-        if not read_only:
+        self.read_only = read_only
+        if str(path) == ":memory:":
+            pass
+        elif not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         elif not self.path.exists():
             raise StoreError(f"no store at {self.path}: load data first with `graphsvc load DIR --db {self.path}`")
+        self.in_memory = str(path) == ":memory:"
+        # An in-memory store belongs to this connection alone: nothing to coordinate or publish.
+        self._lock = None if self.in_memory else StoreLock(self.path, exclusive=not read_only, timeout=lock_timeout)
         try:
             self._con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as exc:
+        except duckdb.Error as exc:
+            if self._lock is not None:
+                self._lock.release()
             raise StoreError(
-                f"cannot open the store {self.path}: {exc}. Is another graphsvc process writing to it?"
+                f"cannot open the store {self.path}: {exc}. Is another program (not graphsvc) holding it?"
             ) from exc
         if not read_only:
-            self._create_schema()
+            try:
+                self._create_schema()
+            except BaseException:
+                self.close()
+                raise
 
     @property
     def location(self) -> str:
@@ -79,6 +112,8 @@ class EmbeddedStore(ClosingStore):
     # -- lifecycle -------------------------------------------------------------------------------------
     def close(self) -> None:
         self._con.close()
+        if self._lock is not None:
+            self._lock.release()
 
     def _create_schema(self) -> None:
         statements = [
@@ -100,6 +135,10 @@ class EmbeddedStore(ClosingStore):
             "CREATE TABLE IF NOT EXISTS derived (evaluation_id BIGINT NOT NULL, "
             + ", ".join(f"{n} {t}" for n, t in DERIVED_COLUMNS)
             + ")",
+            # Append-only logs: nothing in graphsvc updates or deletes their rows.
+            f"CREATE TABLE IF NOT EXISTS warning_events ({_columns(WARNING_EVENT_SCHEMA)})",
+            f"CREATE TABLE IF NOT EXISTS audit_log ({_columns(AUDIT_SCHEMA)})",
+            "CREATE TABLE IF NOT EXISTS audit_journal (segment VARCHAR PRIMARY KEY, position BIGINT NOT NULL)",
         ]
         for sql in statements:
             fetch_all(self._con, sql)
@@ -148,6 +187,7 @@ class EmbeddedStore(ClosingStore):
         except BaseException:
             con.rollback()
             raise
+        self._publish_generation()
         return LoadResult(batch_id, recorded_at, inserted, superseded, unchanged)
 
     def _upsert(self, table: str, data: pa.Table, batch_id: int, recorded_at: dt.datetime) -> tuple[int, int, int]:
@@ -262,6 +302,7 @@ class EmbeddedStore(ClosingStore):
         except BaseException:
             con.rollback()
             raise
+        self._publish_generation()
 
     def latest_evaluation(self) -> Evaluation | None:
         rows = fetch_all(
@@ -310,6 +351,112 @@ class EmbeddedStore(ClosingStore):
         )
         return subjects, roles
 
+    # -- service: generation, subject facts, warning lifecycle, audit log -----------------------------------
+    def generation(self) -> Generation:
+        return Generation(
+            batch=self.last_batch_id(),
+            evaluation=int(fetch_value(self._con, "SELECT coalesce(max(evaluation_id), 0) FROM evaluations") or 0),
+            warnings=int(fetch_value(self._con, "SELECT count(*) FROM warning_events") or 0),
+        )
+
+    def _publish_generation(self) -> None:
+        """Tell other processes, without them opening the store, that its content changed."""
+        if self.in_memory:
+            return
+        write_generation(self.path, self.generation())
+
+    def current_subjects(self) -> pa.Table:
+        return fetch_arrow(
+            self._con,
+            "SELECT subject_id, kind, name, uscc, id_number, region FROM subjects WHERE superseded_at IS NULL "
+            "ORDER BY subject_id",
+        )
+
+    def current_entries(self) -> pa.Table:
+        names = ", ".join(SCHEMAS["entries"].names)
+        return fetch_arrow(
+            self._con, f"SELECT {names}, recorded_at FROM entries WHERE superseded_at IS NULL ORDER BY entry_id"
+        )
+
+    def subject_facts(self, subject_id: str) -> dict[str, pa.Table]:
+        """Every version of the facts about one subject, with transaction times: its identity, the roles it
+        holds or that are held at it, its entries, and the responsibility findings naming it or its entries."""
+        audit = ", recorded_at, superseded_at"
+        params = {"id": subject_id}
+        return {
+            "subjects": fetch_arrow(
+                self._con,
+                f"SELECT {', '.join(SCHEMAS['subjects'].names)}{audit} FROM subjects WHERE subject_id = $id "
+                "ORDER BY recorded_at",
+                params,
+            ),
+            "roles": fetch_arrow(
+                self._con,
+                f"SELECT {', '.join(SCHEMAS['roles'].names)}{audit} FROM roles "
+                "WHERE source_id = $id OR target_id = $id ORDER BY valid_from NULLS FIRST, role, source_id, "
+                "target_id, recorded_at",
+                params,
+            ),
+            "entries": fetch_arrow(
+                self._con,
+                f"SELECT {', '.join(SCHEMAS['entries'].names)}{audit} FROM entries WHERE subject_id = $id "
+                "ORDER BY determined_on, entry_id, recorded_at",
+                params,
+            ),
+            "findings": fetch_arrow(
+                self._con,
+                """SELECT f.person_id, f.entry_id, f.basis, f.recorded_at, f.superseded_at FROM findings f
+                    WHERE f.person_id = $id OR f.entry_id IN (SELECT entry_id FROM entries WHERE subject_id = $id)
+                    ORDER BY f.entry_id, f.person_id, f.recorded_at""",
+                params,
+            ),
+        }
+
+    def append_warning_events(self, events: pa.Table) -> None:
+        self._append("warning_events", events, WARNING_EVENT_SCHEMA)
+        self._publish_generation()
+
+    def warning_events(self) -> pa.Table:
+        names = ", ".join(WARNING_EVENT_SCHEMA.names)
+        return fetch_arrow(self._con, f"SELECT {names} FROM warning_events ORDER BY decided_at, warning_id")
+
+    def append_audit(self, events: pa.Table, journal: dict[str, int] | None = None) -> None:
+        """Append audit events and, in the same transaction, the journal positions they were read up to,
+        so that a journal line reaches the log exactly once."""
+        self._append("audit_log", events, AUDIT_SCHEMA, journal)
+
+    def audit_journal_positions(self) -> dict[str, int]:
+        return {str(k): int(v) for k, v in fetch_all(self._con, "SELECT segment, position FROM audit_journal")}
+
+    def audit_events(self, since: dt.datetime | None = None, until: dt.datetime | None = None) -> pa.Table:
+        names = ", ".join(AUDIT_SCHEMA.names)
+        return fetch_arrow(
+            self._con,
+            f"SELECT {names} FROM audit_log WHERE ($since IS NULL OR requested_at >= $since) AND ($until IS NULL OR requested_at < $until) "
+            "ORDER BY requested_at, event_id",
+            {"since": since, "until": until},
+        )
+
+    def _append(self, table: str, rows: pa.Table, schema: pa.Schema, journal: dict[str, int] | None = None) -> None:
+        con = self._con
+        con.begin()
+        try:
+            con.register("appended", rows.select(schema.names).cast(schema))
+            try:
+                fetch_all(con, f"INSERT INTO {table} SELECT * FROM appended")
+            finally:
+                con.unregister("appended")
+            for segment, position in (journal or {}).items():
+                fetch_all(
+                    con,
+                    "INSERT INTO audit_journal VALUES ($s, $p) ON CONFLICT (segment) DO UPDATE SET position = $p",
+                    {"s": segment, "p": position},
+                )
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+
     # -- reporting -----------------------------------------------------------------------------------------
     def stats(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -322,6 +469,25 @@ class EmbeddedStore(ClosingStore):
             counts[label] = int(fetch_value(self._con, f"SELECT count(*) FROM {table} WHERE superseded_at IS NULL"))
         counts["derived"] = int(fetch_value(self._con, "SELECT count(*) FROM derived"))
         return counts
+
+
+def _generation_path(store_path: Path) -> Path:
+    return store_path.with_name(store_path.name + ".generation")
+
+
+def write_generation(store_path: Path, generation: Generation) -> None:
+    target = _generation_path(store_path)
+    scratch = target.with_name(target.name + f".{os.getpid()}")
+    scratch.write_text(json.dumps(dataclasses.asdict(generation)), encoding="utf-8")
+    os.replace(scratch, target)
+
+
+def read_generation(store_path: Path) -> Generation | None:
+    """The store's generation as last published, without opening the store (None if never published)."""
+    try:
+        return Generation(**json.loads(_generation_path(store_path).read_text(encoding="utf-8")))
+    except (FileNotFoundError, ValueError, TypeError):
+        return None
 
 
 # Far enough ahead that "known at" means "everything recorded so far".

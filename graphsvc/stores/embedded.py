@@ -432,8 +432,9 @@ class EmbeddedStore(ClosingStore):
         names = ", ".join(AUDIT_SCHEMA.names)
         return fetch_arrow(
             self._con,
-            f"SELECT {names} FROM audit_log WHERE ($since IS NULL OR requested_at >= $since) AND ($until IS NULL OR requested_at < $until) "
-            "ORDER BY requested_at, event_id",
+            f"""SELECT {names} FROM audit_log
+                WHERE ($since IS NULL OR requested_at >= $since) AND ($until IS NULL OR requested_at < $until)
+                ORDER BY requested_at, event_id""",
             {"since": since, "until": until},
         )
 

@@ -101,6 +101,7 @@ class EmbeddedStore(ClosingStore):
         if not read_only:
             try:
                 self._create_schema()
+                self._publish_generation()  # a store made before generations existed gets one now
             except BaseException:
                 self.close()
                 raise

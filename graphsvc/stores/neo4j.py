@@ -24,18 +24,23 @@ from neo4j import exceptions as neo4j_errors
 from graphsvc.errors import StoreError
 from graphsvc.rules.context import EvaluationContext
 from graphsvc.stores.base import (
+    AUDIT_SCHEMA,
     DERIVED_FIELDS,
     DERIVED_SCHEMA,
+    ENTRY_SCHEMA,
     RULE_OUTPUT_SCHEMA,
     SCHEMAS,
+    SUBJECT_SCHEMA,
+    WARNING_EVENT_SCHEMA,
     Batch,
     ClosingStore,
     Evaluation,
+    Generation,
     LoadResult,
     record_order,
 )
 from graphsvc.stores.cypher_files import rule_statement, statement, statements
-from graphsvc.stores.neo4j_rules import PLANS, Row, parameters
+from graphsvc.stores.neo4j_rules import INFORCE_PROLOGUE, PLANS, Row, inforce_parameters, parameters
 
 DEFAULT_BATCH_SIZE = 10_000
 _FAR_FUTURE = dt.datetime(9999, 12, 31)
@@ -44,6 +49,34 @@ _UPSERTS = {
     "roles": "upsert_roles",
     "entries": "upsert_entries",
     "findings": "upsert_findings",
+}
+
+# The service's tables, column for column and type for type as the embedded store returns them.
+_RECORDED_AT = pa.field("recorded_at", pa.timestamp("us"))
+_SUPERSEDED_AT = pa.field("superseded_at", pa.timestamp("us"))
+CURRENT_ENTRY_SCHEMA = ENTRY_SCHEMA.append(_RECORDED_AT)
+INFORCE_SCHEMA = pa.schema(
+    [
+        *(
+            ENTRY_SCHEMA.field(name)
+            for name in ("entry_id", "subject_id", "list_type", "domain", "severity", "department", "determined_on")
+        ),
+        pa.field("valid_until", pa.date32()),
+        pa.field("flags", pa.string()),
+        ENTRY_SCHEMA.field("scope"),
+        ENTRY_SCHEMA.field("legal_basis"),
+    ]
+)
+FACT_VERSION_SCHEMAS: dict[str, pa.Schema] = {
+    table: schema.append(_RECORDED_AT).append(_SUPERSEDED_AT) for table, schema in SCHEMAS.items()
+}
+# The embedded store's ORDER BY of each fact table in subject_facts: (statement, sort keys, missing values first).
+_FACT_QUERIES: dict[str, tuple[str, tuple[str, ...], bool]] = {
+    "subjects": ("subject_facts_subjects", ("recorded_at",), False),
+    # valid_from NULLS FIRST; the other keys are never missing
+    "roles": ("subject_facts_roles", ("valid_from", "role", "source_id", "target_id", "recorded_at"), True),
+    "entries": ("subject_facts_entries", ("determined_on", "entry_id", "recorded_at"), False),
+    "findings": ("subject_facts_findings", ("entry_id", "person_id", "recorded_at"), False),
 }
 
 
@@ -71,6 +104,34 @@ class Neo4jSettings:
             database=pick("database", "NEO4J_DATABASE", "neo4j"),
             batch_size=int(batch_size) if batch_size is not None else DEFAULT_BATCH_SIZE,
         )
+
+
+def _sorted(
+    rows: list[dict[str, Any]], schema: pa.Schema, keys: tuple[str, ...], *, nulls_first: bool = False
+) -> pa.Table:
+    """Rows as an Arrow table in the embedded store's ORDER BY: ascending, strings by code point (DuckDB compares
+    their UTF-8 bytes, which orders alike; Cypher's ORDER BY compares UTF-16 units, which does not), missing values
+    last unless ``nulls_first``. Python's sort is stable: ties keep the server's order."""
+
+    def key(row: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(((row[k] is None) != nulls_first, 0 if row[k] is None else row[k]) for k in keys)
+
+    ordered = sorted(rows, key=key)
+    return pa.Table.from_pylist(ordered, schema=schema)
+
+
+def _conformed_rows(table: pa.Table, schema: pa.Schema) -> list[dict[str, Any]]:
+    """The rows of an appended table in the log's schema, converted as the embedded store converts them (its
+    columns selected and cast; a missing column or an impossible cast raises before anything is written)."""
+    rows: list[dict[str, Any]] = table.select(schema.names).cast(schema).to_pylist()
+    return rows
+
+
+def _utc_naive(moment: dt.datetime | None) -> dt.datetime | None:
+    """Stored timestamps are naive UTC: a bound with a time zone is converted to that."""
+    if moment is None or moment.tzinfo is None:
+        return moment
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def _native(value: Any) -> Any:
@@ -133,6 +194,23 @@ class Neo4jStore(ClosingStore):
 
     def _write(self, text: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         return self._run_writes([(text, params)])[0]
+
+    def _write_together(self, what: str, work_items: list[tuple[str, dict[str, Any]]]) -> None:
+        """Several statements in ONE managed write transaction: all of them commit, or none (the driver retries
+        the whole transaction on transient errors)."""
+
+        if not work_items:
+            return
+
+        def work(tx: ManagedTransaction) -> None:
+            for text, params in work_items:
+                tx.run(text, params).consume()
+
+        try:
+            with self._driver.session(database=self.settings.database) as session:
+                session.execute_write(work)
+        except (neo4j_errors.Neo4jError, neo4j_errors.DriverError) as exc:
+            raise self._guard(what, exc) from exc
 
     def _run_writes(self, work_items: list[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
         """Each statement in its own managed write transaction (retried by the driver on transient errors)."""
@@ -271,3 +349,76 @@ class Neo4jStore(ClosingStore):
     def stats(self) -> dict[str, int]:
         row = self._read(statement("stats"), {})[0]
         return {k: int(row[k] or 0) for k in ("subjects", "roles", "entries", "findings", "derived")}
+
+    # -- service: generation, subject facts, warning lifecycle, audit log ----------------------------------------
+    # Same columns, types and row order as the embedded store's methods of the same names; the rows are sorted
+    # here (``_sorted``) so that strings order exactly as DuckDB orders them.
+    def generation(self) -> Generation:
+        """The last batch, the current evaluation (0 if none) and the number of warning events. Evaluation ids
+        only grow, so ``evaluation`` changes whenever replace_evaluation installs one; after a failed
+        replace_evaluation the next id skips a number, where the embedded store's does not."""
+        row = self._read(statement("generation"), {})[0]
+        return Generation(
+            batch=int(row["batch"] or 0), evaluation=int(row["evaluation"] or 0), warnings=int(row["warnings"] or 0)
+        )
+
+    def current_subjects(self) -> pa.Table:
+        return _sorted(self._read(statement("current_subjects"), {}), SUBJECT_SCHEMA, ("subject_id",))
+
+    def current_entries(self) -> pa.Table:
+        return _sorted(self._read(statement("current_entries"), {}), CURRENT_ENTRY_SCHEMA, ("entry_id",))
+
+    def entries_in_force(self, context: EvaluationContext) -> pa.Table:
+        """Entries in force on the context's date under its profile (V1, V2): the rules' own prologue
+        (``inforce_entries.cypher``) with the rules' parameters, as ``run_rules`` runs it."""
+        rows = self._read(
+            rule_statement("entries_in_force", prologue=INFORCE_PROLOGUE),
+            inforce_parameters(context, context.known_at or _FAR_FUTURE),
+        )
+        return _sorted(rows, INFORCE_SCHEMA, ("subject_id", "entry_id"))
+
+    def subject_facts(self, subject_id: str) -> dict[str, pa.Table]:
+        """Every version of the facts about one subject, with transaction times: its identity, the roles it
+        holds or that are held at it, its entries, and the responsibility findings naming it or its entries."""
+        return {
+            table: _sorted(
+                self._read(statement(name), {"id": subject_id}),
+                FACT_VERSION_SCHEMAS[table],
+                keys,
+                nulls_first=nulls_first,
+            )
+            for table, (name, keys, nulls_first) in _FACT_QUERIES.items()
+        }
+
+    def append_warning_events(self, events: pa.Table) -> None:
+        """Append lifecycle events, all in one transaction (append-only: nothing edits or deletes them)."""
+        rows = _conformed_rows(events, WARNING_EVENT_SCHEMA)
+        self._write_together("appending warning events", self._chunks("warning_events_append", rows))
+
+    def warning_events(self) -> pa.Table:
+        return _sorted(self._read(statement("warning_events"), {}), WARNING_EVENT_SCHEMA, ("decided_at", "warning_id"))
+
+    def append_audit(self, events: pa.Table, journal: dict[str, int] | None = None) -> None:
+        """Append audit events and, in the same transaction, the journal positions they were read up to,
+        so that a journal line reaches the log exactly once."""
+        rows = _conformed_rows(events, AUDIT_SCHEMA)
+        positions = [
+            {"segment": str(segment), "position": int(position)} for segment, position in (journal or {}).items()
+        ]
+        work = self._chunks("audit_append", rows)
+        if positions:
+            work.append((statement("audit_journal_advance"), {"positions": positions}))
+        self._write_together("appending audit events", work)
+
+    def audit_journal_positions(self) -> dict[str, int]:
+        return {str(r["segment"]): int(r["position"]) for r in self._read(statement("audit_journal_positions"), {})}
+
+    def audit_events(self, since: dt.datetime | None = None, until: dt.datetime | None = None) -> pa.Table:
+        """Audit events requested in [since, until), either bound open when None."""
+        rows = self._read(statement("audit_events"), {"since": _utc_naive(since), "until": _utc_naive(until)})
+        return _sorted(rows, AUDIT_SCHEMA, ("requested_at", "event_id"))
+
+    def _chunks(self, name: str, rows: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+        """One append statement per batch_size rows (all run in the caller's single transaction)."""
+        size = self.settings.batch_size
+        return [(statement(name), {"rows": rows[start : start + size]}) for start in range(0, len(rows), size)]

@@ -17,6 +17,8 @@ from graphsvc.rules.table import RULES
 
 Row = dict[str, Any]
 _OPEN_END = dt.date(9999, 12, 31)
+# cypher/inforce_entries.cypher: binds the entries in force (V1, V2) for every rule but W4 and entries_in_force.
+INFORCE_PROLOGUE = "inforce_entries"
 
 
 def _greatest(*values: dt.date | None) -> dt.date | None:
@@ -268,26 +270,30 @@ class RulePlan:
 
 
 PLANS: dict[str, RulePlan] = {
-    "P1": RulePlan("rule_propagation", "inforce_entries", shape_propagation),
-    "P3": RulePlan("rule_propagation", "inforce_entries", shape_propagation),
-    "P4": RulePlan("rule_propagation", "inforce_entries", shape_propagation),
-    "P7": RulePlan("rule_propagation", "inforce_entries", shape_propagation),
-    "P5": RulePlan("rule_appointment_ban", "inforce_entries", shape_appointment_ban),
-    "P6": RulePlan("rule_public_institution_ban", "inforce_entries", shape_public_institution_ban),
-    "P8": RulePlan("rule_related_controllers", "inforce_entries", shape_related_controllers),
-    "W1": RulePlan("rule_big_data_warning", "inforce_entries", shape_big_data_warning),
-    "W2": RulePlan("rule_focus_to_black", "inforce_entries", shape_focus_to_black),
-    "W3": RulePlan("rule_red_black_conflict", "inforce_entries", shape_red_black_conflict),
+    "P1": RulePlan("rule_propagation", INFORCE_PROLOGUE, shape_propagation),
+    "P3": RulePlan("rule_propagation", INFORCE_PROLOGUE, shape_propagation),
+    "P4": RulePlan("rule_propagation", INFORCE_PROLOGUE, shape_propagation),
+    "P7": RulePlan("rule_propagation", INFORCE_PROLOGUE, shape_propagation),
+    "P5": RulePlan("rule_appointment_ban", INFORCE_PROLOGUE, shape_appointment_ban),
+    "P6": RulePlan("rule_public_institution_ban", INFORCE_PROLOGUE, shape_public_institution_ban),
+    "P8": RulePlan("rule_related_controllers", INFORCE_PROLOGUE, shape_related_controllers),
+    "W1": RulePlan("rule_big_data_warning", INFORCE_PROLOGUE, shape_big_data_warning),
+    "W2": RulePlan("rule_focus_to_black", INFORCE_PROLOGUE, shape_focus_to_black),
+    "W3": RulePlan("rule_red_black_conflict", INFORCE_PROLOGUE, shape_red_black_conflict),
     "W4": RulePlan("rule_post_exit_monitoring", None, shape_post_exit_monitoring),
 }
+
+
+def inforce_parameters(context: EvaluationContext, known_at: dt.datetime) -> dict[str, Any]:
+    """The parameters of the in-force prologue (V1, V2): the rules and ``entries_in_force`` bind the same."""
+    return {**context.validity_parameters(), "known_at": known_at}
 
 
 def parameters(context: EvaluationContext, rule: ResolvedRule, known_at: dt.datetime) -> dict[str, Any]:
     """Every parameter a rule statement may use; values only, never Cypher text."""
     trigger, reach = rule.trigger, rule.reach
     return {
-        **context.validity_parameters(),
-        "known_at": known_at,
+        **inforce_parameters(context, known_at),
         "role_timing": context.role_timing.value,
         "kinds": list(trigger.subject_kinds) if trigger else [],
         "list_types": rule.trigger_list_types(),

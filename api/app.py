@@ -1,0 +1,81 @@
+"""The FastAPI application: thin routers over graphsvc, problem+json errors, the dashboard at ``/``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from api import problems
+from api.routers import intake, records, statistics, subjects, system
+from api.service import Service
+from api.settings import ServiceSettings
+
+STATIC = Path(__file__).parent / "static"
+DESCRIPTION = """Responsibility propagation for China's credit system (守信联合激励和失信联合惩戒).
+
+**Access tiers** (PRV-03): send an API key in `X-API-Key`; without one you are on the public tier
+(社会公开 items only, person names and ID numbers masked). Government keys also see 政府共享 items;
+authorised keys see 授权查询 items and must send the subject's authorisation reference in
+`X-Authorisation-Ref` on every request; admin keys may re-evaluate and export the audit log.
+
+**Errors** are `application/problem+json` (RFC 9457) with a `detail` that says what to fix and, for rejected
+input, every problem in `errors`.
+
+Every request that returns personal data or list information is recorded in the audit log (PRV-06).
+"""
+
+
+def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+    service = Service(settings or ServiceSettings.from_env())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service.start()
+        try:
+            yield
+        finally:
+            service.close()
+
+    app = FastAPI(
+        title="graphsvc",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    problems.install(app)
+    for router in (subjects.router, records.router, intake.router, statistics.router, system.router):
+        app.include_router(router)
+
+    @app.get("/", include_in_schema=False)
+    def dashboard() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            _problem_media_types(schema)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+def _problem_media_types(schema: dict[str, Any]) -> None:
+    """Error answers are application/problem+json, not application/json."""
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if (status.startswith(("4", "5"))) and "application/json" in content:
+                    content[problems.PROBLEM_JSON] = content.pop("application/json")

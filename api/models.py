@@ -1,0 +1,328 @@
+"""Request and response models: the OpenAPI schema is generated from these."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Verdict = Literal["allowed", "review", "blocked"]
+ReasonVerdict = Literal["blocked", "review", "info"]
+
+
+class ProblemItem(BaseModel):
+    file: str | None = None
+    row: int | None = Field(None, description="row in the submitted list, counted like a CSV's: first item = 2")
+    column: str | None = None
+    value: str | None = None
+    reason: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[ProblemItem] | None = None
+
+
+class Subject(BaseModel):
+    subject_id: str
+    kind: str
+    name: str | None
+    uscc: str | None
+    id_number: str | None = Field(description="masked below the authorised tier")
+    region: str | None
+
+
+class RoleFact(BaseModel):
+    source_id: str
+    source_name: str | None
+    role: str
+    target_id: str
+    target_name: str | None
+    ratio: float | None
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    recorded_at: dt.datetime
+    superseded_at: dt.datetime | None = Field(description="set when a later correction replaced this version")
+
+
+class Entry(BaseModel):
+    entry_id: str
+    subject_id: str
+    list_type: str
+    domain: str
+    severity: str | None
+    department: str | None
+    act_date: dt.date | None = None
+    determined_on: dt.date | None
+    valid_until: dt.date | None
+    status: str | None
+    status_since: dt.date | None = None
+    scope: str | None
+    legal_basis: str | None
+    flags: str | None = None
+
+
+class EntryVersion(Entry):
+    recorded_at: dt.datetime
+    superseded_at: dt.datetime | None
+
+
+class Finding(BaseModel):
+    person_id: str
+    entry_id: str
+    basis: str | None
+    recorded_at: dt.datetime
+    superseded_at: dt.datetime | None
+
+
+class DerivedRecord(BaseModel):
+    record_id: str = Field(description="stable across re-evaluations: the same rule, subject, entries and effect")
+    rule: str
+    subject_id: str
+    source_entry_id: str
+    related_id: str | None
+    effect: str
+    valid_from: dt.date | None
+    valid_until: dt.date | None
+    related_entry_id: str | None
+    severity: str | None
+    flags: str | None
+    explanation: str
+    path: str
+    citation: str
+    legal_basis: str | None
+    department: str | None
+    warning_list: str | None = Field(description="the warning list this record belongs to, if it is a warning")
+
+
+class SubjectProfile(BaseModel):
+    subject: Subject
+    profile: str
+    as_of: dt.date
+    tier: str
+    roles: list[RoleFact] = Field(description="roles held by or at the subject, every version, oldest first")
+    entries_in_force: list[Entry]
+    entry_history: list[EntryVersion] = Field(description="every version of the subject's visible entries")
+    findings: list[Finding]
+    derived: list[DerivedRecord]
+
+
+class Reason(BaseModel):
+    verdict: ReasonVerdict
+    kind: Literal["entry", "derived", "exposure"]
+    rule: str | None
+    effect: str | None
+    subject_id: str
+    source_entry_id: str
+    related_id: str | None
+    list_type: str | None
+    path: str
+    explanation: str
+    citation: str
+    legal_basis: str | None
+    department: str | None
+    valid_until: dt.date | None
+
+
+class DecisionAnswer(BaseModel):
+    subject_id: str
+    subject: Subject
+    date: dt.date
+    profile: str
+    action: str
+    enterprise_id: str | None
+    verdict: Verdict
+    reasons: list[Reason]
+    tier: str = Field(description="what the caller's tier let the check see (PRV-03)")
+    related_risk: dict[str, Any] | None = Field(None, description="related-party exposure level when asked for")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "subject_id": "P0000042",
+                    "subject": {
+                        "subject_id": "P0000042",
+                        "kind": "person",
+                        "name": "张伟",
+                        "uscc": None,
+                        "id_number": "110101********123X",
+                        "region": "110101",
+                    },
+                    "date": "2026-06-30",
+                    "profile": "default",
+                    "action": "appoint_legal_representative",
+                    "enterprise_id": "91110000MA00000000",
+                    "verdict": "blocked",
+                    "reasons": [],
+                    "tier": "government",
+                }
+            ]
+        }
+    )
+
+
+class EntryIn(BaseModel):
+    """One entry, with the loaders' columns as text (dates YYYY-MM-DD). Validated like entries.csv."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "entry_id": "E-2026-000123",
+                    "subject_id": "91350100M000100Y43",
+                    "list_type": "black",
+                    "domain": "food_drug",
+                    "severity": "serious",
+                    "department": "市场监管局",
+                    "act_date": "2026-03-01",
+                    "determined_on": "2026-04-01",
+                    "status": "active",
+                    "scope": "public",
+                    "legal_basis": "《食品安全法》第一百三十五条",
+                }
+            ]
+        },
+    )
+
+    entry_id: str
+    subject_id: str
+    list_type: str
+    domain: str
+    severity: str | None = None
+    department: str | None = None
+    act_date: str | None = None
+    determined_on: str
+    valid_until: str | None = None
+    status: str = "active"
+    status_since: str | None = None
+    scope: str
+    legal_basis: str | None = None
+
+
+class EntryBatchIn(BaseModel):
+    entries: list[EntryIn] = Field(min_length=1, max_length=100_000)
+
+
+class FindingIn(BaseModel):
+    """A finding that a person bears direct responsibility (负有直接责任) for an organisation's entry."""
+
+    model_config = ConfigDict(extra="allow")
+
+    person_id: str
+    entry_id: str
+    basis: str | None = None
+
+
+class FindingBatchIn(BaseModel):
+    findings: list[FindingIn] = Field(min_length=1, max_length=100_000)
+
+
+class IntakeResult(BaseModel):
+    batch_id: int
+    recorded_at: dt.datetime
+    inserted: dict[str, int]
+    superseded: dict[str, int]
+    unchanged: dict[str, int]
+    ids: list[str]
+
+
+StatusValue = Literal["active", "objection_pending", "suspended", "repaired", "revoked", "exited", "expired"]
+
+
+class StatusChangeIn(BaseModel):
+    status: StatusValue
+    since: dt.date = Field(description="the date the new status took effect")
+    note: str | None = Field(None, max_length=2000)
+
+
+class Warning(DerivedRecord):
+    warning_id: str
+    state: Literal["new", "confirmed", "dismissed"]
+    reason: str | None
+    decided_by: str | None
+    decided_at: dt.datetime | None
+
+
+class WarningDecisionIn(BaseModel):
+    state: Literal["confirmed", "dismissed"]
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class RecordPage(BaseModel):
+    profile: str
+    as_of: dt.date
+    total: int
+    offset: int
+    limit: int
+    items: list[DerivedRecord]
+
+
+class WarningPage(BaseModel):
+    profile: str
+    as_of: dt.date
+    total: int
+    offset: int
+    limit: int
+    counts: dict[str, int] = Field(description="visible warnings by list, before paging")
+    items: list[Warning]
+
+
+class StatisticsRow(BaseModel):
+    key: str | None
+    entries: int = Field(description="entries in force")
+    derived: int = Field(description="derived records")
+    warnings: int = Field(description="derived records that are warnings")
+
+
+class Statistics(BaseModel):
+    profile: str
+    as_of: dt.date
+    by: str
+    rows: list[StatisticsRow]
+    by_rule: dict[str, int]
+
+
+class EvaluationIn(BaseModel):
+    profile: str | None = None
+    as_of: dt.date | None = None
+
+
+class EvaluationSummary(BaseModel):
+    profile: str
+    as_of: dt.date
+    evaluated_at: dt.datetime
+    records: int
+    by_rule: dict[str, int]
+
+
+class AuditEvent(BaseModel):
+    event_id: str
+    requested_at: dt.datetime
+    key_id: str
+    tier: str
+    method: str
+    endpoint: str
+    parameters: str
+    authorisation_ref: str | None
+    status: int
+    result_ids: str
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"]
+    store: str
+    subjects: int
+    generation: dict[str, int]

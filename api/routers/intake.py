@@ -1,0 +1,153 @@
+"""Entry intake, responsibility findings and status changes: new facts, never edits.
+
+Everything goes through the loaders' validation (the same checks and messages as ``graphsvc load``) and is
+written in one store transaction per request: a batch is all-or-nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+import pyarrow as pa
+from fastapi import APIRouter, Request
+
+from api.models import EntryBatchIn, EntryIn, FindingBatchIn, IntakeResult, StatusChangeIn
+from api.problems import PROBLEM_RESPONSES, ApiProblem
+from api.service import Service, ServiceDep, require
+from api.tiers import Caller, Tier
+from graphsvc.stores.base import LoadResult
+from graphsvc.vocab import EntryStatus
+from loaders.canonical import load_tables
+
+router = APIRouter(prefix="/v1", tags=["intake"])
+WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: PROBLEM_RESPONSES[403] | {"description": "no such entry"},
+    409: PROBLEM_RESPONSES[403] | {"description": "the status change is not allowed from the current status"},
+    **PROBLEM_RESPONSES,
+}
+
+# Status changes the service accepts (RGT-02..06, EXIT-02/05): an objection is filed against an entry in force,
+# verification ends it (back to active, or a suspension, revocation ...); repaired, revoked, exited and expired
+# entries are closed and stay closed (a new designation is a new entry).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    EntryStatus.ACTIVE: frozenset({"objection_pending", "suspended", "repaired", "revoked", "exited", "expired"}),
+    EntryStatus.OBJECTION_PENDING: frozenset({"active", "suspended", "repaired", "revoked", "exited", "expired"}),
+    EntryStatus.SUSPENDED: frozenset({"active", "objection_pending", "repaired", "revoked", "exited", "expired"}),
+}
+
+
+def _rows(items: list[Any]) -> pa.Table:
+    """Request items as a table of text columns, in the loaders' column names (extra fields included, so the
+    loaders refuse unknown and prohibited columns with their usual messages)."""
+    dicts = [item.model_dump(exclude_none=False) for item in items]
+    names: list[str] = []
+    for d in dicts:
+        names += [n for n in d if n not in names]
+    columns = {n: [None if d.get(n) is None else str(d.get(n)) for d in dicts] for n in names}
+    return pa.table({n: pa.array(v, type=pa.string()) for n, v in columns.items()})
+
+
+def _committed(result: LoadResult | None) -> LoadResult:
+    if result is None:  # load_tables commits unless it raises; without skip_invalid it never returns empty
+        raise ApiProblem(422, "Input rejected", "nothing was written")
+    return result
+
+
+def _intake(service: Service, request: Request, caller: Caller, tables: dict[str, pa.Table], ids: list[str]) -> Any:
+    with service.access.write() as store:
+        report = load_tables(tables, store, source=f"api:{caller.key_id}:{request.url.path}")
+    service.access.forget_generation()
+    result = _committed(report.result)
+    service.record_access(request, caller, ids, {"items": len(ids)})
+    return {
+        "batch_id": result.batch_id,
+        "recorded_at": result.recorded_at,
+        "inserted": result.inserted,
+        "superseded": result.superseded,
+        "unchanged": result.unchanged,
+        "ids": ids,
+    }
+
+
+@router.post(
+    "/entries", response_model=IntakeResult, status_code=201, responses=WRITE_RESPONSES, summary="Add one entry"
+)
+def add_entry(
+    request: Request, body: EntryIn, service: ServiceDep, caller: Annotated[Caller, require(Tier.GOVERNMENT)]
+) -> Any:
+    return _intake(service, request, caller, {"entries": _rows([body])}, [body.entry_id])
+
+
+@router.post(
+    "/entries/batch", response_model=IntakeResult, status_code=201, responses=WRITE_RESPONSES, summary="Add entries"
+)
+def add_entries(
+    request: Request, body: EntryBatchIn, service: ServiceDep, caller: Annotated[Caller, require(Tier.GOVERNMENT)]
+) -> Any:
+    """All-or-nothing: one invalid entry rejects the batch, and the answer lists every problem (row 2 is the
+    first entry)."""
+    return _intake(service, request, caller, {"entries": _rows(body.entries)}, [e.entry_id for e in body.entries])
+
+
+@router.post(
+    "/findings", response_model=IntakeResult, status_code=201, responses=WRITE_RESPONSES, summary="Add findings"
+)
+def add_findings(
+    request: Request, body: FindingBatchIn, service: ServiceDep, caller: Annotated[Caller, require(Tier.GOVERNMENT)]
+) -> Any:
+    """Responsibility findings (a person bears direct responsibility for an organisation's entry): only a
+    finding, never topology alone, makes a director or shareholder directly responsible (PROP-02)."""
+    table = _rows(body.findings)
+    ids = [f"{f.person_id}:{f.entry_id}" for f in body.findings]
+    return _intake(service, request, caller, {"responsibilities": table}, ids)
+
+
+@router.post(
+    "/entries/{entry_id}/status",
+    response_model=IntakeResult,
+    status_code=201,
+    responses=WRITE_RESPONSES,
+    summary="Record a status change (objection, suspension, repair, revocation, exit)",
+)
+def change_status(
+    request: Request,
+    entry_id: str,
+    body: StatusChangeIn,
+    service: ServiceDep,
+    caller: Annotated[Caller, require(Tier.GOVERNMENT)],
+) -> Any:
+    """A status change is a new version of the entry (the old one is kept, superseded), so the lists as they
+    were known before the change stay answerable."""
+    with service.access.write() as store:
+        current = [e for e in store.current_entries().to_pylist() if e["entry_id"] == entry_id]
+        if not current:
+            raise ApiProblem(404, "No such entry", f"no current entry {entry_id!r}")
+        entry = current[0]
+        allowed = TRANSITIONS.get(entry["status"], frozenset())
+        if body.status not in allowed:
+            detail = f"entry {entry_id} is {entry['status']}: " + (
+                f"it may become {', '.join(sorted(allowed))}" if allowed else "a closed entry does not change"
+            )
+            raise ApiProblem(409, "Status change not allowed", detail)
+        if entry["determined_on"] and body.since < entry["determined_on"]:
+            raise ApiProblem(
+                400, "Bad date", f"since {body.since} is before the entry's determination date {entry['determined_on']}"
+            )
+        entry.pop("recorded_at", None)
+        entry["status"] = body.status
+        entry["status_since"] = body.since
+        row = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in entry.items()}
+        table = pa.table({k: pa.array([v], type=pa.string()) for k, v in row.items()})
+        report = load_tables({"entries": table}, store, source=f"api:{caller.key_id}:status:{body.note or ''}")
+    service.access.forget_generation()
+    service.record_access(request, caller, [entry_id], {"status": body.status, "since": body.since.isoformat()})
+    result = _committed(report.result)
+    return {
+        "batch_id": result.batch_id,
+        "recorded_at": result.recorded_at,
+        "inserted": result.inserted,
+        "superseded": result.superseded,
+        "unchanged": result.unchanged,
+        "ids": [entry_id],
+    }

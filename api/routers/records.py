@@ -1,0 +1,214 @@
+"""Derived records and warnings: filters, sorting, paging, CSV export, and the warning lifecycle."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+import pyarrow as pa
+from fastapi import APIRouter, Query, Request, Response
+
+from api.models import RecordPage, Warning, WarningDecisionIn, WarningPage
+from api.problems import PROBLEM_RESPONSES, ApiProblem
+from api.queries import (
+    RECORD_FIELDS,
+    SORTABLE,
+    SORTABLE_WARNINGS,
+    WARNING_FIELDS,
+    RecordFilter,
+    parse_sort,
+    shown_record,
+    sort_rows,
+    to_csv,
+    visible_records,
+    warning_row,
+)
+from api.service import CallerDep, ServiceDep, require
+from api.tiers import Caller, Tier
+from api.views import WARNING_LISTS
+from graphsvc.stores.base import WARNING_EVENT_SCHEMA
+
+router = APIRouter(prefix="/v1", tags=["derived records and warnings"])
+
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "the page, or CSV when format=csv"},
+    **PROBLEM_RESPONSES,
+}
+Many = Annotated[list[str] | None, Query()]
+
+
+def _filter(
+    rule: list[str] | None,
+    list_type: list[str] | None,
+    domain: list[str] | None,
+    region: list[str] | None,
+    department: list[str] | None,
+    subject_id: str | None,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    warning_list: list[str] | None = None,
+    state: list[str] | None = None,
+) -> RecordFilter:
+    if date_from and date_to and date_from > date_to:
+        raise ApiProblem(400, "Bad date range", f"date_from {date_from} is after date_to {date_to}")
+    return RecordFilter(
+        rules=rule or [],
+        list_types=list_type or [],
+        domains=domain or [],
+        regions=region or [],
+        departments=department or [],
+        subject_id=subject_id,
+        date_from=date_from,
+        date_to=date_to,
+        warning_lists=warning_list or [],
+        states=state or [],
+    )
+
+
+@router.get("/derived", response_model=RecordPage, responses=CSV_RESPONSE, summary="Derived records, filtered")
+def derived_records(
+    request: Request,
+    service: ServiceDep,
+    caller: CallerDep,
+    as_of: Annotated[dt.date | None, Query(description="evaluation date; default the service's date")] = None,
+    profile: Annotated[str | None, Query(description="jurisdiction profile; default the service's")] = None,
+    rule: Many = None,
+    list_type: Annotated[list[str] | None, Query(description="list type of the source entry")] = None,
+    domain: Annotated[list[str] | None, Query(description="domain of the source entry")] = None,
+    region: Annotated[list[str] | None, Query(description="region of the subject")] = None,
+    department: Many = None,
+    subject_id: str | None = None,
+    date_from: Annotated[dt.date | None, Query(description="records in force on or after this date")] = None,
+    date_to: Annotated[dt.date | None, Query(description="records in force on or before this date")] = None,
+    sort: Annotated[str | None, Query(description="comma-separated fields, '-' for descending")] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    format: Literal["json", "csv"] = "json",
+) -> Any:
+    name = service.profile_or_default(profile)
+    date = service.date_or_today(as_of)
+    keys = parse_sort(sort, SORTABLE)
+    flt = _filter(rule, list_type, domain, region, department, subject_id, date_from, date_to)
+    snapshot, view = service.views.view(name, date)
+    rows = sort_rows([r for r in visible_records(view, caller) if flt.matches(r, snapshot)], keys)
+    if format == "csv":
+        shown = [shown_record(r, snapshot, caller) for r in rows]
+        service.record_access(request, caller, [r["record_id"] for r in shown])
+        return Response(to_csv(shown, RECORD_FIELDS), media_type="text/csv; charset=utf-8")
+    page = [shown_record(r, snapshot, caller) for r in rows[offset : offset + limit]]
+    service.record_access(request, caller, [r["record_id"] for r in page])
+    return {"profile": name, "as_of": date, "total": len(rows), "offset": offset, "limit": limit, "items": page}
+
+
+def _warnings(service: Any, caller: Caller, name: str, date: dt.date, flt: RecordFilter) -> tuple[Any, list[Any]]:
+    snapshot, view = service.views.view(name, date)
+    rows = [
+        warning_row(r, snapshot, caller)
+        for r in visible_records(view, caller)
+        if r["warning_list"] is not None and flt.matches(r, snapshot)
+    ]
+    if flt.states:
+        rows = [r for r in rows if r["state"] in flt.states]
+    return snapshot, rows
+
+
+@router.get("/warnings", response_model=WarningPage, responses=CSV_RESPONSE, summary="Warning lists, filtered")
+def warnings(
+    request: Request,
+    service: ServiceDep,
+    caller: CallerDep,
+    as_of: Annotated[dt.date | None, Query(description="evaluation date; default the service's date")] = None,
+    profile: str | None = None,
+    warning_list: Annotated[
+        list[str] | None, Query(description=f"one of {', '.join(sorted(set(WARNING_LISTS.values())))}")
+    ] = None,
+    state: Annotated[list[Literal["new", "confirmed", "dismissed"]] | None, Query()] = None,
+    rule: Many = None,
+    list_type: Many = None,
+    domain: Many = None,
+    region: Many = None,
+    department: Many = None,
+    subject_id: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    sort: str | None = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    format: Literal["json", "csv"] = "json",
+) -> Any:
+    name = service.profile_or_default(profile)
+    date = service.date_or_today(as_of)
+    keys = parse_sort(sort, SORTABLE_WARNINGS)
+    states = [str(s) for s in state or []]
+    flt = _filter(rule, list_type, domain, region, department, subject_id, date_from, date_to, warning_list, states)
+    _, rows = _warnings(service, caller, name, date, flt)
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["warning_list"]] = counts.get(row["warning_list"], 0) + 1
+    rows = sort_rows(rows, keys)
+    if format == "csv":
+        service.record_access(request, caller, [r["warning_id"] for r in rows])
+        return Response(to_csv(rows, WARNING_FIELDS), media_type="text/csv; charset=utf-8")
+    page = rows[offset : offset + limit]
+    service.record_access(request, caller, [r["warning_id"] for r in page])
+    return {
+        "profile": name,
+        "as_of": date,
+        "total": len(rows),
+        "offset": offset,
+        "limit": limit,
+        "counts": counts,
+        "items": page,
+    }
+
+
+@router.post(
+    "/warnings/{warning_id}/decision",
+    response_model=Warning,
+    responses={404: PROBLEM_RESPONSES[403], 409: PROBLEM_RESPONSES[403], **PROBLEM_RESPONSES},
+    summary="Confirm or dismiss a warning (government tier)",
+)
+def decide_warning(
+    request: Request,
+    warning_id: str,
+    body: WarningDecisionIn,
+    service: ServiceDep,
+    caller: Annotated[Caller, require(Tier.GOVERNMENT)],
+    as_of: dt.date | None = None,
+    profile: str | None = None,
+) -> Any:
+    """A new warning may be confirmed or dismissed once, with a reason; the decision is kept across
+    re-evaluations because a warning's id is what it says, not when it was computed."""
+    name = service.profile_or_default(profile)
+    date = service.date_or_today(as_of)
+    snapshot, view = service.views.view(name, date)
+    found = next((r for r in visible_records(view, caller) if r["record_id"] == warning_id), None)
+    if found is None or found["warning_list"] is None:
+        raise ApiProblem(
+            404, "No such warning", f"no warning {warning_id!r} visible to you in profile {name} on {date}"
+        )
+    with service.access.write() as store:
+        decided = [e for e in store.warning_events().to_pylist() if e["warning_id"] == warning_id]
+        if decided:
+            last = decided[-1]
+            raise ApiProblem(
+                409,
+                "Already decided",
+                f"warning {warning_id} was {last['state']} by {last['actor']} at {last['decided_at']}: "
+                "decisions are final and kept as records",
+            )
+        event = {
+            "warning_id": warning_id,
+            "state": body.state,
+            "reason": body.reason,
+            "actor": caller.key_id,
+            "decided_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            "rule": found["rule"],
+            "subject_id": found["subject_id"],
+        }
+        store.append_warning_events(pa.Table.from_pylist([event], schema=WARNING_EVENT_SCHEMA))
+    service.access.forget_generation()
+    snapshot = service.views.snapshot()
+    row = warning_row(found, snapshot, caller)
+    service.record_access(request, caller, [warning_id], {"state": body.state})
+    return row

@@ -1,0 +1,128 @@
+"""Statistics by list type, domain, region, department and month; re-evaluation; the audit log export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+
+from api.models import AuditEvent, EvaluationIn, EvaluationSummary, Statistics
+from api.problems import PROBLEM_RESPONSES
+from api.queries import max_scope_rank, to_csv, visible_records
+from api.service import CallerDep, ServiceDep, require
+from api.tiers import Caller, Tier
+from api.views import Snapshot
+from graphsvc.engine import evaluate
+from graphsvc.profiles import load_profile
+from graphsvc.stores.base import AUDIT_SCHEMA
+
+router = APIRouter(prefix="/v1", tags=["statistics and administration"])
+Dimension = Literal["list_type", "domain", "region", "department", "month"]
+
+
+def _key(by: str, entry: dict[str, Any], subject_id: str, snapshot: Snapshot, when: dt.date | None) -> str | None:
+    if by == "month":
+        return when.strftime("%Y-%m") if when else None
+    if by == "region":
+        row = snapshot.subject_rows.get(subject_id)
+        return None if row is None else snapshot.subjects.column("region")[row].as_py()
+    value = entry.get(by)
+    return None if value is None else str(value)
+
+
+@router.get("/statistics", response_model=Statistics, responses=PROBLEM_RESPONSES, summary="Counts by a dimension")
+def statistics(
+    request: Request,
+    service: ServiceDep,
+    caller: CallerDep,
+    by: Annotated[Dimension, Query(description="month: of the determination date (entries), of valid_from (records)")],
+    as_of: dt.date | None = None,
+    profile: str | None = None,
+) -> Any:
+    """Entries in force, derived records and warnings on the date, counted by list type, domain, region,
+    department or month; only what the caller's tier may see is counted."""
+    name = service.profile_or_default(profile)
+    date = service.date_or_today(as_of)
+    snapshot, view = service.views.view(name, date)
+    max_rank = max_scope_rank(caller)
+    entries: Counter[str | None] = Counter()
+    derived: Counter[str | None] = Counter()
+    warnings: Counter[str | None] = Counter()
+    by_rule: Counter[str] = Counter()
+    for entry in view.entries:
+        if entry["scope_rank"] <= max_rank:
+            entries[_key(by, entry, entry["subject_id"], snapshot, entry["determined_on"])] += 1
+    for record in visible_records(view, caller):
+        source = snapshot.entries.get(record["source_entry_id"]) or {}
+        key = _key(
+            by, {**source, "department": record["department"]}, record["subject_id"], snapshot, record["valid_from"]
+        )
+        derived[key] += 1
+        by_rule[record["rule"]] += 1
+        if record["warning_list"]:
+            warnings[key] += 1
+    keys = sorted(set(entries) | set(derived), key=lambda k: (k is None, k or ""))
+    rows = [{"key": k, "entries": entries[k], "derived": derived[k], "warnings": warnings[k]} for k in keys]
+    service.record_access(request, caller, [])
+    return {"profile": name, "as_of": date, "by": by, "rows": rows, "by_rule": dict(sorted(by_rule.items()))}
+
+
+@router.post(
+    "/evaluations", response_model=EvaluationSummary, responses=PROBLEM_RESPONSES, summary="Re-evaluate (admin)"
+)
+def reevaluate(
+    request: Request,
+    body: EvaluationIn,
+    service: ServiceDep,
+    caller: Annotated[Caller, require(Tier.ADMIN)],
+) -> Any:
+    """Evaluate the rules now and store the result as the latest evaluation (what ``graphsvc derived`` and
+    ``graphsvc summary`` read). The API's own answers are always evaluated on the current facts."""
+    name = service.profile_or_default(body.profile)
+    date = service.date_or_today(body.as_of)
+    with service.access.write() as store:
+        evaluation = evaluate(store, load_profile(name), date)
+    service.access.forget_generation()
+    by_rule = Counter(evaluation.records.column("rule").to_pylist())
+    service.record_access(request, caller, [], {"profile": name, "as_of": date.isoformat()})
+    return {
+        "profile": name,
+        "as_of": date,
+        "evaluated_at": evaluation.evaluated_at,
+        "records": evaluation.records.num_rows,
+        "by_rule": dict(sorted(by_rule.items())),
+    }
+
+
+@router.get(
+    "/audit",
+    response_model=list[AuditEvent],
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}, **PROBLEM_RESPONSES},
+    summary="Export the audit log (admin)",
+)
+def audit_log(
+    request: Request,
+    service: ServiceDep,
+    caller: Annotated[Caller, require(Tier.ADMIN)],
+    since: Annotated[dt.datetime | None, Query(description="from this time (UTC), inclusive")] = None,
+    until: Annotated[dt.datetime | None, Query(description="to this time (UTC), exclusive")] = None,
+    format: Literal["json", "csv"] = "json",
+) -> Any:
+    """Every request that returned personal data or list information, oldest first. Reading the log is
+    itself logged."""
+    service.record_access(request, caller, [])
+    service.audit.flush(all_segments=True)
+    with service.access.read() as store:
+        events = store.audit_events(_naive_utc(since), _naive_utc(until)).to_pylist()
+    if format == "csv":
+        return Response(to_csv(events, tuple(AUDIT_SCHEMA.names)), media_type="text/csv; charset=utf-8")
+    return Response(json.dumps(events, default=str, ensure_ascii=False), media_type="application/json")
+
+
+def _naive_utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(dt.UTC).replace(tzinfo=None)

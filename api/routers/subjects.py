@@ -1,0 +1,165 @@
+"""Subject profile and the decision check (应查必查)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from api.models import DecisionAnswer, SubjectProfile
+from api.problems import PROBLEM_RESPONSES, ApiProblem
+from api.queries import max_scope_rank, shown_record
+from api.service import CallerDep, Service, ServiceDep
+from api.tiers import Caller
+from api.views import SCOPE_RANK, Snapshot, mask_text, masked_subject
+from graphsvc.decisions import Action, decide, parse_action
+
+router = APIRouter(prefix="/v1", tags=["subjects and decisions"])
+NOT_FOUND = {404: PROBLEM_RESPONSES[403] | {"description": "no such subject"}, **PROBLEM_RESPONSES}
+
+
+def _subject(snapshot: Snapshot, subject_id: str, caller: Caller, what: str = "subject") -> dict[str, Any]:
+    subject = snapshot.subject(subject_id)
+    if subject is None:
+        raise ApiProblem(404, "No such subject", f"no current {what} {subject_id!r}; check the id (USCC or person id)")
+    return masked_subject(subject, names=caller.masks_names, id_numbers=caller.masks_id_numbers)
+
+
+def _shown_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in entry.items() if k != "scope_rank"}
+
+
+@router.get("/subjects/{subject_id}", response_model=SubjectProfile, responses=NOT_FOUND, summary="Subject profile")
+def subject_profile(
+    request: Request,
+    subject_id: str,
+    service: ServiceDep,
+    caller: CallerDep,
+    as_of: Annotated[dt.date | None, Query(description="date of the entries in force and derived records")] = None,
+    profile: str | None = None,
+) -> Any:
+    """Identity (masked per tier), roles over time (every version), entries in force and their history,
+    responsibility findings and derived records, each with its explanation and citation."""
+    name = service.profile_or_default(profile)
+    date = service.date_or_today(as_of)
+    snapshot, view = service.views.view(name, date)
+    subject = _subject(snapshot, subject_id, caller)
+    max_rank = max_scope_rank(caller)
+    with service.access.read() as store:
+        facts = store.subject_facts(subject_id)
+    visible_entries = {
+        e["entry_id"] for e in facts["entries"].to_pylist() if SCOPE_RANK.get(e["scope"] or "", 2) <= max_rank
+    }
+
+    def shown_name(sid: str) -> str | None:
+        person = snapshot.subject(sid)
+        if person is None:
+            return None
+        name: str | None = masked_subject(person, names=caller.masks_names, id_numbers=True)["name"]
+        return name
+
+    roles = [
+        {**role, "source_name": shown_name(role["source_id"]), "target_name": shown_name(role["target_id"])}
+        for role in facts["roles"].to_pylist()
+    ]
+    history = [e for e in facts["entries"].to_pylist() if e["entry_id"] in visible_entries]
+    findings = [f for f in facts["findings"].to_pylist() if snapshot.entry_scope_rank(f["entry_id"]) <= max_rank]
+    derived = [shown_record(r, snapshot, caller) for r in view.subject_records(subject_id, max_rank)]
+    in_force = [_shown_entry(e) for e in view.subject_entries(subject_id, max_rank)]
+    service.record_access(
+        request, caller, [subject_id, *[e["entry_id"] for e in in_force], *[r["record_id"] for r in derived]]
+    )
+    return {
+        "subject": subject,
+        "profile": name,
+        "as_of": date,
+        "tier": caller.tier.label,
+        "roles": roles,
+        "entries_in_force": in_force,
+        "entry_history": history,
+        "findings": findings,
+        "derived": derived,
+    }
+
+
+def check(
+    service: Service,
+    caller: Caller,
+    subject_id: str,
+    date: dt.date,
+    profile: str,
+    action: Action,
+    enterprise_id: str | None,
+) -> dict[str, Any]:
+    snapshot, view = service.views.view(profile, date)
+    subject = _subject(snapshot, subject_id, caller)
+    target = None
+    if enterprise_id:
+        organisation = snapshot.subject(enterprise_id)
+        if organisation is None:
+            raise ApiProblem(404, "No such subject", f"no current organisation {enterprise_id!r} (enterprise_id)")
+        target = {"subject_id": enterprise_id, "kind": organisation["kind"]}
+    max_rank = max_scope_rank(caller)
+    records = view.subject_records(subject_id, max_rank)
+    entry_subjects = {
+        r["source_entry_id"]: (snapshot.entries.get(r["source_entry_id"]) or {}).get("subject_id", "") for r in records
+    }
+    decision = decide(
+        subject_id,
+        action,
+        view.subject_entries(subject_id, max_rank),
+        records,
+        target=target,
+        entry_subjects=entry_subjects,
+    )
+    reasons = []
+    for reason in decision.reasons:
+        shown = reason.as_dict()
+        if caller.masks_names:
+            shown["explanation"] = mask_text(shown["explanation"], snapshot, [reason.subject_id, reason.related_id])
+        reasons.append(shown)
+    return {
+        "subject_id": subject_id,
+        "subject": subject,
+        "date": date,
+        "profile": profile,
+        "action": decision.action,
+        "enterprise_id": enterprise_id,
+        "verdict": decision.verdict,
+        "reasons": reasons,
+        "tier": caller.tier.label,
+    }
+
+
+@router.get(
+    "/decisions",
+    response_model=DecisionAnswer,
+    responses=NOT_FOUND,
+    summary="May we grant, appoint, award or admit this subject? (应查必查)",
+)
+def decision_check(
+    request: Request,
+    service: ServiceDep,
+    caller: CallerDep,
+    subject_id: Annotated[str, Query(description="the subject the decision is about (for appointments: the person)")],
+    date: Annotated[dt.date | None, Query(description="the decision date; default the service's date")] = None,
+    action: Annotated[
+        Action, Query(description="the intended action; check = what stands against the subject")
+    ] = Action.CHECK,
+    enterprise_id: Annotated[
+        str | None, Query(description="for appointments: the organisation the person would lead")
+    ] = None,
+    profile: str | None = None,
+) -> Any:
+    """Answers **allowed**, **review** or **blocked** with every reason: the rule or list entry, the source
+    entry, the path, the citation and the legal basis. Only what the caller's tier may see is considered."""
+    name = service.profile_or_default(profile)
+    answer = check(service, caller, subject_id, service.date_or_today(date), name, parse_action(action), enterprise_id)
+    service.record_access(
+        request,
+        caller,
+        [subject_id, *[r["source_entry_id"] for r in answer["reasons"]]],
+        {"verdict": answer["verdict"]},
+    )
+    return answer

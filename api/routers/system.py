@@ -1,0 +1,30 @@
+"""Health (the process answers) and readiness (the store answers and holds data)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.models import Health, Readiness
+from api.problems import PROBLEM_RESPONSES
+from api.service import ServiceDep
+
+router = APIRouter(tags=["system"])
+
+
+@router.get("/health", response_model=Health, summary="Liveness")
+def health() -> Any:
+    return {"status": "ok"}
+
+
+@router.get("/ready", response_model=Readiness, responses={503: PROBLEM_RESPONSES[503]}, summary="Readiness")
+def ready(service: ServiceDep) -> Any:
+    snapshot = service.views.snapshot()
+    return {
+        "status": "ready",
+        "store": service.settings.store,
+        "subjects": len(snapshot.subject_rows),
+        "generation": dataclasses.asdict(snapshot.generation),
+    }

@@ -1,0 +1,67 @@
+"""Service settings, from environment variables (so that every worker process reads the same ones).
+
+| variable | meaning | default |
+|---|---|---|
+| ``GRAPHSVC_STORE`` | ``embedded`` or ``neo4j`` | embedded |
+| ``GRAPHSVC_DB`` | the embedded store's file | ``$XDG_DATA_HOME/graphsvc/graphsvc.duckdb`` |
+| ``NEO4J_URI`` … | the Neo4j connection (see the README) | |
+| ``GRAPHSVC_PROFILE`` | the jurisdiction profile the service evaluates | default |
+| ``GRAPHSVC_AS_OF`` | the service's current date (YYYY-MM-DD); requests may ask for any other date | today |
+| ``GRAPHSVC_API_KEYS`` | the key file (``graphsvc-api keys add`` writes it) | none: every caller is public |
+| ``GRAPHSVC_AUDIT_DIR`` | the audit journal's folder | ``<store>.audit`` beside the embedded store |
+| ``GRAPHSVC_AUDIT_FLUSH_SECONDS`` | how often each worker moves its journal into the store | 5 |
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from graphsvc.config import default_db_path
+from graphsvc.errors import InputError
+
+STORE_KINDS = ("embedded", "neo4j")
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    store: str
+    db: Path
+    profile: str
+    as_of: dt.date | None  # None: today, read at each request
+    api_keys: Path | None
+    audit_dir: Path
+    audit_flush_seconds: float
+
+    @staticmethod
+    def from_env() -> ServiceSettings:
+        store = os.environ.get("GRAPHSVC_STORE", "embedded")
+        if store not in STORE_KINDS:
+            raise InputError(f"GRAPHSVC_STORE={store!r}: choose one of {', '.join(STORE_KINDS)}")
+        db = Path(os.environ.get("GRAPHSVC_DB") or default_db_path())
+        as_of_text = os.environ.get("GRAPHSVC_AS_OF")
+        try:
+            as_of = dt.date.fromisoformat(as_of_text) if as_of_text else None
+        except ValueError:
+            raise InputError(f"GRAPHSVC_AS_OF={as_of_text!r} is not a date YYYY-MM-DD") from None
+        keys = os.environ.get("GRAPHSVC_API_KEYS")
+        audit_dir = os.environ.get("GRAPHSVC_AUDIT_DIR")
+        default_audit = db.with_name(db.name + ".audit") if store == "embedded" else db.parent / "audit-journal"
+        try:
+            flush = float(os.environ.get("GRAPHSVC_AUDIT_FLUSH_SECONDS", "5"))
+        except ValueError:
+            raise InputError("GRAPHSVC_AUDIT_FLUSH_SECONDS must be a number of seconds") from None
+        return ServiceSettings(
+            store=store,
+            db=db,
+            profile=os.environ.get("GRAPHSVC_PROFILE", "default"),
+            as_of=as_of,
+            api_keys=Path(keys) if keys else None,
+            audit_dir=Path(audit_dir) if audit_dir else default_audit,
+            audit_flush_seconds=flush,
+        )
+
+    def today(self) -> dt.date:
+        return self.as_of or dt.date.today()

@@ -1,0 +1,83 @@
+"""How the service reaches its store from several worker processes.
+
+The embedded store is one DuckDB file that one process may write at a time, so the service opens it per
+use (readers share, a writer waits its turn; see graphsvc/stores/filelock.py) and serves the hot paths
+from in-memory views (api/views.py) that are rebuilt when the store's published generation changes. Neo4j
+is a server: one connection pool per worker, kept open.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from api.settings import ServiceSettings
+from graphsvc.stores.base import Generation, GraphStore
+from graphsvc.stores.embedded import EmbeddedStore, read_generation
+
+# How long a Neo4j generation answer is trusted before asking the server again.
+_NEO4J_GENERATION_TTL = 1.0
+
+
+class StoreAccess:
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
+        self._server: GraphStore | None = None
+        self._lock = threading.Lock()
+        self._generation: tuple[float, Generation] | None = None
+
+    @property
+    def embedded(self) -> bool:
+        return self.settings.store == "embedded"
+
+    def _server_store(self) -> GraphStore:
+        with self._lock:
+            if self._server is None:
+                from graphsvc.stores.neo4j import Neo4jSettings, Neo4jStore
+
+                self._server = Neo4jStore(Neo4jSettings.from_env())
+            return self._server
+
+    @contextmanager
+    def read(self) -> Iterator[GraphStore]:
+        if not self.embedded:
+            yield self._server_store()
+            return
+        with EmbeddedStore(self.settings.db, read_only=True) as store:
+            yield store
+
+    @contextmanager
+    def write(self) -> Iterator[GraphStore]:
+        if not self.embedded:
+            yield self._server_store()
+            return
+        with EmbeddedStore(self.settings.db) as store:
+            yield store
+
+    def generation(self) -> Generation:
+        """The store's current generation: cheap enough to ask on every request."""
+        if self.embedded:
+            published = read_generation(self.settings.db)
+            if published is not None:
+                return published
+            with self.read() as store:
+                return store.generation()
+        now = time.monotonic()
+        cached = self._generation
+        if cached is not None and now - cached[0] < _NEO4J_GENERATION_TTL:
+            return cached[1]
+        generation = self._server_store().generation()
+        self._generation = (now, generation)
+        return generation
+
+    def forget_generation(self) -> None:
+        """After this process wrote: the next generation() asks the store again."""
+        self._generation = None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._server is not None:
+                self._server.close()
+                self._server = None

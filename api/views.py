@@ -1,0 +1,217 @@
+"""In-memory read models of the store, one set per worker process, rebuilt when the store changes.
+
+``Snapshot`` holds what does not depend on a date: current subjects, current entries (for their scope and
+status) and the warning lifecycle. ``DateView`` holds, for one profile and date, the derived records (the
+rules evaluated without persisting) and the entries in force. Both are rebuilt only when the part of the
+store's generation they depend on moves: a warning decision does not re-run the rules, a load does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import threading
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from api.storage import StoreAccess
+from graphsvc.engine import evaluate
+from graphsvc.identifiers import mask_id_number, mask_name
+from graphsvc.profiles import load_profile
+from graphsvc.rules.context import build_context
+from graphsvc.stores.base import Generation
+from graphsvc.vocab import Scope, SubjectKind
+
+SCOPE_RANK = {Scope.PUBLIC.value: 0, Scope.GOVERNMENT.value: 1, Scope.AUTHORISED.value: 2}
+
+# Derived records that are warnings with a lifecycle, by the dashboard's list they belong to.
+WARNING_LISTS: dict[str, str] = {
+    "big_data_warning": "big_data_warning",  # W1
+    "black_list_candidate": "focus_to_black",  # W2
+    "red_removed": "red_black_conflict",  # W3
+    "red_refused": "red_black_conflict",  # W3
+    "post_exit_monitoring": "post_exit_monitoring",  # W4
+    "appointment_ban_violation": "appointment_ban_violation",  # P5
+    "public_institution_lr_violation": "appointment_ban_violation",  # P6
+}
+WARNING_STATES = ("new", "confirmed", "dismissed")
+_VIEWS_KEPT = 4
+
+
+def record_id(row: dict[str, Any]) -> str:
+    """A derived record's identity across re-evaluations: what it says, not when it was computed."""
+    key = "|".join(
+        str(row[name] or "")
+        for name in ("rule", "subject_id", "source_entry_id", "related_id", "related_entry_id", "effect")
+    )
+    return "d-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def _rank(scope: str | None) -> int:
+    # An entry without a known scope is treated as the most restricted one.
+    return SCOPE_RANK.get(scope or "", 2)
+
+
+@dataclass
+class Snapshot:
+    generation: Generation
+    subjects: pa.Table
+    subject_rows: dict[str, int]
+    entries: dict[str, dict[str, Any]]  # current entry versions by id
+    warning_states: dict[str, dict[str, Any]]  # warning id -> latest decision
+
+    def subject(self, subject_id: str) -> dict[str, Any] | None:
+        row = self.subject_rows.get(subject_id)
+        if row is None:
+            return None
+        return {name: self.subjects.column(name)[row].as_py() for name in self.subjects.column_names}
+
+    def is_person(self, subject_id: str | None) -> bool:
+        row = self.subject_rows.get(subject_id or "")
+        return row is not None and self.subjects.column("kind")[row].as_py() == SubjectKind.PERSON
+
+    def name_of(self, subject_id: str) -> str | None:
+        row = self.subject_rows.get(subject_id)
+        return None if row is None else self.subjects.column("name")[row].as_py()
+
+    def entry_scope_rank(self, entry_id: str | None) -> int:
+        if not entry_id:
+            return 0
+        entry = self.entries.get(entry_id)
+        return _rank(entry["scope"] if entry else None)
+
+    def warning_state(self, warning_id: str) -> dict[str, Any]:
+        return self.warning_states.get(warning_id) or {
+            "state": "new",
+            "reason": None,
+            "actor": None,
+            "decided_at": None,
+        }
+
+
+@dataclass
+class DateView:
+    profile: str
+    as_of: dt.date
+    batch: int
+    records: list[dict[str, Any]]  # derived records, each with record_id, scope_rank and warning_list
+    entries: list[dict[str, Any]]  # entries in force, each with scope_rank and status
+    records_by_subject: dict[str, list[int]] = field(default_factory=dict)
+    entries_by_subject: dict[str, list[int]] = field(default_factory=dict)
+
+    def subject_records(self, subject_id: str, max_rank: int) -> list[dict[str, Any]]:
+        return [
+            self.records[i]
+            for i in self.records_by_subject.get(subject_id, [])
+            if self.records[i]["scope_rank"] <= max_rank
+        ]
+
+    def subject_entries(self, subject_id: str, max_rank: int) -> list[dict[str, Any]]:
+        return [
+            self.entries[i]
+            for i in self.entries_by_subject.get(subject_id, [])
+            if self.entries[i]["scope_rank"] <= max_rank
+        ]
+
+
+class Views:
+    """The worker's cache of the snapshot and the date views, checked against the store on every use."""
+
+    def __init__(self, access: StoreAccess) -> None:
+        self.access = access
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._views: OrderedDict[tuple[str, dt.date], DateView] = OrderedDict()
+
+    def snapshot(self) -> Snapshot:
+        generation = self.access.generation()
+        with self._lock:
+            current = self._snapshot
+            if current is None or current.generation != generation:
+                current = self._rebuild(current, generation)
+                self._snapshot = current
+            return current
+
+    def _rebuild(self, old: Snapshot | None, generation: Generation) -> Snapshot:
+        with self.access.read() as store:
+            if old is None or old.generation.batch != generation.batch:
+                subjects = store.current_subjects()
+                rows = {str(sid): i for i, sid in enumerate(subjects.column("subject_id").to_pylist())}
+                entries = {e["entry_id"]: e for e in store.current_entries().to_pylist()}
+            else:
+                subjects, rows, entries = old.subjects, old.subject_rows, old.entries
+            if old is None or old.generation.warnings != generation.warnings:
+                states: dict[str, dict[str, Any]] = {}
+                for event in store.warning_events().to_pylist():  # in decision order: the last one wins
+                    states[event["warning_id"]] = event
+            else:
+                states = old.warning_states
+        return Snapshot(generation, subjects, rows, entries, states)
+
+    def view(self, profile_name: str, as_of: dt.date) -> tuple[Snapshot, DateView]:
+        snapshot = self.snapshot()
+        key = (profile_name, as_of)
+        with self._lock:
+            found = self._views.get(key)
+            if found is not None and found.batch == snapshot.generation.batch:
+                self._views.move_to_end(key)
+                return snapshot, found
+            built = self._build_view(snapshot, profile_name, as_of)
+            self._views[key] = built
+            while len(self._views) > _VIEWS_KEPT:
+                self._views.popitem(last=False)
+            return snapshot, built
+
+    def _build_view(self, snapshot: Snapshot, profile_name: str, as_of: dt.date) -> DateView:
+        profile = load_profile(profile_name)
+        with self.access.read() as store:
+            evaluation = evaluate(store, profile, as_of, persist=False)
+            in_force = store.entries_in_force(build_context(profile, as_of)).to_pylist()
+        records = evaluation.records.to_pylist()
+        view = DateView(profile_name, as_of, snapshot.generation.batch, records, in_force)
+        by_subject: defaultdict[str, list[int]] = defaultdict(list)
+        for i, record in enumerate(records):
+            record["record_id"] = record_id(record)
+            record["scope_rank"] = max(
+                snapshot.entry_scope_rank(record["source_entry_id"]),
+                snapshot.entry_scope_rank(record["related_entry_id"]),
+            )
+            record["warning_list"] = WARNING_LISTS.get(record["effect"])
+            by_subject[record["subject_id"]].append(i)
+        entries_by_subject: defaultdict[str, list[int]] = defaultdict(list)
+        for i, entry in enumerate(in_force):
+            current = snapshot.entries.get(entry["entry_id"], {})
+            entry["scope_rank"] = _rank(entry["scope"])
+            entry["status"] = current.get("status")
+            entry["status_since"] = current.get("status_since")
+            entry["act_date"] = current.get("act_date")
+            entries_by_subject[entry["subject_id"]].append(i)
+        view.records_by_subject = dict(by_subject)
+        view.entries_by_subject = dict(entries_by_subject)
+        return view
+
+
+# -- masking (PRV-03: personal data is masked below the tier that may see it) -----------------------------
+def masked_subject(subject: dict[str, Any], *, names: bool, id_numbers: bool) -> dict[str, Any]:
+    shown = dict(subject)
+    if subject["kind"] == SubjectKind.PERSON:
+        if names:
+            shown["name"] = mask_name(subject["name"])
+        if id_numbers:
+            shown["id_number"] = mask_id_number(subject["id_number"])
+    return shown
+
+
+def mask_text(text: str | None, snapshot: Snapshot, subject_ids: list[str | None]) -> str | None:
+    """Replace the names of the persons among ``subject_ids`` in ``text`` with their masked form."""
+    if text is None:
+        return None
+    for sid in subject_ids:
+        if sid and snapshot.is_person(sid):
+            name = snapshot.name_of(sid)
+            if name:
+                text = text.replace(name, mask_name(name) or "*")
+    return text

@@ -1,0 +1,132 @@
+"""A small world for the API tests, in the seeds' words, and a running app over it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import ServiceSettings
+from api.tiers import Tier, add_key
+from graphsvc.cli import main as graphsvc_main
+from tests.scenario import Scenario
+
+AS_OF = "2024-06-30"
+
+
+@dataclass
+class World:
+    listed: str  # enterprise on the serious-illegal list (public)
+    lr: str  # its legal representative, 张伟 (P5 ban)
+    pic: str  # its person in charge (P5 ban)
+    other: str  # another enterprise where the LR is LR today: a ban violation
+    clean_firm: str
+    clean_person: str
+    institution: str  # a public institution
+    defaulter: str  # a court defaulter (government-scope entry: P6 ban)
+    secret_firm: str  # black-listed with an authorised-scope entry
+    secret_lr: str  # its legal representative, living in region 110228
+    conflicted: str  # red and black: W3
+    listed_entry: str
+    defaulter_entry: str
+    secret_entry: str
+    black_entry: str
+
+
+def build_world() -> tuple[Scenario, World]:
+    s = Scenario()
+    listed = s.org("大庆豪丰电力工程有限公司")
+    other = s.org("大庆新源科技有限公司")
+    clean_firm = s.org("哈尔滨清白贸易有限公司", region="230103")
+    institution = s.org("大庆市第一中学", kind="public_institution")
+    secret_firm = s.org("密云建设有限公司", region="110228")
+    conflicted = s.org("红黑冲突食品有限公司")
+    lr = s.person("张伟")
+    pic = s.person("李娜")
+    clean_person = s.person("王芳")
+    defaulter = s.person("赵强")
+    secret_lr = s.person("孙丽", region="110228")
+    s.role(secret_lr, "legal_representative", secret_firm, since="2020-01-01")
+    s.role(lr, "legal_representative", listed, since="2018-01-01")
+    s.role(pic, "person_in_charge", listed, since="2018-01-01")
+    s.role(lr, "legal_representative", other, since="2023-05-01")
+    s.role(clean_person, "legal_representative", clean_firm, since="2019-01-01")
+    listed_entry = s.entry(listed, "serious_illegal", determined_on="2024-03-01", domain="market_supervision")
+    defaulter_entry = s.entry(defaulter, "court_defaulter", determined_on="2024-02-01", scope="government")
+    secret_entry = s.entry(
+        secret_firm,
+        "black",
+        determined_on="2024-01-10",
+        act_date="2023-12-01",
+        domain="construction_quality",
+        scope="authorised",
+    )
+    s.entry(conflicted, "red", determined_on="2023-06-01", act_date=None, domain="food_drug", department="大庆市税务局")
+    black_entry = s.entry(conflicted, "black", determined_on="2024-04-01", domain="food_drug")
+    world = World(
+        listed=listed,
+        lr=lr,
+        pic=pic,
+        other=other,
+        clean_firm=clean_firm,
+        clean_person=clean_person,
+        institution=institution,
+        defaulter=defaulter,
+        secret_firm=secret_firm,
+        secret_lr=secret_lr,
+        conflicted=conflicted,
+        listed_entry=listed_entry,
+        defaulter_entry=defaulter_entry,
+        secret_entry=secret_entry,
+        black_entry=black_entry,
+    )
+    return s, world
+
+
+@dataclass
+class Keys:
+    government: str
+    authorised: str
+    admin: str
+
+    def header(self, tier: str, ref: str | None = None) -> dict[str, str]:
+        headers = {"X-API-Key": getattr(self, tier)}
+        if ref:
+            headers["X-Authorisation-Ref"] = ref
+        return headers
+
+
+def write_keys(path: Path) -> Keys:
+    return Keys(
+        government=add_key(path, "procurement-system", Tier.GOVERNMENT),
+        authorised=add_key(path, "bank-credit-desk", Tier.AUTHORISED),
+        admin=add_key(path, "platform-admin", Tier.ADMIN),
+    )
+
+
+def settings_for(root: Path, db: Path, keys_file: Path, profile: str = "daqing") -> ServiceSettings:
+    return ServiceSettings(
+        store="embedded",
+        db=db,
+        profile=profile,
+        as_of=dt.date.fromisoformat(AS_OF),
+        api_keys=keys_file,
+        audit_dir=db.with_name(db.name + ".audit"),  # the default, where `graphsvc-api audit` looks
+        audit_flush_seconds=3600,  # tests flush explicitly (export) or at shutdown
+    )
+
+
+@contextmanager
+def running_app(root: Path, scenario: Scenario, profile: str = "daqing") -> Iterator[tuple[TestClient, Keys, Path]]:
+    data = scenario.write(root / "data")
+    db = root / "store.duckdb"
+    assert graphsvc_main(["load", str(data), "--db", str(db)]) == 0
+    keys = write_keys(root / "keys.json")
+    app = create_app(settings_for(root, db, root / "keys.json", profile))
+    with TestClient(app) as client:
+        yield client, keys, db

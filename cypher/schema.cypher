@@ -17,3 +17,9 @@ CREATE INDEX derived_evaluation IF NOT EXISTS FOR (d:Derived) ON (d.evaluation_i
 CREATE INDEX subject_version_uscc IF NOT EXISTS FOR (v:SubjectVersion) ON (v.uscc)
 ;
 CREATE INDEX subject_version_id_number IF NOT EXISTS FOR (v:SubjectVersion) ON (v.id_number)
+;
+CREATE INDEX entry_version_subject IF NOT EXISTS FOR (v:EntryVersion) ON (v.subject_id)
+;
+CREATE CONSTRAINT audit_journal_segment IF NOT EXISTS FOR (j:AuditJournal) REQUIRE j.segment IS UNIQUE
+;
+CREATE INDEX audit_event_requested_at IF NOT EXISTS FOR (a:AuditEvent) ON (a.requested_at)

@@ -45,7 +45,7 @@ class AuditJournal:
     def _open_segment(self) -> None:
         name = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}.jsonl"
         self.segment = self.directory / name
-        self._fd = os.open(self.segment, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._fd: int | None = os.open(self.segment, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
 
     def record(
         self,
@@ -76,6 +76,9 @@ class AuditJournal:
             ensure_ascii=False,
         )
         with self._lock:
+            if self._fd is None:  # closed by a previous lifespan of the app: start a new segment
+                self._open_segment()
+            assert self._fd is not None
             os.write(self._fd, (line + "\n").encode("utf-8"))
         return event_id
 
@@ -112,6 +115,8 @@ class AuditJournal:
 
     def _rotate_if_done(self, moved_to: int) -> None:
         with self._lock:
+            if self._fd is None:
+                return
             size = os.fstat(self._fd).st_size
             if size >= ROTATE_BYTES and moved_to >= size:
                 old = self.segment
@@ -120,6 +125,10 @@ class AuditJournal:
                 old.unlink(missing_ok=True)
 
     def start(self, every: float) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+
         def loop() -> None:
             while not self._stop.wait(every):
                 try:
@@ -131,10 +140,15 @@ class AuditJournal:
         self._thread.start()
 
     def close(self) -> None:
+        """Stop the flusher, move the remaining lines into the store and close the segment (idempotent)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+            self._thread = None
         try:
             self.flush()
         finally:
-            os.close(self._fd)
+            with self._lock:
+                if self._fd is not None:
+                    os.close(self._fd)
+                    self._fd = None

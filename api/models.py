@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """Transaction times are stored as naive UTC; answers carry the offset (RFC 3339)."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+UtcDateTime = Annotated[dt.datetime, AfterValidator(_utc)]
 
 Verdict = Literal["allowed", "review", "blocked"]
 ReasonVerdict = Literal["blocked", "review", "info"]
@@ -48,8 +56,8 @@ class RoleFact(BaseModel):
     ratio: float | None
     valid_from: dt.date | None
     valid_to: dt.date | None
-    recorded_at: dt.datetime
-    superseded_at: dt.datetime | None = Field(description="set when a later correction replaced this version")
+    recorded_at: UtcDateTime
+    superseded_at: UtcDateTime | None = Field(description="set when a later correction replaced this version")
 
 
 class Entry(BaseModel):
@@ -70,16 +78,16 @@ class Entry(BaseModel):
 
 
 class EntryVersion(Entry):
-    recorded_at: dt.datetime
-    superseded_at: dt.datetime | None
+    recorded_at: UtcDateTime
+    superseded_at: UtcDateTime | None
 
 
 class Finding(BaseModel):
     person_id: str
     entry_id: str
     basis: str | None
-    recorded_at: dt.datetime
-    superseded_at: dt.datetime | None
+    recorded_at: UtcDateTime
+    superseded_at: UtcDateTime | None
 
 
 class DerivedRecord(BaseModel):
@@ -228,7 +236,7 @@ class FindingBatchIn(BaseModel):
 
 class IntakeResult(BaseModel):
     batch_id: int
-    recorded_at: dt.datetime
+    recorded_at: UtcDateTime
     inserted: dict[str, int]
     superseded: dict[str, int]
     unchanged: dict[str, int]
@@ -249,7 +257,7 @@ class Warning(DerivedRecord):
     state: Literal["new", "confirmed", "dismissed"]
     reason: str | None
     decided_by: str | None
-    decided_at: dt.datetime | None
+    decided_at: UtcDateTime | None
 
 
 class WarningDecisionIn(BaseModel):
@@ -299,14 +307,14 @@ class EvaluationIn(BaseModel):
 class EvaluationSummary(BaseModel):
     profile: str
     as_of: dt.date
-    evaluated_at: dt.datetime
+    evaluated_at: UtcDateTime
     records: int
     by_rule: dict[str, int]
 
 
 class AuditEvent(BaseModel):
     event_id: str
-    requested_at: dt.datetime
+    requested_at: UtcDateTime
     key_id: str
     tier: str
     method: str

@@ -301,7 +301,7 @@ def test_derived_bad_parameters(shared: Any) -> None:
 
 
 def test_statistics_by_every_dimension(shared: Any) -> None:
-    client, keys, world, _db = shared
+    client, keys, _world, _db = shared
     gov = keys.header("government")
     by_list = client.get("/v1/statistics", params={"by": "list_type"}, headers=gov).json()
     rows = {r["key"]: r for r in by_list["rows"]}

@@ -185,9 +185,7 @@ def test_w1_only_where_the_profile_enables_it(derive: Derive) -> None:
 def test_w2_scenario_3_serious_act_within_focus_validity(derive: Derive) -> None:
     s = Scenario()
     subject = s.org("某某有限公司")
-    focus = s.entry(
-        subject, "focus", severity="fairly_serious", determined_on="2024-01-10", act_date="2024-01-02"
-    )
+    focus = s.entry(subject, "focus", severity="fairly_serious", determined_on="2024-01-10", act_date="2024-01-02")
     serious = s.entry(
         subject,
         "court_defaulter",
@@ -198,9 +196,7 @@ def test_w2_scenario_3_serious_act_within_focus_validity(derive: Derive) -> None
     )
     records = derive(s, "daqing")
     w2 = [r for r in records if r["rule"] == "W2"]
-    assert [(r["subject_id"], r["source_entry_id"], r["related_entry_id"]) for r in w2] == [
-        (subject, serious, focus)
-    ]
+    assert [(r["subject_id"], r["source_entry_id"], r["related_entry_id"]) for r in w2] == [(subject, serious, focus)]
     assert w2[0]["department"] == "大庆市市场监督管理局"  # the focus entry's designating department
     assert "prior notice" in w2[0]["explanation"]
 
@@ -217,9 +213,7 @@ def test_w2_no_candidate_for_acts_before_the_focus_entry_or_non_serious_acts(der
         act_date="2023-12-01",
         determined_on="2024-04-01",
     )
-    s.entry(
-        subject, "abnormal_operation", severity="general", act_date="2024-04-01", determined_on="2024-04-02"
-    )
+    s.entry(subject, "abnormal_operation", severity="general", act_date="2024-04-01", determined_on="2024-04-02")
     assert subjects_of(derive(s, "daqing"), "W2") == set()
 
 
@@ -250,9 +244,7 @@ def test_w3_no_conflict_without_an_in_force_black_entry(derive: Derive) -> None:
     s = Scenario()
     subject = s.org("某某有限公司")
     s.entry(subject, "red", determined_on="2023-05-01", act_date=None, severity=None)
-    s.entry(
-        subject, "black", determined_on="2020-03-01", act_date="2020-01-01"
-    )  # expired under Jiangsu (3 years)
+    s.entry(subject, "black", determined_on="2020-03-01", act_date="2020-01-01")  # expired under Jiangsu (3 years)
     s.entry(subject, "focus", severity="general")
     assert subjects_of(derive(s, "jiangsu"), "W3") == set()
     assert subjects_of(derive(s, "daqing"), "W3") == {subject}  # open-ended validity in Daqing
@@ -273,9 +265,7 @@ def test_w4_scenario_10_exited_black_entry_stays_under_monitoring(derive: Derive
     assert [(r["subject_id"], r["source_entry_id"], r["valid_from"].isoformat()) for r in w4] == [
         (subject, entry, "2024-05-01")
     ]
-    assert (
-        subjects_of(records, "P1") == set()
-    )  # the exited entry no longer propagates (EXIT-02: 停止…聯合獎懲)
+    assert subjects_of(records, "P1") == set()  # the exited entry no longer propagates (EXIT-02: 停止…聯合獎懲)
 
 
 def test_w4_not_before_the_exit_and_not_for_other_lists(derive: Derive) -> None:

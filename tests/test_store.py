@@ -30,9 +30,7 @@ def _p1(store: EmbeddedStore, known_at: dt.datetime | None = None) -> set[str]:
     return subjects_of(result.records.to_pylist(), "P1")
 
 
-def test_corrections_supersede_and_the_past_view_stays_answerable(
-    tmp_path: Path, store: EmbeddedStore
-) -> None:
+def test_corrections_supersede_and_the_past_view_stays_answerable(tmp_path: Path, store: EmbeddedStore) -> None:
     """design.md §3 Time: 'what did the lists look like on date D, as we knew it on date T'."""
     s = Scenario()
     firm = s.org("某某有限公司")
@@ -102,9 +100,7 @@ def test_a_failed_batch_writes_nothing(tmp_path: Path, store: EmbeddedStore) -> 
     s.org("某某有限公司")
     load_directory(s.write(tmp_path / "in"), store)
     before = store.stats()
-    bad_roles = pa.table(
-        {"source_id": ["x"], "role": ["director"], "target_id": ["y"], "ratio": ["not a number"]}
-    )
+    bad_roles = pa.table({"source_id": ["x"], "role": ["director"], "target_id": ["y"], "ratio": ["not a number"]})
     subjects = pa.table({"subject_id": ["P9"], "kind": ["person"], "name": ["某"]})
     with pytest.raises(StoreError, match=r"roles\.ratio"):
         store.apply_batch(Batch("test", {"subjects": subjects, "roles": bad_roles}))

@@ -66,9 +66,7 @@ def test_v1_open_ended_profiles_keep_entries_without_valid_until(derive: Derive)
 
 def test_v1_explicit_valid_until_wins_over_the_profile_default(derive: Derive) -> None:
     s = Scenario()
-    _firm, lr, _ = _firm_with_entry(
-        s, determined_on="2020-03-01", act_date="2020-01-01", valid_until="2030-12-31"
-    )
+    _firm, lr, _ = _firm_with_entry(s, determined_on="2020-03-01", act_date="2020-01-01", valid_until="2030-12-31")
     assert subjects_of(derive(s, "jiangsu", as_of="2026-06-30"), "P1") == {lr}
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
 from typing import Annotated, Any, Literal
 
@@ -119,7 +118,7 @@ def audit_log(
         events = store.audit_events(_naive_utc(since), _naive_utc(until)).to_pylist()
     if format == "csv":
         return Response(to_csv(events, tuple(AUDIT_SCHEMA.names)), media_type="text/csv; charset=utf-8")
-    return Response(json.dumps(events, default=str, ensure_ascii=False), media_type="application/json")
+    return events
 
 
 def _naive_utc(value: dt.datetime | None) -> dt.datetime | None:

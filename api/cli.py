@@ -75,7 +75,7 @@ def _serve(args: argparse.Namespace, out: TextIO) -> int:
             os.environ[env] = str(value)
     from api.app import create_app
 
-    create_app()  # check the settings, keys and profile before forking workers
+    create_app().state.service.close()  # check the settings, keys, profile and store before starting workers
     print(f"graphsvc API and dashboard: http://{args.host}:{args.port}/  (OpenAPI: /docs)", file=out, flush=True)
     uvicorn.run(
         "api.app:create_app",

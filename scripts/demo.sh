@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# The main job: generate demo data, load it into the embedded store, evaluate the rules, print a summary.
+# The main job: generate demo data, load it into the embedded store, evaluate the rules, then serve the API
+# and the warning-list dashboard on it (Ctrl-C stops the service).
 # Usage: bash scripts/demo.sh [SUBJECTS] [AS_OF] [PROFILE]
+# Environment: GRAPHSVC_DEMO_DIR (default var), GRAPHSVC_PORT (8000), GRAPHSVC_HOST (127.0.0.1),
+#              GRAPHSVC_WORKERS (2), GRAPHSVC_DEMO_SERVE=0 to stop after the summary.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -11,10 +14,21 @@ profile="${3:-default}"
 out="${GRAPHSVC_DEMO_DIR:-var}"   # where the demo data, store and derived records go
 data="$out/demo-data"
 db="$out/demo.duckdb"
+keys="$out/demo-api-keys.json"
 mkdir -p "$out"
-rm -rf "$data" "$db" "$db.wal"
+rm -rf "$data" "$db" "$db.wal" "$db.audit" "$db.generation" "$keys"
 .venv/bin/python -m bench.generate "$data" --subjects "$subjects"
 .venv/bin/graphsvc load "$data" --db "$db"
 .venv/bin/graphsvc derived --db "$db" --profile "$profile" --as-of "$as_of" --format csv --output "$out/derived.csv"
 .venv/bin/graphsvc summary --db "$db"
 echo "derived records: $out/derived.csv; store: $db"
+if [ "${GRAPHSVC_DEMO_SERVE:-1}" = "0" ]; then
+  exit 0
+fi
+# Demo keys, one per tier above public (the file keeps only their digests; the keys are printed once here).
+echo "demo API keys (send as X-API-Key; paste one into the dashboard's key box):"
+for tier in government authorised admin; do
+  .venv/bin/graphsvc-api keys add "demo-$tier" --tier "$tier" --file "$keys"
+done
+exec .venv/bin/graphsvc-api serve --db "$db" --as-of "$as_of" --profile "$profile" --api-keys "$keys" \
+  --host "${GRAPHSVC_HOST:-127.0.0.1}" --port "${GRAPHSVC_PORT:-8000}" --workers "${GRAPHSVC_WORKERS:-2}"

@@ -5,5 +5,5 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bash scripts/setup.sh
 .venv/bin/python -m ruff check .
-.venv/bin/python -m mypy --strict graphsvc loaders
+.venv/bin/python -m mypy --strict graphsvc loaders api
 .venv/bin/python -m pytest -q "$@"

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from graphsvc.errors import InputError
 from graphsvc.profiles import Profile
 from graphsvc.rules.context import build_context
+from graphsvc.stores.base import GraphStore
 
 IntArray = npt.NDArray[np.int64]
 
@@ -111,8 +112,8 @@ class AdjacencyCache:
     def __init__(self) -> None:
         self._built: dict[dt.date, tuple[int, Adjacency]] = {}
 
-    def get(self, store: Any, as_of: dt.date) -> Adjacency:
-        batch = store.last_batch_id()
+    def get(self, store: GraphStore, as_of: dt.date) -> Adjacency:
+        batch = store.generation().batch
         cached = self._built.get(as_of)
         if cached is not None and cached[0] == batch:
             return cached[1]
@@ -123,7 +124,7 @@ class AdjacencyCache:
 
 
 def inputs_on(
-    store: Any, profile: Profile, as_of: dt.date, cache: AdjacencyCache | None = None
+    store: GraphStore, profile: Profile, as_of: dt.date, cache: AdjacencyCache | None = None
 ) -> tuple[Adjacency, pa.Table]:
     """The adjacency on ``as_of`` and the entries in force then under ``profile`` (V1/V2, as the rules see them)."""
     graph = (cache or AdjacencyCache()).get(store, as_of)

@@ -253,6 +253,11 @@ class GraphStore(Protocol):
         """Entries in force on the context's date under its profile (V1, V2), as the rules see them."""
         ...
 
+    def graph_on(self, as_of: dt.date) -> tuple[pa.Table, pa.Table]:
+        """Current subjects (subject_id, kind, name, ordered by id) and the current roles held on ``as_of``
+        (ROLE_SCHEMA's columns), for the in-memory analytics."""
+        ...
+
     def subject_facts(self, subject_id: str) -> dict[str, pa.Table]:
         """All versions (with recorded_at, superseded_at) of the subject, its roles, entries and findings."""
         ...

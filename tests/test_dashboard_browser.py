@@ -1,0 +1,311 @@
+"""The dashboard in a real browser: headless Chromium driven by selenium against the real service.
+
+A 3,000-subject demo data set (bench.generate, whose planted scenarios give warnings in all five lists on
+2026-06-30) is loaded into a fresh store; ``graphsvc-api serve`` runs as a subprocess with a government key.
+The browser opens the dashboard, is refused a decision on the public tier, enters the key, picks a list and
+a rule, sorts, drills into a subject (the SVG path graph must have nodes and edges), confirms a warning with
+a reason (the API must agree), exports CSV, and leaves screenshots in tests/artifacts/ (or
+$GRAPHSVC_TEST_ARTIFACTS).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.service import Service as ChromeService
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from api.tiers import Tier, add_key
+from bench import generate
+from graphsvc import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+AS_OF = "2026-06-30"
+KEY_ID = "dashboard-test"
+WARNING_LISTS = (
+    "big_data_warning",
+    "focus_to_black",
+    "appointment_ban_violation",
+    "red_black_conflict",
+    "post_exit_monitoring",
+)
+CHROMIUM = next((p for p in (shutil.which("chromium"), "/usr/bin/chromium") if p and Path(p).exists()), None)
+CHROMEDRIVER = next(
+    (p for p in (shutil.which("chromedriver"), "/usr/bin/chromedriver") if p and Path(p).exists()), None
+)
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        CHROMIUM is None or CHROMEDRIVER is None,
+        reason="headless Chromium not found: install the Debian packages chromium and chromium-driver "
+        "(/usr/bin/chromium, /usr/bin/chromedriver); .ci/run does",
+    ),
+]
+
+
+# -- the service ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Running:
+    url: str
+    key: str
+    log: Path
+
+    def get(self, path: str, **params: Any) -> Any:
+        query = urllib.parse.urlencode(params, doseq=True)
+        request = urllib.request.Request(f"{self.url}{path}?{query}", headers={"X-API-Key": self.key})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return json.loads(answer.read())
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the service exited with {process.returncode}:\n{log.read_text(encoding='utf-8')}")
+        try:
+            with urllib.request.urlopen(f"{url}/ready", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"the service was not ready within {seconds}s:\n{log.read_text(encoding='utf-8')}")
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    work = tmp_path_factory.mktemp("dashboard")
+    assert generate.main([str(work / "data"), "--subjects", "3000"]) == 0
+    db = work / "store.duckdb"
+    assert cli.main(["load", str(work / "data"), "--db", str(db)]) == 0
+    keys = work / "keys.json"
+    key = add_key(keys, KEY_ID, Tier.GOVERNMENT)
+    port = _free_port()
+    log = work / "service.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRAPHSVC_")}
+    command = [sys.executable, "-m", "api.cli", "serve", "--db", str(db), "--port", str(port), "--as-of", AS_OF]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*command, "--api-keys", str(keys)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_ready(url, process, log)
+        yield Running(url, key, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+# -- the browser ------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def artifacts() -> Path:
+    folder = Path(os.environ.get("GRAPHSVC_TEST_ARTIFACTS") or ROOT / "tests" / "artifacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def downloads(tmp_path: Path) -> Path:
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def browser(downloads: Path) -> Iterator[WebDriver]:
+    options = webdriver.ChromeOptions()
+    for argument in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"):
+        options.add_argument(argument)
+    options.add_argument("--window-size=1500,1100")
+    options.binary_location = str(CHROMIUM)
+    options.add_experimental_option(
+        "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
+    )
+    driver = webdriver.Chrome(service=ChromeService(str(CHROMEDRIVER)), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def wait(driver: WebDriver, condition: Callable[[WebDriver], Any], what: str, seconds: float = 10) -> Any:
+    try:
+        return WebDriverWait(driver, seconds, poll_frequency=0.05).until(condition)
+    except TimeoutException:
+        errors = driver.find_element(By.ID, "error-banner").text
+        pytest.fail(f"timed out waiting for {what}; error banner: {errors!r}")
+
+
+def find_one(driver: WebDriver | WebElement, name: str) -> WebElement:
+    return driver.find_element(By.CSS_SELECTOR, f"[data-testid='{name}']")
+
+
+def find_all(driver: WebDriver | WebElement, name: str) -> list[WebElement]:
+    return driver.find_elements(By.CSS_SELECTOR, f"[data-testid='{name}']")
+
+
+def loads(driver: WebDriver) -> int:
+    return int(driver.find_element(By.ID, "warnings-table").get_attribute("data-loads") or 0)
+
+
+def idle(driver: WebDriver) -> bool:
+    return driver.find_element(By.TAG_NAME, "body").get_attribute("data-pending") == "0"
+
+
+def reload_after(driver: WebDriver, action: Callable[[], None], what: str) -> None:
+    """Do ``action`` and wait until the warnings table has been drawn again and no request is pending."""
+    before = loads(driver)
+    action()
+    wait(driver, lambda d: loads(d) > before and idle(d), what)
+
+
+def rows(driver: WebDriver) -> list[WebElement]:
+    return find_all(driver, "warning-row")
+
+
+def row_values(driver: WebDriver, attribute: str) -> list[str]:
+    return [r.get_attribute(f"data-{attribute}") or "" for r in rows(driver)]
+
+
+def tab_count(driver: WebDriver, name: str) -> int:
+    return int(find_one(find_one(driver, f"tab-{name}"), "tab-count").text)
+
+
+# -- the test ---------------------------------------------------------------------------------------------
+def test_dashboard_in_a_browser(service: Running, browser: WebDriver, downloads: Path, artifacts: Path) -> None:
+    started = time.monotonic()
+    answer = service.get("/v1/warnings", limit=1)
+    assert answer["total"] > 0 and all(answer["counts"].get(name, 0) > 0 for name in WARNING_LISTS), answer["counts"]
+
+    # Public tier: no key. Statistics and warning lists are drawn; a decision is refused with the detail.
+    browser.get(service.url + "/")
+    wait(browser, lambda d: loads(d) >= 1 and idle(d), "the first warnings page")
+    assert find_one(browser, "tier-badge").get_attribute("data-tier") == "public"
+    assert find_one(browser, "stats-domain").find_elements(By.CSS_SELECTOR, "tbody tr")
+    assert "P5" in find_one(browser, "stats-rule").text
+    public_total = tab_count(browser, "all")
+    assert public_total > 0 and "共" in find_one(browser, "page-info").text
+    find_all(browser, "confirm-btn")[0].click()
+    find_one(browser, "reason-input").send_keys("公开级别不应能确认 public may not decide")
+    find_one(browser, "submit-decision").click()
+    refused = wait(browser, lambda d: find_one(d, "decision-error").text, "the 403 detail")
+    assert "needs the government tier" in refused and "public" in refused, refused
+    find_one(browser, "cancel-decision").click()
+
+    # Government key: more warnings are visible.
+    browser.execute_script("localStorage.clear()")
+    find_one(browser, "api-key").send_keys(service.key)
+    reload_after(browser, lambda: find_one(browser, "apply-key").click(), "the government view")
+    assert browser.execute_script("return localStorage.getItem('graphsvc.apiKey')") == service.key
+    counts = service.get("/v1/warnings", limit=1)["counts"]
+    for name in WARNING_LISTS:
+        assert tab_count(browser, name) == counts[name], name
+    assert tab_count(browser, "all") >= public_total
+
+    # Paging: ten to a page, then the next page holds the rest.
+    total = tab_count(browser, "all")
+    reload_after(browser, lambda: Select(find_one(browser, "page-size")).select_by_value("10"), "ten a page")
+    assert len(rows(browser)) == min(total, 10) and f"of {total}" in find_one(browser, "page-info").text
+    if total > 10:
+        reload_after(browser, find_one(browser, "next-page").click, "the second page")
+        assert len(rows(browser)) == min(total - 10, 10) and "rows 11–" in find_one(browser, "page-info").text
+        assert find_one(browser, "prev-page").is_enabled()
+
+    # One list, then one rule within it; the tabs keep every list's count.
+    reload_after(browser, lambda: find_one(browser, "tab-appointment_ban_violation").click(), "the list tab")
+    assert set(row_values(browser, "list")) == {"appointment_ban_violation"}
+    assert len(rows(browser)) == counts["appointment_ban_violation"]
+    assert tab_count(browser, "big_data_warning") == counts["big_data_warning"]
+    Select(find_one(browser, "filter-rule")).select_by_value("P5")
+    reload_after(browser, lambda: find_one(browser, "apply-filters").click(), "the rule filter")
+    p5 = service.get("/v1/warnings", warning_list="appointment_ban_violation", rule="P5")
+    assert [r.text for r in find_all(browser, "warning-rule")] == ["P5"] * p5["total"]
+
+    # Sort by valid_from, descending on the second click; the page and the API agree on the order.
+    header = browser.find_element(By.CSS_SELECTOR, "#warnings-table th[data-sort='valid_from']")
+    reload_after(browser, header.click, "ascending sort")
+    reload_after(browser, header.click, "descending sort")
+    assert find_one(browser, "filter-sort").get_attribute("value") == "-valid_from"
+    assert header.get_attribute("data-direction") == "desc"
+    shown = [c.text for c in find_all(browser, "warning-valid-from")]
+    assert shown == sorted(shown, reverse=True)
+    expected = service.get("/v1/warnings", warning_list="appointment_ban_violation", rule="P5", sort="-valid_from")
+    assert row_values(browser, "warning-id") == [w["warning_id"] for w in expected["items"]]
+
+    # Drill into the first row's subject: identity, derived records, and the path graph with nodes.
+    first = rows(browser)[0]
+    subject_id = first.get_attribute("data-subject")
+    find_one(first, "subject-link").click()
+    panel = find_one(browser, "subject-panel")
+    wait(browser, lambda d: panel.get_attribute("data-loaded") == "true", "the subject panel")
+    assert subject_id in find_one(browser, "subject-title").text
+    assert find_one(browser, "tier-badge").get_attribute("data-tier") == "government"
+    graph = find_one(browser, "subject-graph")
+    nodes = {n.get_attribute("data-node-id") for n in find_all(graph, "graph-node")}
+    assert subject_id in nodes and len(nodes) >= 2, nodes
+    path_edges = graph.find_elements(By.CSS_SELECTOR, ".edge-path")
+    assert path_edges and {e.get_attribute("data-role") for e in path_edges} & {"legal_representative"}
+    assert find_all(graph, "graph-node-label"), "the source entry's list should label its node"
+    assert find_all(browser, "derived-record") and find_all(browser, "derived-citation")
+    browser.save_screenshot(str(artifacts / "dashboard-subject.png"))
+    find_one(browser, "subject-close").click()
+
+    # Confirm the first warning with a reason; the row says confirmed and so does the API.
+    target = rows(browser)[0]
+    warning_id = target.get_attribute("data-warning-id")
+    assert target.get_attribute("data-state") == "new"
+    find_one(target, "confirm-btn").click()
+    reason = "浏览器测试确认 confirmed by the browser test"
+    find_one(browser, "reason-input").send_keys(reason)
+    reload_after(browser, lambda: find_one(browser, "submit-decision").click(), "the table after the decision")
+    row = browser.find_element(By.CSS_SELECTOR, f"tr[data-warning-id='{warning_id}']")
+    assert row.get_attribute("data-state") == "confirmed"
+    assert find_one(row, "warning-state").get_attribute("data-state") == "confirmed"
+    assert not find_all(row, "confirm-btn")
+    assert warning_id in find_one(browser, "status-line").text
+    decided = service.get("/v1/warnings", state="confirmed", subject_id=subject_id)["items"]
+    mine = [w for w in decided if w["warning_id"] == warning_id]
+    assert mine and mine[0]["reason"] == reason and mine[0]["decided_by"] == KEY_ID, decided
+
+    # CSV export of the same query: fetched with the key, saved through a Blob download.
+    find_one(browser, "export-csv").click()
+    wait(browser, lambda d: find_one(d, "export-csv").get_attribute("data-rows"), "the CSV export")
+    assert int(find_one(browser, "export-csv").get_attribute("data-rows") or -1) == p5["total"]
+    wait(browser, lambda d: [p for p in downloads.glob("*.csv")], "the downloaded CSV file")
+    (saved,) = downloads.glob("*.csv")
+    assert saved.read_text(encoding="utf-8").startswith("warning_id,") and warning_id in saved.read_text("utf-8")
+
+    screenshot = artifacts / "dashboard.png"
+    browser.save_screenshot(str(screenshot))
+    print(f"\nscreenshots: {screenshot} and {artifacts / 'dashboard-subject.png'} ({time.monotonic() - started:.1f}s)")

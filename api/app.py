@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import problems
-from api.routers import intake, records, statistics, subjects, system
+from api.routers import analytics, intake, records, statistics, subjects, system
 from api.service import Service
 from api.settings import ServiceSettings
 
@@ -51,7 +51,14 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     )
     app.state.service = service
     problems.install(app)
-    for router in (subjects.router, records.router, intake.router, statistics.router, system.router):
+    for router in (
+        subjects.router,
+        records.router,
+        intake.router,
+        statistics.router,
+        analytics.router,
+        system.router,
+    ):
         app.include_router(router)
 
     @app.get("/", include_in_schema=False)

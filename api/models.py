@@ -266,6 +266,7 @@ class WarningDecisionIn(BaseModel):
 
 
 class RecordPage(BaseModel):
+    tier: str = Field(description="the caller's tier: what the page could show")
     profile: str
     as_of: dt.date
     total: int
@@ -275,6 +276,7 @@ class RecordPage(BaseModel):
 
 
 class WarningPage(BaseModel):
+    tier: str = Field(description="the caller's tier: what the page could show")
     profile: str
     as_of: dt.date
     total: int
@@ -292,6 +294,7 @@ class StatisticsRow(BaseModel):
 
 
 class Statistics(BaseModel):
+    tier: str = Field(description="the caller's tier: only what it may see is counted")
     profile: str
     as_of: dt.date
     by: str

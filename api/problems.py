@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.models import Problem
-from graphsvc.errors import GraphsvcError, InputError, LoadRejected, ProfileError, StoreError
+from graphsvc.errors import GraphsvcError, InputError, LoadRejected, ProfileError, StoreError, UnknownSubject
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("graphsvc.api")
@@ -76,6 +76,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ProfileError)
     async def profile(request: Request, exc: ProfileError) -> JSONResponse:
         return problem_response(request, 400, "Unknown profile", str(exc))
+
+    @app.exception_handler(UnknownSubject)
+    async def unknown_subject(request: Request, exc: UnknownSubject) -> JSONResponse:
+        return problem_response(request, 404, "No such subject", str(exc))
 
     @app.exception_handler(InputError)
     async def bad_input(request: Request, exc: InputError) -> JSONResponse:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
@@ -13,7 +14,9 @@ from api.settings import ServiceSettings
 from api.storage import StoreAccess
 from api.tiers import ANONYMOUS, AUTHORISATION_HEADER, KEY_HEADER, Caller, KeyRing, Tier
 from api.views import Views
-from graphsvc.profiles import load_profile
+from graphsvc.analytics.adjacency import AdjacencyCache
+from graphsvc.errors import ProfileError
+from graphsvc.profiles import PROFILE_NAMES, load_profile
 
 
 class Service:
@@ -26,6 +29,9 @@ class Service:
             store.generation()
         self.views = Views(self.access)
         self.audit = AuditJournal(settings.audit_dir, self.access)
+        # The analytics' in-memory graph per date, rebuilt after a load (graphsvc/analytics/adjacency.py).
+        self.adjacency = AdjacencyCache()
+        self.adjacency_lock = threading.Lock()
 
     def start(self) -> None:
         self.audit.start(self.settings.audit_flush_seconds)
@@ -40,9 +46,13 @@ class Service:
         return date or self.settings.today()
 
     def profile_or_default(self, profile: str | None) -> str:
-        name = profile or self.settings.profile
-        load_profile(name)  # ProfileError (400) names the known profiles
-        return name
+        """The service's profile, or a bundled one by name. Callers may not name files: a profile path is
+        for the operator (``--profile FILE.yaml``), not for requests."""
+        if profile is None or profile == self.settings.profile:
+            return self.settings.profile
+        if profile not in PROFILE_NAMES:
+            raise ProfileError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILE_NAMES)}")
+        return profile
 
     def record_access(
         self,

@@ -37,7 +37,8 @@ class StoreAccess:
             if self._server is None:
                 from graphsvc.stores.neo4j import Neo4jSettings, Neo4jStore
 
-                self._server = Neo4jStore(Neo4jSettings.from_env())
+                server: GraphStore = Neo4jStore(Neo4jSettings.from_env())
+                self._server = server
             return self._server
 
     @contextmanager

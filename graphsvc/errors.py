@@ -25,6 +25,10 @@ class InputError(GraphsvcError):
     exit_code = 2
 
 
+class UnknownSubject(InputError):
+    """A query names a subject the store does not hold."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One invalid value in an input file: the loader reports every one of them at once."""

@@ -56,6 +56,9 @@ def build_world() -> tuple[Scenario, World]:
     s.role(pic, "person_in_charge", listed, since="2018-01-01")
     s.role(lr, "legal_representative", other, since="2023-05-01")
     s.role(clean_person, "legal_representative", clean_firm, since="2019-01-01")
+    # Ownership: 王芳 holds 60% of 哈尔滨清白, which holds 80% of 大庆新源 (so 王芳 holds 48% of it).
+    s.role(clean_person, "shareholder", clean_firm, since="2019-01-01", ratio=60)
+    s.role(clean_firm, "shareholder", other, since="2023-01-01", ratio=80)
     listed_entry = s.entry(listed, "serious_illegal", determined_on="2024-03-01", domain="market_supervision")
     defaulter_entry = s.entry(defaulter, "court_defaulter", determined_on="2024-02-01", scope="government")
     secret_entry = s.entry(

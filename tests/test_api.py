@@ -162,6 +162,8 @@ def test_unknown_subject_is_404_with_what_to_check(shared: Any) -> None:
 def test_unknown_profile_and_bad_date_are_client_errors(shared: Any) -> None:
     client, _keys, world, _db = shared
     problem(client.get(f"/v1/subjects/{world.lr}", params={"profile": "atlantis"}), 400)
+    # A request may not make the service read files: profiles by path are for the operator only.
+    assert "choose one of" in problem(client.get("/v1/derived", params={"profile": "/etc/x.yaml"}), 400)["detail"]
     body = problem(client.get(f"/v1/subjects/{world.lr}", params={"as_of": "2024-13-01"}), 422)
     assert body["errors"][0]["column"] == "as_of"
 
@@ -535,3 +537,57 @@ def test_audit_log_records_who_asked_what_and_got_which_ids(world_app: Any, tmp_
     assert api_main(["audit", "--db", str(db), "--format", "json"], out) == 0
     exported = json.loads(out.getvalue())
     assert {e["event_id"] for e in events} <= {e["event_id"] for e in exported}
+
+
+# -- investigator analytics (issue: investigator analytics, HTTP half) ------------------------------------------
+def test_analytics_need_the_government_tier(shared: Any) -> None:
+    client, _keys, world, _db = shared
+    assert "government" in problem(client.get(f"/v1/exposure/{world.lr}"), 403)["detail"]
+    problem(client.get("/v1/paths", params={"source": world.lr, "target": world.pic}), 403)
+
+
+def test_exposure_reaches_listed_firm_within_two_hops_and_hides_other_scopes(shared: Any) -> None:
+    client, keys, world, _db = shared
+    # 李娜 -person_in_charge-> 大庆豪丰 [serious_illegal]: one hop.
+    body = client.get(f"/v1/exposure/{world.pic}", params={"k": 2}, headers=keys.header("government")).json()
+    assert world.listed_entry in {item["entry_id"] for item in body["items"]}
+    assert body["level"] in ("red", "yellow", "green")
+    # 孙丽's firm is black-listed on an authorised-scope entry: a government key does not see it, admin does.
+    hidden = client.get(f"/v1/exposure/{world.secret_lr}", headers=keys.header("government")).json()
+    shown = client.get(f"/v1/exposure/{world.secret_lr}", headers=keys.header("admin")).json()
+    assert world.secret_entry not in {i["entry_id"] for i in hidden["items"]}
+    assert world.secret_entry in {i["entry_id"] for i in shown["items"]}
+    problem(client.get(f"/v1/exposure/{world.pic}", params={"k": 5}, headers=keys.header("government")), 422)
+
+
+def test_paths_ownership_controllers_and_groups(shared: Any) -> None:
+    client, keys, world, _db = shared
+    gov = keys.header("government")
+    paths = client.get("/v1/paths", params={"source": world.lr, "target": world.pic}, headers=gov).json()
+    assert paths["count"] == 1 and len(paths["paths"][0]["steps"]) == 2
+    owners = client.get(f"/v1/ownership/{world.other}", params={"direction": "up"}, headers=gov).json()
+    percent = {o["subject_id"]: o["percent"] for o in owners["holdings"]}
+    assert percent == {world.clean_firm: 80.0, world.clean_person: pytest.approx(48.0)}
+    candidates = client.get(f"/v1/controllers/{world.other}", headers=gov).json()["candidates"]
+    # 王芳 holds 60% of 哈尔滨清白, which holds 80%: the majority chain ends at her.
+    assert candidates[0]["subject_id"] == world.clean_person
+    group = client.get("/v1/groups", params={"subject_id": world.other}, headers=gov).json()
+    assert {m["subject_id"] for m in group["members"]} >= {world.other, world.listed}  # shared LR 张伟
+    assert problem(client.get("/v1/ownership/NOPE", headers=gov), 404)["title"] == "No such subject"
+
+
+def test_analytics_export_subgraphs_readable_by_networkx(shared: Any, tmp_path: Path) -> None:
+    import networkx as nx
+
+    client, keys, world, _db = shared
+    gov = keys.header("government")
+    params = {"source": world.lr, "target": world.pic}
+    graphml = client.get("/v1/paths", params=params | {"export": "graphml"}, headers=gov)
+    assert graphml.headers["content-type"].startswith("application/graphml+xml")
+    (tmp_path / "p.graphml").write_bytes(graphml.content)
+    assert set(nx.read_graphml(tmp_path / "p.graphml").nodes) == {world.lr, world.pic, world.listed}
+    gexf = client.get(f"/v1/ownership/{world.other}", params={"export": "gexf"}, headers=gov)
+    (tmp_path / "o.gexf").write_bytes(gexf.content)
+    assert world.clean_person in nx.read_gexf(tmp_path / "o.gexf").nodes
+    linked = client.get(f"/v1/exposure/{world.pic}", params={"export": "json"}, headers=gov).json()
+    assert world.listed in {n["id"] for n in linked["nodes"]}

@@ -97,7 +97,15 @@ def derived_records(
         return Response(to_csv(shown, RECORD_FIELDS), media_type="text/csv; charset=utf-8")
     page = [shown_record(r, snapshot, caller) for r in rows[offset : offset + limit]]
     service.record_access(request, caller, [r["record_id"] for r in page])
-    return {"profile": name, "as_of": date, "total": len(rows), "offset": offset, "limit": limit, "items": page}
+    return {
+        "tier": caller.tier.label,
+        "profile": name,
+        "as_of": date,
+        "total": len(rows),
+        "offset": offset,
+        "limit": limit,
+        "items": page,
+    }
 
 
 def _warnings(service: Any, caller: Caller, name: str, date: dt.date, flt: RecordFilter) -> tuple[Any, list[Any]]:
@@ -152,6 +160,7 @@ def warnings(
     page = rows[offset : offset + limit]
     service.record_access(request, caller, [r["warning_id"] for r in page])
     return {
+        "tier": caller.tier.label,
         "profile": name,
         "as_of": date,
         "total": len(rows),

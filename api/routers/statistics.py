@@ -66,7 +66,14 @@ def statistics(
     keys = sorted(set(entries) | set(derived), key=lambda k: (k is None, k or ""))
     rows = [{"key": k, "entries": entries[k], "derived": derived[k], "warnings": warnings[k]} for k in keys]
     service.record_access(request, caller, [])
-    return {"profile": name, "as_of": date, "by": by, "rows": rows, "by_rule": dict(sorted(by_rule.items()))}
+    return {
+        "tier": caller.tier.label,
+        "profile": name,
+        "as_of": date,
+        "by": by,
+        "rows": rows,
+        "by_rule": dict(sorted(by_rule.items())),
+    }
 
 
 @router.post(

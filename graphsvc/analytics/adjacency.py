@@ -15,7 +15,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graphsvc.errors import InputError
+from graphsvc.errors import UnknownSubject
 from graphsvc.profiles import Profile
 from graphsvc.rules.context import build_context
 from graphsvc.stores.base import GraphStore
@@ -81,7 +81,7 @@ class Adjacency:
         try:
             return self.index[subject_id]
         except KeyError:
-            raise InputError(f"unknown subject {subject_id!r}; give a subject_id from the store") from None
+            raise UnknownSubject(f"unknown subject {subject_id!r}; give a subject_id from the store") from None
 
     def out_edges(self, node: int) -> IntArray:
         """Edges whose source is ``node`` (roles it holds elsewhere, shares it owns)."""

@@ -66,7 +66,12 @@ def _parser() -> argparse.ArgumentParser:
     neo.add_argument("--neo4j-user", help="user (default: $NEO4J_USER or neo4j)")
     neo.add_argument("--neo4j-password", help="password (default: $NEO4J_PASSWORD)")
     neo.add_argument("--neo4j-database", help="database (default: $NEO4J_DATABASE or neo4j)")
-    neo.add_argument("--batch-size", type=int, default=None, help="rows per UNWIND batch on Neo4j (default: 10000)")
+    neo.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help="rows per UNWIND batch, and subjects per page when the analytics read the graph (default: 10000)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     db_help = f"store file (default: ${DB_ENV} or {default_db_path()})"
@@ -304,25 +309,18 @@ def _cmd_export_neo4j_import(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _embedded_only(args: argparse.Namespace) -> None:
-    kind = args.store or os.environ.get(STORE_ENV, "embedded")
-    if kind != "embedded":
-        raise InputError("the investigator analytics run on the embedded store for now (the Neo4j half is to come)")
-
-
 def _analytics_graph(args: argparse.Namespace) -> Any:
+    """The adjacency on the date, read from either store (``GraphStore.graph_on``) and traversed in memory."""
     from graphsvc.analytics.adjacency import AdjacencyCache
 
-    _embedded_only(args)
-    with EmbeddedStore(args.db or default_db_path(), read_only=True) as store:
+    with closing(open_store(args, read_only=True)) as store:
         return AdjacencyCache().get(store, args.as_of or dt.date.today())
 
 
 def _analytics_inputs(args: argparse.Namespace, profile: Any) -> tuple[Any, pa.Table]:
     from graphsvc.analytics.adjacency import inputs_on
 
-    _embedded_only(args)
-    with EmbeddedStore(args.db or default_db_path(), read_only=True) as store:
+    with closing(open_store(args, read_only=True)) as store:
         return inputs_on(store, profile, args.as_of or dt.date.today())
 
 

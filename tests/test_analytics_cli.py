@@ -10,6 +10,7 @@ import networkx as nx
 import pytest
 
 from graphsvc.cli import main
+from tests.bolt_server import free_port
 from tests.scenario import Scenario
 
 
@@ -75,11 +76,13 @@ def test_export_writes_a_subgraph_networkx_reads(
     assert graph.number_of_edges() == 1
 
 
-def test_unknown_export_format_and_store_are_refused(
+def test_unknown_export_format_and_unreachable_neo4j_are_reported(
     loaded: tuple[list[str], dict[str, str]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db, ids = loaded
     assert main(["ownership", ids["firm"], *db, "--export", str(tmp_path / "x.pdf")], out=io.StringIO()) == 2
     assert "use a .graphml, .gexf or .json" in capsys.readouterr().err
-    assert main(["--store", "neo4j", "paths", ids["firm"], ids["sister"]], out=io.StringIO()) == 2
-    assert "embedded store for now" in capsys.readouterr().err
+    # The analytics run on Neo4j too (tests/test_analytics_parity.py); without a server the error names the URI.
+    uri = f"bolt://127.0.0.1:{free_port()}"
+    assert main(["--store", "neo4j", "--neo4j-uri", uri, "paths", ids["firm"], ids["sister"]], out=io.StringIO()) == 1
+    assert f"cannot reach a Neo4j server at {uri}" in capsys.readouterr().err

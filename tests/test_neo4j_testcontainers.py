@@ -60,6 +60,7 @@ PARITY_SUITE = (
     "tests/test_validity_objections.py",
     "tests/test_neo4j_store.py",
     "tests/test_neo4j_import.py",
+    "tests/test_analytics_parity.py",
 )
 
 

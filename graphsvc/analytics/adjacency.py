@@ -1,7 +1,9 @@
-"""In-memory adjacency of the role graph on a date, for the investigator analytics on the embedded store.
+"""In-memory adjacency of the role graph on a date, for the investigator analytics on either store.
 
-Compressed sparse rows (numpy) in both directions, built from the store in one query, so a traversal touches
-only the edges it follows. Analytics report, explain and score; they never create list entries.
+Compressed sparse rows (numpy) in both directions, built from ``GraphStore.graph_on`` (one query on the embedded
+store, keyset pages of Cypher on Neo4j), so a traversal touches only the edges it follows. Edges are numbered in
+the row order of the roles, which every store gives alike (GRAPH_ROLE_ORDER), so answers are the same on both.
+Analytics report, explain and score; they never create list entries.
 """
 
 from __future__ import annotations

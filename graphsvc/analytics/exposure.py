@@ -174,7 +174,7 @@ def exposure_on(
     cache: AdjacencyCache | None = None,
     **options: Any,
 ) -> dict[str, Any]:
-    """``exposure`` on the embedded store: the adjacency and the entries in force on ``as_of`` under ``profile``,
-    scored with the profile's ``exposure`` settings (options: k, roles, limit, cursor, expand_cap)."""
+    """``exposure`` on a store (embedded or Neo4j): the adjacency and the entries in force on ``as_of`` under
+    ``profile``, scored with the profile's ``exposure`` settings (options: k, roles, limit, cursor, expand_cap)."""
     graph, entries = inputs_on(store, profile, as_of, cache)
     return exposure(graph, entries, subject_id, settings=profile.exposure, **options)

@@ -1,4 +1,4 @@
-"""Enterprise groups (企业关联群组) on the embedded store's adjacency: who hangs together, and what they carry.
+"""Enterprise groups (企业关联群组) on the in-memory adjacency: who hangs together, and what they carry.
 
 Two enterprises are in one group, on the adjacency's date, when
 

@@ -1,4 +1,4 @@
-"""Ownership penetration (股权穿透) and actual-controller candidates on the embedded store's adjacency.
+"""Ownership penetration (股权穿透) and actual-controller candidates on the in-memory adjacency.
 
 Cumulative ratios multiply along a shareholding path and add up over parallel paths (a diamond counts each
 path once). Only simple paths are followed, so a cross-holding or cycle (A owns B owns A) is never counted

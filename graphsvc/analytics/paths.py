@@ -1,4 +1,4 @@
-"""Paths between two subjects on the embedded store's adjacency: shortest paths and all simple paths.
+"""Paths between two subjects on the in-memory adjacency: shortest paths and all simple paths.
 
 Role edges are walked as undirected: a step from A to B may follow "A holds a role at B" (direction ``out``,
 the walk goes source -> target) or "B holds a role at A" (direction ``in``). ``roles`` restricts the role

@@ -54,6 +54,11 @@ ENTRY_SCHEMA = _schema(
 )
 FINDING_SCHEMA = pa.schema([("person_id", pa.string()), ("entry_id", pa.string()), ("basis", pa.string())])
 
+# graph_on: the subjects' columns, and the order of the roles (a role version's identity, KEYS["roles"]; a missing
+# valid_from last). The adjacency numbers edges in row order, so both stores give the rows in this order.
+GRAPH_SUBJECT_SCHEMA = _schema(("subject_id", pa.string()), ("kind", pa.string()), ("name", pa.string()))
+GRAPH_ROLE_ORDER: tuple[str, ...] = ("source_id", "role", "target_id", "valid_from")
+
 # Identity of a fact across versions: a reload with different attributes supersedes the older version.
 KEYS: dict[str, tuple[str, ...]] = {
     "subjects": ("subject_id",),
@@ -255,7 +260,8 @@ class GraphStore(Protocol):
 
     def graph_on(self, as_of: dt.date) -> tuple[pa.Table, pa.Table]:
         """Current subjects (subject_id, kind, name, ordered by id) and the current roles held on ``as_of``
-        (ROLE_SCHEMA's columns), for the in-memory analytics."""
+        (ROLE_SCHEMA's columns, ordered by GRAPH_ROLE_ORDER, missing valid_from last), for the in-memory
+        analytics. Both orders are by code point, so every store gives the same rows in the same order."""
         ...
 
     def subject_facts(self, subject_id: str) -> dict[str, pa.Table]:

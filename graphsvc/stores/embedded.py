@@ -339,7 +339,8 @@ class EmbeddedStore(ClosingStore):
         return fetch_arrow(self._con, sql, params)
 
     def graph_on(self, as_of: dt.date) -> tuple[pa.Table, pa.Table]:
-        """Current subjects (subject_id, kind, name) and the roles held on ``as_of``, for in-memory analytics."""
+        """Current subjects (subject_id, kind, name) and the roles held on ``as_of``, for in-memory analytics;
+        the roles in GRAPH_ROLE_ORDER (the adjacency numbers edges in row order: the Neo4j store sorts alike)."""
         subjects = fetch_arrow(
             self._con, "SELECT subject_id, kind, name FROM subjects WHERE superseded_at IS NULL ORDER BY subject_id"
         )
@@ -347,7 +348,8 @@ class EmbeddedStore(ClosingStore):
             self._con,
             """SELECT source_id, role, target_id, ratio, valid_from, valid_to FROM roles
                WHERE superseded_at IS NULL AND (valid_from IS NULL OR valid_from <= $d)
-                 AND (valid_to IS NULL OR $d <= valid_to)""",
+                 AND (valid_to IS NULL OR $d <= valid_to)
+               ORDER BY source_id, role, target_id, valid_from NULLS LAST""",
             {"d": as_of},
         )
         return subjects, roles

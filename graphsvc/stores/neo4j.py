@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 from neo4j import Driver, GraphDatabase, ManagedTransaction
@@ -28,6 +29,9 @@ from graphsvc.stores.base import (
     DERIVED_FIELDS,
     DERIVED_SCHEMA,
     ENTRY_SCHEMA,
+    GRAPH_ROLE_ORDER,
+    GRAPH_SUBJECT_SCHEMA,
+    ROLE_SCHEMA,
     RULE_OUTPUT_SCHEMA,
     SCHEMAS,
     SUBJECT_SCHEMA,
@@ -43,6 +47,7 @@ from graphsvc.stores.cypher_files import rule_statement, statement, statements
 from graphsvc.stores.neo4j_rules import INFORCE_PROLOGUE, PLANS, Row, inforce_parameters, parameters
 
 DEFAULT_BATCH_SIZE = 10_000
+_T = TypeVar("_T")
 _FAR_FUTURE = dt.datetime(9999, 12, 31)
 _UPSERTS = {
     "subjects": "upsert_subjects",
@@ -134,6 +139,14 @@ def _utc_naive(moment: dt.datetime | None) -> dt.datetime | None:
     return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
+def _date(value: Any) -> dt.date | None:
+    """A neo4j.time.Date (or a date already native) as datetime.date."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    native: dt.date = value.to_native()
+    return native
+
+
 def _native(value: Any) -> Any:
     """neo4j.time values → datetime; lists and maps recursively."""
     if hasattr(value, "to_native"):
@@ -186,11 +199,32 @@ class Neo4jStore(ClosingStore):
         def work(tx: ManagedTransaction) -> list[dict[str, Any]]:
             return [_native(dict(record)) for record in tx.run(text, params)]
 
+        return self._read_with(work)
+
+    def _read_with(self, work: Callable[[ManagedTransaction], _T]) -> _T:
+        """``work`` in one managed read transaction (retried by the driver on transient errors)."""
         try:
             with self._driver.session(database=self.settings.database) as session:
                 return session.execute_read(work)
         except (neo4j_errors.Neo4jError, neo4j_errors.DriverError) as exc:
             raise self._guard("a query", exc) from exc
+
+    def _subject_pages(self, name: str, params: dict[str, Any]) -> Iterator[list[tuple[str, list[Any]]]]:
+        """The rows (subject_id, list) of a statement paged by subject (``graph_on_*.cypher``): ``batch_size``
+        subjects per page, each page its own read transaction, the next page starting after the last id seen,
+        so that neither the server nor the driver ever holds the whole graph in one result."""
+        text, size, after = statement(name), self.settings.batch_size, ""
+        while True:
+
+            def work(tx: ManagedTransaction, after: str = after) -> list[tuple[str, list[Any]]]:
+                return [(record[0], record[1]) for record in tx.run(text, {**params, "after": after, "limit": size})]
+
+            page = self._read_with(work)
+            if page:
+                yield page
+            if len(page) < size:
+                return
+            after = page[-1][0]
 
     def _write(self, text: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         return self._run_writes([(text, params)])[0]
@@ -376,6 +410,50 @@ class Neo4jStore(ClosingStore):
             inforce_parameters(context, context.known_at or _FAR_FUTURE),
         )
         return _sorted(rows, INFORCE_SCHEMA, ("subject_id", "entry_id"))
+
+    def graph_on(self, as_of: dt.date) -> tuple[pa.Table, pa.Table]:
+        """Current subjects (subject_id, kind, name) by id and the roles held on ``as_of`` (ROLE_SCHEMA) in
+        GRAPH_ROLE_ORDER, for the in-memory analytics: the embedded store's tables, column for column and row for
+        row. Read a page of subjects at a time (``graph_on_subjects.cypher``, ``graph_on_roles.cypher``) into
+        column lists, then sorted by Arrow (strings by UTF-8 bytes, i.e. code points, as DuckDB sorts them)."""
+        ids: list[str] = []
+        kinds: list[str] = []
+        names: list[str] = []
+        for page in self._subject_pages("graph_on_subjects", {}):
+            for subject_id, versions in page:
+                for kind, name in versions:
+                    ids.append(subject_id)
+                    kinds.append(kind)
+                    names.append(name)
+        subjects = pa.Table.from_pydict(
+            {"subject_id": ids, "kind": kinds, "name": names}, schema=GRAPH_SUBJECT_SCHEMA
+        ).sort_by([("subject_id", "ascending")])
+        source: list[str] = []
+        role: list[str] = []
+        target: list[str] = []
+        ratio: list[float | None] = []
+        valid_from: list[dt.date | None] = []
+        valid_to: list[dt.date | None] = []
+        for page in self._subject_pages("graph_on_roles", {"as_of": as_of}):
+            for holder, held in page:
+                for r, t, q, since, until in held:
+                    source.append(holder)
+                    role.append(r)
+                    target.append(t)
+                    ratio.append(q)
+                    valid_from.append(_date(since))
+                    valid_to.append(_date(until))
+        columns: dict[str, list[Any]] = {
+            "source_id": source,
+            "role": role,
+            "target_id": target,
+            "ratio": ratio,
+            "valid_from": valid_from,
+            "valid_to": valid_to,
+        }
+        # Arrow's default null placement is at the end, as in the embedded store's ORDER BY.
+        roles = pa.Table.from_pydict(columns, schema=ROLE_SCHEMA).sort_by([(k, "ascending") for k in GRAPH_ROLE_ORDER])
+        return subjects, roles
 
     def subject_facts(self, subject_id: str) -> dict[str, pa.Table]:
         """Every version of the facts about one subject, with transaction times: its identity, the roles it

@@ -123,6 +123,11 @@ def _title(status: int) -> str:
     )
 
 
+def documented(description: str) -> dict[str, Any]:
+    """An error answer for a route's ``responses=``: a problem document with this description."""
+    return {"model": Problem, "description": description}
+
+
 # Every route documents these answers; the OpenAPI hook in api/app.py gives them the problem+json media type.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": text}

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from fastapi import APIRouter, Query, Request, Response
 
-from api.problems import PROBLEM_RESPONSES
+from api.problems import PROBLEM_RESPONSES, documented
 from api.service import Service, ServiceDep, require
 from api.tiers import Caller, Tier
 from graphsvc.analytics.adjacency import Adjacency, inputs_on
@@ -38,7 +38,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
             "application/gexf+xml": {"schema": {"type": "string"}},
         },
     },
-    404: PROBLEM_RESPONSES[403] | {"description": "no such subject"},
+    404: documented("no such subject"),
     **PROBLEM_RESPONSES,
 }
 Investigator = Annotated[Caller, require(Tier.GOVERNMENT)]

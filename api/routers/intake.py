@@ -13,7 +13,7 @@ import pyarrow as pa
 from fastapi import APIRouter, Request
 
 from api.models import EntryBatchIn, EntryIn, FindingBatchIn, IntakeResult, StatusChangeIn
-from api.problems import PROBLEM_RESPONSES, ApiProblem
+from api.problems import PROBLEM_RESPONSES, ApiProblem, documented
 from api.service import Service, ServiceDep, require
 from api.tiers import Caller, Tier
 from graphsvc.stores.base import LoadResult
@@ -22,8 +22,8 @@ from loaders.canonical import load_tables
 
 router = APIRouter(prefix="/v1", tags=["intake"])
 WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    404: PROBLEM_RESPONSES[403] | {"description": "no such entry"},
-    409: PROBLEM_RESPONSES[403] | {"description": "the status change is not allowed from the current status"},
+    404: documented("no such entry"),
+    409: documented("the status change is not allowed from the current status"),
     **PROBLEM_RESPONSES,
 }
 

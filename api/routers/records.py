@@ -9,7 +9,7 @@ import pyarrow as pa
 from fastapi import APIRouter, Query, Request, Response
 
 from api.models import RecordPage, Warning, WarningDecisionIn, WarningPage
-from api.problems import PROBLEM_RESPONSES, ApiProblem
+from api.problems import PROBLEM_RESPONSES, ApiProblem, documented
 from api.queries import (
     RECORD_FIELDS,
     SORTABLE,
@@ -174,7 +174,11 @@ def warnings(
 @router.post(
     "/warnings/{warning_id}/decision",
     response_model=Warning,
-    responses={404: PROBLEM_RESPONSES[403], 409: PROBLEM_RESPONSES[403], **PROBLEM_RESPONSES},
+    responses={
+        404: documented("no such warning visible to the caller"),
+        409: documented("the warning was already decided"),
+        **PROBLEM_RESPONSES,
+    },
     summary="Confirm or dismiss a warning (government tier)",
 )
 def decide_warning(

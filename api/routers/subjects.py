@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from api.models import DecisionAnswer, SubjectProfile
-from api.problems import PROBLEM_RESPONSES, ApiProblem
+from api.problems import PROBLEM_RESPONSES, ApiProblem, documented
 from api.queries import max_scope_rank, shown_record
 from api.service import CallerDep, Service, ServiceDep
 from api.tiers import Caller
@@ -16,7 +16,7 @@ from api.views import SCOPE_RANK, Snapshot, mask_text, masked_subject
 from graphsvc.decisions import Action, decide, parse_action
 
 router = APIRouter(prefix="/v1", tags=["subjects and decisions"])
-NOT_FOUND = {404: PROBLEM_RESPONSES[403] | {"description": "no such subject"}, **PROBLEM_RESPONSES}
+NOT_FOUND = {404: documented("no such subject"), **PROBLEM_RESPONSES}
 
 
 def _subject(snapshot: Snapshot, subject_id: str, caller: Caller, what: str = "subject") -> dict[str, Any]:

@@ -5,7 +5,9 @@
 Uses the core benchmark's store (bench/out/core-N.duckdb, made by `python -m bench.core` or here). Measures
 exposure k=2 and k=3 from typical subjects and from hubs, and upward ownership penetration to depth 10 from the
 100 enterprises with the most shareholders; then the same queries with networkx on a graph of the same roles.
-The reached sets (exposure) and cumulative percentages (penetration) are compared before any time is reported.
+Before any time is reported the answers are compared: exposure items (entry, distance, score, path), reach,
+count, total and capped nodes against a like-for-like networkx exposure, and cumulative percentages
+(penetration). The exposure indexes (walk order, step weights, entries by node) are built and timed apart.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import platform
 import random
@@ -23,11 +26,13 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
+import pyarrow as pa
 
 from graphsvc.analytics.adjacency import Adjacency, AdjacencyCache
-from graphsvc.analytics.exposure import exposure
+from graphsvc.analytics.exposure import exposure, prepare
 from graphsvc.analytics.ownership import penetrate
-from graphsvc.profiles import load_profile
+from graphsvc.analytics.paths import MAX_VISITED
+from graphsvc.profiles import ExposureSettings, load_profile
 from graphsvc.rules.context import build_context
 from graphsvc.stores.embedded import EmbeddedStore
 
@@ -49,6 +54,7 @@ def _timed(fn: Any, items: list[str]) -> tuple[list[float], list[Any]]:
 
 
 def _nx_graph(graph: Adjacency) -> nx.MultiDiGraph[str]:
+    """The same roles as a networkx ``MultiDiGraph``, keyed by edge number (graphsvc's tie order on edges)."""
     g: nx.MultiDiGraph[str] = nx.MultiDiGraph()
     g.add_nodes_from(graph.ids)
     for e in range(len(graph.roles)):
@@ -56,29 +62,133 @@ def _nx_graph(graph: Adjacency) -> nx.MultiDiGraph[str]:
         g.add_edge(
             graph.ids[int(graph.source[e])],
             graph.ids[int(graph.target[e])],
+            key=e,
             role=graph.roles[e],
             ratio=None if np.isnan(ratio) else ratio,
+            valid_from=graph.valid_from[e],
+            valid_to=graph.valid_to[e],
         )
     return g
 
 
-def _nx_reached(g: nx.MultiDiGraph[str], subject: str, k: int, cap: int) -> set[str]:
-    """Subjects within k hops, undirected, following at most ``cap`` edges per node in subject-id order."""
-    seen = {subject}
-    frontier = [subject]
-    for _ in range(k):
-        nxt: list[str] = []
-        for node in frontier:
-            edges = sorted(
-                [(v, key) for _, v, key in g.out_edges(node, keys=True)]
-                + [(u, key) for u, _, key in g.in_edges(node, keys=True)]
-            )[:cap]
-            for other, _ in edges:
-                if other not in seen:
-                    seen.add(other)
-                    nxt.append(other)
-        frontier = nxt
-    return seen
+def _nx_entries(entries: pa.Table) -> dict[str, list[dict[str, Any]]]:
+    """The in-force entries (as row dicts) by subject_id, for the peer."""
+    by_subject: dict[str, list[dict[str, Any]]] = {}
+    for row in entries.to_pylist():
+        by_subject.setdefault(row["subject_id"], []).append(row)
+    return by_subject
+
+
+def _nx_exposure(
+    g: nx.MultiDiGraph[str],
+    entries: dict[str, list[dict[str, Any]]],
+    subject: str,
+    k: int,
+    settings: ExposureSettings,
+    *,
+    cap: int = 1000,
+    limit: int = 1000,
+) -> dict[str, Any]:
+    """graphsvc's exposure written the straightforward way on networkx: layered breadth-first search over role
+    edges in both directions (at most ``cap`` per node, by neighbour subject_id then edge), the strongest path
+    weight among same-depth parents (the first in walk order on a tie), every non-red entry of a reached subject
+    scored severity weight x decay^distance x path weight, sorted by score then entry_id; paths for the page."""
+
+    def step_weight(data: dict[str, Any]) -> float:
+        w = settings.role_weight.get(data["role"], 1.0)
+        if data["role"] == "shareholder" and data["ratio"] is not None:
+            w *= data["ratio"] / 100.0
+        return w
+
+    dist, weight = {subject: 0}, {subject: 1.0}
+    parent: dict[str, tuple[str, str, str, int, bool]] = {}  # node -> (previous, source, target, key, outward)
+    capped: dict[str, int] = {}
+    layer, truncated = [subject], False
+    for depth in range(k):
+        best: dict[str, tuple[float, str, str, str, int, bool]] = {}
+        for node in sorted(layer):
+            steps = sorted(
+                [(v, key, True, d) for _, v, key, d in g.out_edges(node, keys=True, data=True) if v != node]
+                + [(u, key, False, d) for u, _, key, d in g.in_edges(node, keys=True, data=True) if u != node],
+                key=lambda step: (step[0], step[1]),
+            )
+            if len(steps) > cap:
+                capped[node] = len(steps)
+                steps = steps[:cap]
+            for other, key, outward, data in steps:
+                if other in dist:
+                    continue
+                w = weight[node] * step_weight(data)
+                held = best.get(other)
+                if held is None or w > held[0]:
+                    src, tgt = (node, other) if outward else (other, node)
+                    best[other] = (w, node, src, tgt, key, outward)
+            if len(dist) + len(best) > MAX_VISITED:
+                truncated = True
+                break
+        for other, (w, node, src, tgt, key, outward) in best.items():
+            dist[other], weight[other], parent[other] = depth + 1, w, (node, src, tgt, key, outward)
+        layer = list(best)
+        if truncated or not layer:
+            break
+
+    general = settings.severity_weight.get("general", 1.0)
+    items = []
+    for node, d in dist.items():
+        for row in entries.get(node, []):
+            if row["list_type"] == "red":
+                continue
+            severity = settings.severity_weight.get(row["severity"] or "general", general)
+            items.append((severity * settings.decay**d * weight[node], row["entry_id"], node, row))
+    items.sort(key=lambda item: (-item[0], item[1]))
+
+    def path(node: str) -> list[dict[str, Any]]:
+        steps = []
+        while node != subject:
+            previous, src, tgt, key, outward = parent[node]
+            data = g.edges[src, tgt, key]
+            steps.append(
+                {
+                    "source": src,
+                    "role": data["role"],
+                    "target": tgt,
+                    "ratio": data["ratio"],
+                    "valid_from": data["valid_from"],
+                    "valid_to": data["valid_to"],
+                    "direction": "out" if outward else "in",
+                }
+            )
+            node = previous
+        return steps[::-1]
+
+    total = math.fsum(item[0] for item in items)
+    shown = [
+        {**row, "distance": dist[node], "path": path(node), "score": round(score, 9)}
+        for score, _, node, row in items[:limit]
+    ]
+    return {
+        "total": round(total, 9),
+        "subjects_reached": len(dist),
+        "count": len(items),
+        "items": shown,
+        "truncated": truncated,
+        "capped": [{"subject_id": n, "edges": c, "followed": cap} for n, c in sorted(capped.items())],
+    }
+
+
+def _exposure_answer(report: dict[str, Any]) -> tuple[Any, ...]:
+    """What both exposures must agree on: reach, count, total, and per item entry, distance, score and path."""
+    items = [
+        (
+            item["entry_id"],
+            item["distance"],
+            round(item["score"], 9),
+            [(st["source"], st["role"], st["target"], st["direction"]) for st in item["path"]],
+        )
+        for item in report["items"]
+    ]
+    reach = ("subjects_reached", "count", "total", "truncated", "capped")
+    return (*(report[key] for key in reach), items)
 
 
 def _nx_penetrate(g: nx.MultiDiGraph[str], subject: str, depth: int) -> dict[str, float]:
@@ -127,9 +237,14 @@ def run(subjects: int, as_of: dt.date, samples: int, work: Path, db: Path | None
     def ours_exposure(k: int) -> Any:
         return lambda s: exposure(graph, entries, s, k=k, settings=profile.exposure, limit=1000)
 
+    start = time.perf_counter()
+    prepare(graph, entries, profile.exposure)  # walk order, step weights, entries by node: once per graph
+    report["exposure_index_seconds"] = time.perf_counter() - start
+    queries = (("k2_typical", typical, 2), ("k3_typical", typical, 3), ("k2_hubs", hubs, 2))
     ours: dict[str, Any] = {}
-    for label, items, k in (("k2_typical", typical, 2), ("k3_typical", typical, 3), ("k2_hubs", hubs, 2)):
-        times, _ = _timed(ours_exposure(k), items)
+    exposures: dict[str, list[Any]] = {}
+    for label, items, k in queries:
+        times, exposures[label] = _timed(ours_exposure(k), items)
         ours[label] = _percentiles(times)
     times, penetrations = _timed(lambda s: penetrate(graph, s, "up", max_depth=10), top)
     ours["penetration_top100"] = _percentiles(times)
@@ -139,15 +254,14 @@ def run(subjects: int, as_of: dt.date, samples: int, work: Path, db: Path | None
     start = time.perf_counter()
     g = _nx_graph(graph)
     report["networkx_build_seconds"] = time.perf_counter() - start
+    by_subject = _nx_entries(entries)
     peer: dict[str, Any] = {}
-    for label, items, k in (("k2_typical", typical, 2), ("k3_typical", typical, 3), ("k2_hubs", hubs, 2)):
-        times, sets = _timed(lambda s, k=k: _nx_reached(g, s, k, 1000), items)
+    for label, items, k in queries:
+        times, theirs = _timed(lambda s, k=k: _nx_exposure(g, by_subject, s, k, profile.exposure), items)
         peer[label] = _percentiles(times)
-        ours_counts = [
-            exposure(graph, entries, s, k=k, settings=profile.exposure, limit=1)["subjects_reached"] for s in items
-        ]
-        if ours_counts != [len(x) for x in sets]:
-            raise SystemExit(f"exposure {label}: reached sets differ from networkx; not reporting times")
+        for mine, other in zip(exposures[label], theirs, strict=True):
+            if _exposure_answer(mine) != _exposure_answer(other):
+                raise SystemExit(f"exposure {label}: items differ from networkx; not reporting times")
     times, nx_pen = _timed(lambda s: _nx_penetrate(g, s, 10), top)
     peer["penetration_top100"] = _percentiles(times)
     for ours_result, theirs in zip(penetrations, nx_pen, strict=True):

@@ -24,21 +24,26 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import weakref
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from graphsvc.analytics.adjacency import Adjacency, AdjacencyCache, inputs_on
+from graphsvc.analytics.adjacency import Adjacency, AdjacencyCache, IntArray, inputs_on
 from graphsvc.analytics.paging import decode_cursor, page
 from graphsvc.analytics.paths import (
     DEFAULT_EXPAND_CAP,
     MAX_VISITED,
-    Walker,
+    ROLE_ORDER,
     check_roles,
     step_dict,
+)
+from graphsvc.analytics.paths import (
+    _index as graph_index,
 )
 from graphsvc.errors import InputError
 from graphsvc.profiles import ExposureSettings, Profile
@@ -58,6 +63,217 @@ def level_of(total: float, settings: ExposureSettings) -> str:
     if total >= settings.yellow_threshold:
         return "yellow"
     return "green"
+
+
+# -- indexes built once per adjacency (and per entries table), reused by every query --------------------------------
+
+BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass
+class _WalkIndex:
+    """Every node's steps (both directions, self-loops left out) in walk order: by neighbour subject_id, then edge.
+
+    ``ptr[n]:ptr[n + 1]`` are node n's steps; ``weights`` holds the per-edge step weight for each role-weight
+    setting seen (role weight x ratio/100 for shareholder steps with a ratio)."""
+
+    ptr: IntArray
+    edge: IntArray
+    other: IntArray
+    outward: BoolArray
+    role_codes: IntArray
+    rank: IntArray
+    weights: dict[tuple[tuple[str, float], ...], FloatArray] = field(default_factory=dict)
+
+
+_WALKS: weakref.WeakKeyDictionary[Adjacency, _WalkIndex] = weakref.WeakKeyDictionary()
+
+
+def _walk_index(graph: Adjacency) -> _WalkIndex:
+    built = _WALKS.get(graph)
+    if built is None:
+        base = graph_index(graph)
+        loops = graph.source == graph.target  # a self-loop leads nowhere
+        edges = np.flatnonzero(~loops).astype(np.int64)
+        node = np.concatenate([graph.source[edges], graph.target[edges]])
+        other = np.concatenate([graph.target[edges], graph.source[edges]])
+        edge = np.concatenate([edges, edges])
+        outward = np.concatenate([np.ones(len(edges), dtype=np.bool_), np.zeros(len(edges), dtype=np.bool_)])
+        order = np.lexsort((edge, base.rank[other], node))
+        ptr = np.zeros(len(graph.ids) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(node, minlength=len(graph.ids)), out=ptr[1:])
+        built = _WalkIndex(ptr, edge[order], other[order], outward[order], base.role_codes, base.rank)
+        _WALKS[graph] = built
+    return built
+
+
+def _step_weights(walk: _WalkIndex, graph: Adjacency, settings: ExposureSettings) -> FloatArray:
+    key = tuple(sorted(settings.role_weight.items()))
+    weights = walk.weights.get(key)
+    if weights is None:
+        by_code = np.array([settings.role_weight.get(r, 1.0) for r in ROLE_ORDER] + [1.0], dtype=np.float64)
+        weights = by_code[walk.role_codes]  # code -1 (not in the vocabulary): the last slot
+        for e in np.flatnonzero(walk.role_codes < 0).tolist():
+            weights[e] = settings.role_weight.get(graph.roles[e], 1.0)
+        shares = (walk.role_codes == ROLE_ORDER.index("shareholder")) & ~np.isnan(graph.ratio)
+        weights[shares] = weights[shares] * (graph.ratio[shares] / 100.0)
+        walk.weights[key] = weights
+    return weights
+
+
+@dataclass
+class _EntryIndex:
+    """The risk entries (all but red-list ones) of an entries table by node: rows ``rows[ptr[n]:ptr[n + 1]]``
+    (table order), each with its severity (index into ``severities``), the rank of its entry_id and its row."""
+
+    table: pa.Table
+    ptr: IntArray
+    rows: IntArray
+    severity: IntArray
+    severities: list[str | None]
+    id_rank: IntArray
+    has: BoolArray
+    dicts: list[dict[str, Any]]  # per position in ``rows``, the entry as a JSON-ready dict
+
+
+_ENTRIES: weakref.WeakKeyDictionary[Adjacency, list[_EntryIndex]] = weakref.WeakKeyDictionary()
+_ENTRY_INDEXES_KEPT = 4  # entries tables remembered per adjacency (profiles, known-at dates)
+
+
+def _entry_index(graph: Adjacency, entries: pa.Table) -> _EntryIndex:
+    """The index of ``entries``, reused for the same table or an equal one (a store gives a new table each read)."""
+    kept = _ENTRIES.setdefault(graph, [])
+    for built in kept:
+        if built.table is entries:
+            return built
+    for built in kept:
+        if built.table.num_rows == entries.num_rows and built.table.equals(entries):
+            return built
+    subject_ids: list[str] = [str(s) for s in entries.column("subject_id").to_pylist()]
+    list_types = entries.column("list_type").to_pylist()
+    nodes = np.fromiter(
+        (graph.index.get(s, -1) if t != RED_LIST else -1 for s, t in zip(subject_ids, list_types, strict=True)),
+        dtype=np.int64,
+        count=len(subject_ids),
+    )
+    rows = np.flatnonzero(nodes >= 0)
+    rows = rows[np.argsort(nodes[rows], kind="stable")]
+    n = len(graph.ids)
+    counts = np.bincount(nodes[rows], minlength=n)
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    severity_of = entries.column("severity").to_pylist()
+    severities = sorted({severity_of[r] for r in rows.tolist()}, key=lambda s: (s is not None, s or ""))
+    code = {s: i for i, s in enumerate(severities)}
+    severity = np.array([code[severity_of[r]] for r in rows.tolist()], dtype=np.int64)
+    entry_ids = entries.column("entry_id").to_pylist()
+    ids = np.array([str(entry_ids[r]) for r in rows.tolist()], dtype=np.str_)
+    id_rank = np.unique(ids, return_inverse=True)[1].astype(np.int64) if len(ids) else np.zeros(0, np.int64)
+    dicts = [{key: _json(value) for key, value in row.items()} for row in entries.take(rows).to_pylist()]
+    built = _EntryIndex(entries, ptr, rows, severity, severities, id_rank.reshape(-1), counts > 0, dicts)
+    kept.append(built)
+    del kept[:-_ENTRY_INDEXES_KEPT]
+    return built
+
+
+def _ranges(starts: IntArray, lengths: IntArray) -> IntArray:
+    """The concatenated ranges ``starts[i] : starts[i] + lengths[i]``."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    shift: IntArray = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    shift += np.arange(total, dtype=np.int64)
+    return shift
+
+
+def _members(sorted_nodes: IntArray, nodes: IntArray) -> BoolArray:
+    """Which of ``nodes`` are in ``sorted_nodes`` (ascending)."""
+    if len(sorted_nodes) == 0:
+        return np.zeros(len(nodes), dtype=np.bool_)
+    at = np.minimum(np.searchsorted(sorted_nodes, nodes), len(sorted_nodes) - 1)
+    found: BoolArray = sorted_nodes[at] == nodes
+    return found
+
+
+@dataclass
+class _Walk:
+    """The nodes reached (in layer order) with their distance, path weight and the step that reached them."""
+
+    nodes: list[IntArray]
+    dist: list[IntArray]
+    weight: list[FloatArray]
+    parent: list[IntArray]
+    edge: list[IntArray]
+    outward: list[BoolArray]
+    capped: dict[int, int]
+    truncated: bool
+
+
+def _walk(
+    walk: _WalkIndex, steps_weight: FloatArray, start: int, k: int, wanted: frozenset[str] | None, cap: int
+) -> _Walk:
+    """Layered breadth-first search, each layer expanded at once: the nodes of a layer in subject_id order, each
+    following at most ``cap`` of its steps in walk order; a node first reached in this layer keeps the largest
+    path weight over its steps (the first in walk order on a tie). Stops, as soon as the node that crosses it has
+    been expanded, when more than MAX_VISITED nodes would be reached."""
+    role_ok: BoolArray | None = None
+    if wanted is not None:
+        role_ok = np.zeros(len(ROLE_ORDER) + 1, dtype=np.bool_)
+        role_ok[[ROLE_ORDER.index(r) for r in wanted]] = True
+    one = np.array([start], dtype=np.int64)
+    out = _Walk([one], [np.zeros(1, np.int64)], [np.ones(1)], [one], [one], [np.ones(1, np.bool_)], {}, False)
+    seen = one
+    layer, layer_weight = one, np.ones(1)
+    for depth in range(k):
+        starts, lengths = walk.ptr[layer], walk.ptr[layer + 1] - walk.ptr[layer]
+        idx = _ranges(starts, lengths)
+        group = np.repeat(np.arange(len(layer), dtype=np.int64), lengths)
+        if role_ok is not None:
+            keep = role_ok[walk.role_codes[walk.edge[idx]]]
+            idx, group = idx[keep], group[keep]
+            lengths = np.bincount(group, minlength=len(layer))
+        over = np.flatnonzero(lengths > cap)
+        if len(over):
+            position = np.arange(len(idx), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+            keep = position < cap
+            idx, group = idx[keep], group[keep]
+        others = walk.other[idx]
+        fresh = ~_members(seen, others)
+        idx, group, others = idx[fresh], group[fresh], others[fresh]
+        edges = walk.edge[idx]
+        w = layer_weight[group] * steps_weight[edges]
+        order = np.lexsort((np.arange(len(idx)), -w, others))
+        head = np.ones(len(order), dtype=np.bool_)
+        head[1:] = others[order][1:] != others[order][:-1]
+        expanded = len(layer)
+        if len(seen) + int(head.sum()) > MAX_VISITED:
+            # the first node of the layer after which more than MAX_VISITED would be reached ends the walk
+            first = np.minimum.reduceat(order, np.flatnonzero(head)) if len(order) else order
+            added = np.cumsum(np.bincount(group[first], minlength=len(layer)))
+            expanded = int(np.flatnonzero(len(seen) + added > MAX_VISITED)[0]) + 1
+            out.truncated = True
+            keep = group < expanded
+            idx, group, others, edges, w = idx[keep], group[keep], others[keep], edges[keep], w[keep]
+            order = np.lexsort((np.arange(len(idx)), -w, others))
+            head = np.ones(len(order), dtype=np.bool_)
+            head[1:] = others[order][1:] != others[order][:-1]
+        for g in over[over < expanded].tolist():
+            out.capped[int(layer[g])] = int(lengths[g])
+        chosen = order[head]
+        new = others[chosen]
+        out.nodes.append(new)
+        out.dist.append(np.full(len(new), depth + 1, dtype=np.int64))
+        out.weight.append(w[chosen])
+        out.parent.append(layer[group[chosen]])
+        out.edge.append(edges[chosen])
+        out.outward.append(walk.outward[idx[chosen]])
+        if out.truncated or not len(new):
+            break
+        seen = np.union1d(seen, new)
+        by_rank = np.argsort(walk.rank[new])
+        layer, layer_weight = new[by_rank], w[chosen][by_rank]
+    return out
 
 
 def exposure(
@@ -80,74 +296,51 @@ def exposure(
     offset = decode_cursor("exposure", cursor)
     start = graph.node(subject_id)
     wanted = check_roles(roles)
-    walker = Walker(graph, wanted, expand_cap)
+    if expand_cap < 1:
+        raise InputError(f"expand_cap must be at least 1, got {expand_cap}")
+    walk = _walk_index(graph)
+    found = _walk(walk, _step_weights(walk, graph, settings), start, k, wanted, expand_cap)
+    reached = np.concatenate(found.nodes)
+    dist, weight = np.concatenate(found.dist), np.concatenate(found.weight)
 
-    def step_weight(edge: int) -> float:
-        role = graph.roles[edge]
-        weight = settings.role_weight.get(role, 1.0)
-        ratio = graph.ratio[edge]
-        if role == "shareholder" and not np.isnan(ratio):
-            weight *= float(ratio) / 100.0
-        return weight
-
-    dist = {start: 0}
-    weight = {start: 1.0}
-    parent: dict[int, tuple[int, int, bool]] = {}  # node -> (previous node, edge, walked source -> target)
-    layer, truncated = [start], False
-    for depth in range(k):
-        best: dict[int, tuple[float, int, int, bool]] = {}
-        for node in walker.order(layer):
-            for edge, other, outward in walker.steps(node):
-                if other in dist:
-                    continue
-                w = weight[node] * step_weight(edge)
-                held = best.get(other)
-                if held is None or w > held[0]:
-                    best[other] = (w, node, edge, outward)
-            if len(dist) + len(best) > MAX_VISITED:
-                truncated = True
-                break
-        for other, (w, node, edge, outward) in best.items():
-            dist[other], weight[other], parent[other] = depth + 1, w, (node, edge, outward)
-        layer = list(best)
-        if truncated or not layer:
-            break
-
-    reached = pa.array([graph.ids[n] for n in dist], type=pa.string())
-    near = entries.filter(pc.is_in(entries.column("subject_id"), value_set=reached))
+    index = _entry_index(graph, entries)
+    risky = np.flatnonzero(index.has[reached])  # positions in ``reached`` of subjects with entries
+    counts = index.ptr[reached[risky] + 1] - index.ptr[reached[risky]]
+    at = _ranges(index.ptr[reached[risky]], counts)  # positions in index.rows
+    where = np.repeat(risky, counts)  # position in ``reached`` of each entry's subject
     general = settings.severity_weight.get("general", 1.0)
-    items: list[tuple[float, str, int, dict[str, Any]]] = []
-    for row in near.to_pylist():
-        if row.get("list_type") == RED_LIST:
-            continue  # a red list (守信) entry is not risk
-        node = graph.index[row["subject_id"]]
-        severity = row.get("severity") or "general"
-        score = settings.severity_weight.get(severity, general) * settings.decay ** dist[node] * weight[node]
-        items.append((score, str(row["entry_id"]), node, row))
-    items.sort(key=lambda item: (-item[0], item[1]))
-    total = math.fsum(item[0] for item in items)
+    by_severity = np.array(
+        [settings.severity_weight.get(s or "general", general) for s in index.severities] or [0.0], dtype=np.float64
+    )
+    decay = np.array([settings.decay**d for d in range(k + 1)], dtype=np.float64)
+    scores = by_severity[index.severity[at]] * decay[dist[where]] * weight[where]
+    ranked = np.lexsort((index.rows[at], index.id_rank[at], -scores))
+    total = math.fsum(scores.tolist())
 
-    def path(node: int) -> list[dict[str, Any]]:
-        steps = []
-        while node != start:
-            previous, edge, outward = parent[node]
-            steps.append(step_dict(graph, edge, outward))
-            node = previous
-        return steps[::-1]
-
-    shown = []
-    for score, _, node, row in items[offset : offset + limit]:
-        shown.append(
-            {
-                **{key: _json(value) for key, value in row.items()},
-                "name": graph.names[node],
-                "kind": graph.kinds[node],
-                "distance": dist[node],
-                "path": path(node),
-                "path_weight": round(weight[node], 9),
-                "score": round(score, 9),
-            }
+    shown_at = ranked[offset : offset + limit]
+    rows = [index.dicts[i] for i in at[shown_at].tolist()]
+    nodes = where[shown_at]
+    paths = _paths(graph, found, reached, reached[nodes])
+    shown = [
+        {
+            **row,
+            "name": graph.names[node],
+            "kind": graph.kinds[node],
+            "distance": d,
+            "path": [dict(step) for step in paths[node]],
+            "path_weight": round(w, 9),
+            "score": round(score, 9),
+        }
+        for row, node, d, w, score in zip(
+            rows,
+            reached[nodes].tolist(),
+            dist[nodes].tolist(),
+            weight[nodes].tolist(),
+            scores[shown_at].tolist(),
+            strict=True,
         )
+    ]
+    capped = [{"subject_id": graph.ids[n], "edges": count, "followed": expand_cap} for n, count in found.capped.items()]
     return {
         "subject": graph.describe(start),
         "as_of": graph.as_of.isoformat(),
@@ -156,13 +349,41 @@ def exposure(
         "total": round(total, 9),
         "level": level_of(total, settings),
         "thresholds": {"yellow": settings.yellow_threshold, "red": settings.red_threshold},
-        "subjects_reached": len(dist),
-        "count": len(items),
+        "subjects_reached": len(reached),
+        "count": len(scores),
         "items": shown,
-        **page("exposure", len(items), offset, limit),
-        "truncated": truncated,
-        "capped": walker.capped_report(),
+        **page("exposure", len(scores), offset, limit),
+        "truncated": found.truncated,
+        "capped": sorted(capped, key=lambda r: str(r["subject_id"])),
     }
+
+
+def _paths(graph: Adjacency, found: _Walk, reached: IntArray, ends: IntArray) -> dict[int, list[dict[str, Any]]]:
+    """The path from the start to each of ``ends`` (node -> steps), following the step that reached each node."""
+    parent, edge = np.concatenate(found.parent), np.concatenate(found.edge)
+    outward = np.concatenate(found.outward)
+    by_node = np.argsort(reached)
+    wanted = np.unique(ends)
+    chains: dict[int, list[tuple[int, bool]]] = {n: [] for n in wanted.tolist()}
+    current, owners = wanted, wanted.tolist()
+    start = int(reached[0])
+    while len(current):
+        live = current != start
+        current, owners = current[live], [o for o, alive in zip(owners, live.tolist(), strict=True) if alive]
+        if not len(current):
+            break
+        at = by_node[np.searchsorted(reached, current, sorter=by_node)]
+        for owner, e, o in zip(owners, edge[at].tolist(), outward[at].tolist(), strict=True):
+            chains[owner].append((e, o))
+        current = parent[at]
+    steps: dict[tuple[int, bool], dict[str, Any]] = {}
+    out: dict[int, list[dict[str, Any]]] = {}
+    for node, chain in chains.items():
+        for step in chain:
+            if step not in steps:
+                steps[step] = step_dict(graph, *step)
+        out[node] = [steps[step] for step in reversed(chain)]
+    return out
 
 
 def exposure_on(
@@ -178,3 +399,11 @@ def exposure_on(
     ``profile``, scored with the profile's ``exposure`` settings (options: k, roles, limit, cursor, expand_cap)."""
     graph, entries = inputs_on(store, profile, as_of, cache)
     return exposure(graph, entries, subject_id, settings=profile.exposure, **options)
+
+
+def prepare(graph: Adjacency, entries: pa.Table, settings: ExposureSettings) -> None:
+    """Build ahead of the first query what ``exposure`` keeps per adjacency: the walk order of every node's
+    steps, the step weights for ``settings`` and the index of ``entries`` by node (else the first query does)."""
+    walk = _walk_index(graph)
+    _step_weights(walk, graph, settings)
+    _entry_index(graph, entries)

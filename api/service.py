@@ -6,6 +6,7 @@ import datetime as dt
 import threading
 from typing import Annotated, Any
 
+import pyarrow as pa
 from fastapi import Depends, Header, Request
 
 from api.audit import AuditJournal
@@ -32,6 +33,8 @@ class Service:
         # The analytics' in-memory graph per date, rebuilt after a load (graphsvc/analytics/adjacency.py).
         self.adjacency = AdjacencyCache()
         self.adjacency_lock = threading.Lock()
+        # (profile, date, visible scopes) -> (batch, entries in force the caller may see)
+        self.analytics_entries: dict[tuple[str, dt.date, frozenset[str]], tuple[int, pa.Table]] = {}
 
     def start(self) -> None:
         self.audit.start(self.settings.audit_flush_seconds)

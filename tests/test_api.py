@@ -591,3 +591,22 @@ def test_analytics_export_subgraphs_readable_by_networkx(shared: Any, tmp_path: 
     assert world.clean_person in nx.read_gexf(tmp_path / "o.gexf").nodes
     linked = client.get(f"/v1/exposure/{world.pic}", params={"export": "json"}, headers=gov).json()
     assert world.listed in {n["id"] for n in linked["nodes"]}
+
+
+def test_analytics_see_an_entry_added_after_their_first_answer(world_app: Any) -> None:
+    client, keys, world, _db = world_app
+    gov = keys.header("government")
+    before = client.get(f"/v1/exposure/{world.clean_person}", headers=gov).json()
+    assert before["count"] == 0 and before["level"] == "green"
+    entry = {
+        "entry_id": "E-LATE",
+        "subject_id": world.clean_firm,
+        "list_type": "black",
+        "domain": "food_drug",
+        "severity": "serious",
+        "determined_on": "2024-05-01",
+        "scope": "government",
+    }
+    assert client.post("/v1/entries", json=entry, headers=gov).status_code == 201
+    after = client.get(f"/v1/exposure/{world.clean_person}", headers=gov).json()
+    assert [item["entry_id"] for item in after["items"]] == ["E-LATE"]

@@ -114,6 +114,12 @@ class AdjacencyCache:
     def __init__(self) -> None:
         self._built: dict[dt.date, tuple[int, Adjacency]] = {}
 
+    def fresh(self, as_of: dt.date, batch: int) -> Adjacency | None:
+        """The adjacency on ``as_of`` if it was built from batch ``batch``: lets a caller that already knows
+        the store's generation skip opening the store."""
+        cached = self._built.get(as_of)
+        return cached[1] if cached is not None and cached[0] == batch else None
+
     def get(self, store: GraphStore, as_of: dt.date) -> Adjacency:
         batch = store.generation().batch
         cached = self._built.get(as_of)

@@ -231,6 +231,18 @@ class FindingIn(BaseModel):
 
 
 class FindingBatchIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "findings": [
+                        {"person_id": "P00000042", "entry_id": "E-2026-000123", "basis": "处罚决定书认定其负有直接责任"}
+                    ]
+                }
+            ]
+        }
+    )
+
     findings: list[FindingIn] = Field(min_length=1, max_length=100_000)
 
 
@@ -247,6 +259,12 @@ StatusValue = Literal["active", "objection_pending", "suspended", "repaired", "r
 
 
 class StatusChangeIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"status": "objection_pending", "since": "2026-07-02", "note": "异议申请 2026-07-02"}]
+        }
+    )
+
     status: StatusValue
     since: dt.date = Field(description="the date the new status took effect")
     note: str | None = Field(None, max_length=2000)
@@ -261,6 +279,10 @@ class Warning(DerivedRecord):
 
 
 class WarningDecisionIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"state": "confirmed", "reason": "经核实属实，已推送登记机关"}]}
+    )
+
     state: Literal["confirmed", "dismissed"]
     reason: str = Field(min_length=1, max_length=2000)
 
@@ -303,6 +325,8 @@ class Statistics(BaseModel):
 
 
 class EvaluationIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"profile": "daqing", "as_of": "2026-06-30"}]})
+
     profile: str | None = None
     as_of: dt.date | None = None
 

@@ -1,4 +1,4 @@
-# graphsvc without development extras; docker-compose.yml runs it next to Neo4j.
+# graphsvc without development extras; docker-compose.yml runs its API next to Neo4j.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -18,4 +18,6 @@ RUN pip install . \
 USER graphsvc
 ENV GRAPHSVC_DB=/home/graphsvc/graphsvc.duckdb \
     GRAPHSVC_CYPHER_DIR=/app/cypher
-CMD ["graphsvc", "--help"]
+EXPOSE 8000
+# The API and dashboard; `docker compose run graphsvc graphsvc ...` runs the CLI instead.
+CMD ["graphsvc-api", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]

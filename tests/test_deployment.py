@@ -100,6 +100,8 @@ def test_graphsvc_service(compose: dict[str, Any]) -> None:
     assert "${NEO4J_USER" in env["NEO4J_USER"]
     assert "${NEO4J_PASSWORD" in env["NEO4J_PASSWORD"]
     assert service["depends_on"]["neo4j"]["condition"] == "service_healthy"
+    assert any(str(port).endswith(":8000") for port in service["ports"])
+    assert env["GRAPHSVC_API_KEYS"].startswith("/var/lib/graphsvc/")
 
 
 def test_dockerfile_installs_without_dev_extras() -> None:
@@ -107,7 +109,7 @@ def test_dockerfile_installs_without_dev_extras() -> None:
     assert re.search(r"^FROM python:3\.11-slim$", text, re.MULTILINE)
     assert re.search(r"pip install \.(\s|$)", text)
     assert "[dev]" not in text
-    assert 'CMD ["graphsvc", "--help"]' in text
+    assert 'CMD ["graphsvc-api", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]' in text
     for line in re.findall(r"^COPY (\S+) ", text, re.MULTILINE):
         assert (ROOT / line).exists(), line
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from typing import Annotated, Any
 
@@ -18,6 +19,8 @@ from api.views import Views
 from graphsvc.analytics.adjacency import AdjacencyCache
 from graphsvc.errors import ProfileError
 from graphsvc.profiles import PROFILE_NAMES, load_profile
+
+log = logging.getLogger("graphsvc.api")
 
 
 class Service:
@@ -38,6 +41,14 @@ class Service:
 
     def start(self) -> None:
         self.audit.start(self.settings.audit_flush_seconds)
+        # Evaluate the service's own profile and date in the background, so the first request need not wait.
+        threading.Thread(target=self._warm, name="warm-views", daemon=True).start()
+
+    def _warm(self) -> None:
+        try:
+            self.views.view(self.settings.profile, self.settings.today())
+        except Exception:  # the first request then builds the view and reports any error itself
+            log.warning("could not prepare the view for %s", self.settings.today(), exc_info=True)
 
     def close(self) -> None:
         try:

@@ -48,18 +48,9 @@ def _rows(items: list[Any]) -> pa.Table:
     return pa.table({n: pa.array(v, type=pa.string()) for n, v in columns.items()})
 
 
-def _committed(result: LoadResult | None) -> LoadResult:
+def _answer(result: LoadResult | None, ids: list[str]) -> dict[str, Any]:
     if result is None:  # load_tables commits unless it raises; without skip_invalid it never returns empty
         raise ApiProblem(422, "Input rejected", "nothing was written")
-    return result
-
-
-def _intake(service: Service, request: Request, caller: Caller, tables: dict[str, pa.Table], ids: list[str]) -> Any:
-    with service.access.write() as store:
-        report = load_tables(tables, store, source=f"api:{caller.key_id}:{request.url.path}")
-    service.access.forget_generation()
-    result = _committed(report.result)
-    service.record_access(request, caller, ids, {"items": len(ids)})
     return {
         "batch_id": result.batch_id,
         "recorded_at": result.recorded_at,
@@ -68,6 +59,14 @@ def _intake(service: Service, request: Request, caller: Caller, tables: dict[str
         "unchanged": result.unchanged,
         "ids": ids,
     }
+
+
+def _intake(service: Service, request: Request, caller: Caller, tables: dict[str, pa.Table], ids: list[str]) -> Any:
+    with service.access.write() as store:
+        report = load_tables(tables, store, source=f"api:{caller.key_id}:{request.url.path}")
+    service.access.forget_generation()
+    service.record_access(request, caller, ids, {"items": len(ids)})
+    return _answer(report.result, ids)
 
 
 @router.post(
@@ -142,12 +141,4 @@ def change_status(
         report = load_tables({"entries": table}, store, source=f"api:{caller.key_id}:status:{body.note or ''}")
     service.access.forget_generation()
     service.record_access(request, caller, [entry_id], {"status": body.status, "since": body.since.isoformat()})
-    result = _committed(report.result)
-    return {
-        "batch_id": result.batch_id,
-        "recorded_at": result.recorded_at,
-        "inserted": result.inserted,
-        "superseded": result.superseded,
-        "unchanged": result.unchanged,
-        "ids": [entry_id],
-    }
+    return _answer(report.result, [entry_id])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Annotated, Any, Literal
 
 import pyarrow as pa
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.models import RecordPage, Warning, WarningDecisionIn, WarningPage
 from api.problems import PROBLEM_RESPONSES, ApiProblem, documented
@@ -37,18 +38,17 @@ CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
 Many = Annotated[list[str] | None, Query()]
 
 
-def _filter(
-    rule: list[str] | None,
-    list_type: list[str] | None,
-    domain: list[str] | None,
-    region: list[str] | None,
-    department: list[str] | None,
-    subject_id: str | None,
-    date_from: dt.date | None,
-    date_to: dt.date | None,
-    warning_list: list[str] | None = None,
-    state: list[str] | None = None,
+def record_filter(
+    rule: Many = None,
+    list_type: Annotated[list[str] | None, Query(description="list type of the source entry")] = None,
+    domain: Annotated[list[str] | None, Query(description="domain of the source entry")] = None,
+    region: Annotated[list[str] | None, Query(description="region of the subject")] = None,
+    department: Many = None,
+    subject_id: str | None = None,
+    date_from: Annotated[dt.date | None, Query(description="records in force on or after this date")] = None,
+    date_to: Annotated[dt.date | None, Query(description="records in force on or before this date")] = None,
 ) -> RecordFilter:
+    """The filters derived records and warnings share (one dependency, one set of documented parameters)."""
     if date_from and date_to and date_from > date_to:
         raise ApiProblem(400, "Bad date range", f"date_from {date_from} is after date_to {date_to}")
     return RecordFilter(
@@ -60,9 +60,10 @@ def _filter(
         subject_id=subject_id,
         date_from=date_from,
         date_to=date_to,
-        warning_lists=warning_list or [],
-        states=state or [],
     )
+
+
+Filter = Annotated[RecordFilter, Depends(record_filter)]
 
 
 @router.get("/derived", response_model=RecordPage, responses=CSV_RESPONSE, summary="Derived records, filtered")
@@ -70,16 +71,9 @@ def derived_records(
     request: Request,
     service: ServiceDep,
     caller: CallerDep,
+    flt: Filter,
     as_of: Annotated[dt.date | None, Query(description="evaluation date; default the service's date")] = None,
     profile: Annotated[str | None, Query(description="jurisdiction profile; default the service's")] = None,
-    rule: Many = None,
-    list_type: Annotated[list[str] | None, Query(description="list type of the source entry")] = None,
-    domain: Annotated[list[str] | None, Query(description="domain of the source entry")] = None,
-    region: Annotated[list[str] | None, Query(description="region of the subject")] = None,
-    department: Many = None,
-    subject_id: str | None = None,
-    date_from: Annotated[dt.date | None, Query(description="records in force on or after this date")] = None,
-    date_to: Annotated[dt.date | None, Query(description="records in force on or before this date")] = None,
     sort: Annotated[str | None, Query(description="comma-separated fields, '-' for descending")] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
@@ -88,7 +82,6 @@ def derived_records(
     name = service.profile_or_default(profile)
     date = service.date_or_today(as_of)
     keys = parse_sort(sort, SORTABLE)
-    flt = _filter(rule, list_type, domain, region, department, subject_id, date_from, date_to)
     snapshot, view = service.views.view(name, date)
     rows = sort_rows([r for r in visible_records(view, caller) if flt.matches(r, snapshot)], keys)
     if format == "csv":
@@ -125,21 +118,14 @@ def warnings(
     request: Request,
     service: ServiceDep,
     caller: CallerDep,
+    common: Filter,
     as_of: Annotated[dt.date | None, Query(description="evaluation date; default the service's date")] = None,
-    profile: str | None = None,
+    profile: Annotated[str | None, Query(description="jurisdiction profile; default the service's")] = None,
     warning_list: Annotated[
         list[str] | None, Query(description=f"one of {', '.join(sorted(set(WARNING_LISTS.values())))}")
     ] = None,
     state: Annotated[list[Literal["new", "confirmed", "dismissed"]] | None, Query()] = None,
-    rule: Many = None,
-    list_type: Many = None,
-    domain: Many = None,
-    region: Many = None,
-    department: Many = None,
-    subject_id: str | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-    sort: str | None = None,
+    sort: Annotated[str | None, Query(description="comma-separated fields, '-' for descending")] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     format: Literal["json", "csv"] = "json",
@@ -147,8 +133,7 @@ def warnings(
     name = service.profile_or_default(profile)
     date = service.date_or_today(as_of)
     keys = parse_sort(sort, SORTABLE_WARNINGS)
-    states = [str(s) for s in state or []]
-    flt = _filter(rule, list_type, domain, region, department, subject_id, date_from, date_to, warning_list, states)
+    flt = dataclasses.replace(common, warning_lists=warning_list or [], states=[str(s) for s in state or []])
     _, rows = _warnings(service, caller, name, date, flt)
     counts: dict[str, int] = {}
     for row in rows:

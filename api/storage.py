@@ -8,6 +8,7 @@ is a server: one connection pool per worker, kept open.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from contextlib import contextmanager
 
 from api.settings import ServiceSettings
 from graphsvc.stores.base import Generation, GraphStore
-from graphsvc.stores.embedded import EmbeddedStore, read_generation
+from graphsvc.stores.embedded import EmbeddedStore, generation_path, read_generation
 
 # How long a Neo4j generation answer is trusted before asking the server again.
 _NEO4J_GENERATION_TTL = 1.0
@@ -27,6 +28,7 @@ class StoreAccess:
         self._server: GraphStore | None = None
         self._lock = threading.Lock()
         self._generation: tuple[float, Generation] | None = None
+        self._published: tuple[tuple[int, int, int] | None, Generation] | None = None
 
     @property
     def embedded(self) -> bool:
@@ -60,8 +62,18 @@ class StoreAccess:
     def generation(self) -> Generation:
         """The store's current generation: cheap enough to ask on every request."""
         if self.embedded:
+            # Writers replace the file (a new inode each time): re-read it only when the stat changes.
+            try:
+                st = os.stat(generation_path(self.settings.db))
+                stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+            except FileNotFoundError:
+                stamp = None
+            seen = self._published
+            if stamp is not None and seen is not None and seen[0] == stamp:
+                return seen[1]
             published = read_generation(self.settings.db)
             if published is not None:
+                self._published = (stamp, published)
                 return published
             with self.read() as store:
                 return store.generation()

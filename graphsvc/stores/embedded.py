@@ -475,12 +475,13 @@ class EmbeddedStore(ClosingStore):
         return counts
 
 
-def _generation_path(store_path: Path) -> Path:
+def generation_path(store_path: Path) -> Path:
+    """Where a store publishes its generation: ``<store>.generation`` beside the file."""
     return store_path.with_name(store_path.name + ".generation")
 
 
 def write_generation(store_path: Path, generation: Generation) -> None:
-    target = _generation_path(store_path)
+    target = generation_path(store_path)
     scratch = target.with_name(target.name + f".{os.getpid()}")
     scratch.write_text(json.dumps(dataclasses.asdict(generation)), encoding="utf-8")
     os.replace(scratch, target)
@@ -489,7 +490,7 @@ def write_generation(store_path: Path, generation: Generation) -> None:
 def read_generation(store_path: Path) -> Generation | None:
     """The store's generation as last published, without opening the store (None if never published)."""
     try:
-        return Generation(**json.loads(_generation_path(store_path).read_text(encoding="utf-8")))
+        return Generation(**json.loads(generation_path(store_path).read_text(encoding="utf-8")))
     except (FileNotFoundError, ValueError, TypeError):
         return None
 

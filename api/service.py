@@ -8,7 +8,7 @@ import threading
 from typing import Annotated, Any
 
 import pyarrow as pa
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Query, Request
 
 from api.audit import AuditJournal
 from api.problems import ApiProblem
@@ -140,4 +140,7 @@ def require(tier: Tier) -> Any:
 
 
 ServiceDep = Annotated[Service, Depends(get_service)]
+# Query parameters most endpoints share: the date and the profile the rules are evaluated for.
+AsOfQuery = Annotated[dt.date | None, Query(description="evaluation date; default the service's date")]
+ProfileQuery = Annotated[str | None, Query(description="a bundled jurisdiction profile; default the service's")]
 CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from fastapi import APIRouter, Query, Request, Response
 
 from api.problems import PROBLEM_RESPONSES, documented
-from api.service import Service, ServiceDep, require
+from api.service import AsOfQuery, ProfileQuery, Service, ServiceDep, require
 from api.tiers import Caller, Tier
 from graphsvc.analytics.adjacency import Adjacency, inputs_on
 from graphsvc.analytics.export import subgraph_from_report, write_subgraph
@@ -109,8 +109,8 @@ def related_exposure(
     subject_id: str,
     service: ServiceDep,
     caller: Investigator,
-    as_of: dt.date | None = None,
-    profile: str | None = None,
+    as_of: AsOfQuery = None,
+    profile: ProfileQuery = None,
     k: Annotated[int, Query(ge=1, le=4, description="hops")] = 2,
     roles: RolesQuery = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -145,7 +145,7 @@ def paths(
     caller: Investigator,
     source: str,
     target: str,
-    as_of: dt.date | None = None,
+    as_of: AsOfQuery = None,
     all: Annotated[bool, Query(description="all simple paths up to max_length instead of the shortest")] = False,
     max_length: Annotated[int | None, Query(ge=1, le=10)] = None,
     roles: RolesQuery = None,
@@ -176,7 +176,7 @@ def ownership(
     subject_id: str,
     service: ServiceDep,
     caller: Investigator,
-    as_of: dt.date | None = None,
+    as_of: AsOfQuery = None,
     direction: Literal["up", "down"] = "up",
     max_depth: Annotated[int, Query(ge=1, le=20)] = 10,
     threshold: Annotated[float, Query(ge=0, le=100, description="minimum cumulative percent")] = 0.0,
@@ -199,7 +199,7 @@ def controllers(
     subject_id: str,
     service: ServiceDep,
     caller: Investigator,
-    as_of: dt.date | None = None,
+    as_of: AsOfQuery = None,
     threshold: Annotated[float, Query(ge=0, le=100, description="ultimate holder threshold, percent")] = 25.0,
 ) -> Any:
     """Candidates with evidence: explicit actual_controller roles, then majority chains, then the largest
@@ -216,8 +216,8 @@ def enterprise_groups(
     service: ServiceDep,
     caller: Investigator,
     subject_id: Annotated[str | None, Query(description="the group of this enterprise; default: all groups")] = None,
-    as_of: dt.date | None = None,
-    profile: str | None = None,
+    as_of: AsOfQuery = None,
+    profile: ProfileQuery = None,
     min_size: Annotated[int, Query(ge=1)] = 2,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     cursor: str | None = None,

@@ -24,7 +24,7 @@ from api.queries import (
     visible_records,
     warning_row,
 )
-from api.service import CallerDep, ServiceDep, require
+from api.service import AsOfQuery, CallerDep, ProfileQuery, ServiceDep, require
 from api.tiers import Caller, Tier
 from api.views import WARNING_LISTS
 from graphsvc.stores.base import WARNING_EVENT_SCHEMA
@@ -36,6 +36,7 @@ CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     **PROBLEM_RESPONSES,
 }
 Many = Annotated[list[str] | None, Query()]
+SortQuery = Annotated[str | None, Query(description="comma-separated fields, '-' for descending")]
 
 
 def record_filter(
@@ -72,9 +73,9 @@ def derived_records(
     service: ServiceDep,
     caller: CallerDep,
     flt: Filter,
-    as_of: Annotated[dt.date | None, Query(description="evaluation date; default the service's date")] = None,
-    profile: Annotated[str | None, Query(description="jurisdiction profile; default the service's")] = None,
-    sort: Annotated[str | None, Query(description="comma-separated fields, '-' for descending")] = None,
+    as_of: AsOfQuery = None,
+    profile: ProfileQuery = None,
+    sort: SortQuery = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     format: Literal["json", "csv"] = "json",
@@ -119,13 +120,13 @@ def warnings(
     service: ServiceDep,
     caller: CallerDep,
     common: Filter,
-    as_of: Annotated[dt.date | None, Query(description="evaluation date; default the service's date")] = None,
-    profile: Annotated[str | None, Query(description="jurisdiction profile; default the service's")] = None,
+    as_of: AsOfQuery = None,
+    profile: ProfileQuery = None,
     warning_list: Annotated[
         list[str] | None, Query(description=f"one of {', '.join(sorted(set(WARNING_LISTS.values())))}")
     ] = None,
     state: Annotated[list[Literal["new", "confirmed", "dismissed"]] | None, Query()] = None,
-    sort: Annotated[str | None, Query(description="comma-separated fields, '-' for descending")] = None,
+    sort: SortQuery = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     format: Literal["json", "csv"] = "json",
@@ -172,8 +173,8 @@ def decide_warning(
     body: WarningDecisionIn,
     service: ServiceDep,
     caller: Annotated[Caller, require(Tier.GOVERNMENT)],
-    as_of: dt.date | None = None,
-    profile: str | None = None,
+    as_of: AsOfQuery = None,
+    profile: ProfileQuery = None,
 ) -> Any:
     """A new warning may be confirmed or dismissed once, with a reason; the decision is kept across
     re-evaluations because a warning's id is what it says, not when it was computed."""

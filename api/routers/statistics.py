@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 from api.models import AuditEvent, EvaluationIn, EvaluationSummary, Statistics
 from api.problems import PROBLEM_RESPONSES
 from api.queries import max_scope_rank, to_csv, visible_records
-from api.service import CallerDep, ServiceDep, require
+from api.service import AsOfQuery, CallerDep, ProfileQuery, ServiceDep, require
 from api.tiers import Caller, Tier
 from api.views import Snapshot
 from graphsvc.engine import evaluate
@@ -38,8 +38,8 @@ def statistics(
     service: ServiceDep,
     caller: CallerDep,
     by: Annotated[Dimension, Query(description="month: of the determination date (entries), of valid_from (records)")],
-    as_of: dt.date | None = None,
-    profile: str | None = None,
+    as_of: AsOfQuery = None,
+    profile: ProfileQuery = None,
 ) -> Any:
     """Entries in force, derived records and warnings on the date, counted by list type, domain, region,
     department or month; only what the caller's tier may see is counted."""

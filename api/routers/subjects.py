@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from api.models import DecisionAnswer, SubjectProfile
 from api.problems import PROBLEM_RESPONSES, ApiProblem, documented
 from api.queries import max_scope_rank, shown_record
-from api.service import CallerDep, Service, ServiceDep
+from api.service import CallerDep, ProfileQuery, Service, ServiceDep
 from api.tiers import Caller
 from api.views import SCOPE_RANK, Snapshot, mask_text, masked_subject
 from graphsvc.decisions import Action, decide, parse_action
@@ -37,7 +37,7 @@ def subject_profile(
     service: ServiceDep,
     caller: CallerDep,
     as_of: Annotated[dt.date | None, Query(description="date of the entries in force and derived records")] = None,
-    profile: str | None = None,
+    profile: ProfileQuery = None,
 ) -> Any:
     """Identity (masked per tier), roles over time (every version), entries in force and their history,
     responsibility findings and derived records, each with its explanation and citation."""
@@ -150,7 +150,7 @@ def decision_check(
     enterprise_id: Annotated[
         str | None, Query(description="for appointments: the organisation the person would lead")
     ] = None,
-    profile: str | None = None,
+    profile: ProfileQuery = None,
 ) -> Any:
     """Answers **allowed**, **review** or **blocked** with every reason: the rule or list entry, the source
     entry, the path, the citation and the legal basis. Only what the caller's tier may see is considered."""

@@ -7,23 +7,30 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from api import problems
-from api.routers import analytics, intake, records, statistics, subjects, system
+from api.middleware import BodyLimit, RateLimiter, SecurityHeaders
+from api.routers import analytics, authorisations, intake, records, statistics, subjects, system
 from api.service import Service
 from api.settings import ServiceSettings
+from api.strict import strict_request
 
 STATIC = Path(__file__).parent / "static"
 DESCRIPTION = """Responsibility propagation for China's credit system (守信联合激励和失信联合惩戒).
 
 **Access tiers** (PRV-03): send an API key in `X-API-Key`; without one you are on the public tier
 (社会公开 items only, person names and ID numbers masked). Government keys also see 政府共享 items;
-authorised keys see 授权查询 items and must send the subject's authorisation reference in
-`X-Authorisation-Ref` on every request; admin keys may re-evaluate and export the audit log.
+authorised keys see 授权查询 items of the subject whose authorisation (recorded with `POST /v1/authorisations`)
+they name in `X-Authorisation-Ref` on every request; admin keys may re-evaluate and export the audit log.
+Writes are limited to the key's department and to scopes the key may read.
+
+**Limits**: bodies over the configured size get 413, too many requests per key 429 with `Retry-After`,
+unknown query parameters 400.
 
 **Errors** are `application/problem+json` (RFC 9457) with a `detail` that says what to fix and, for rejected
 input, every problem in `errors`.
@@ -43,18 +50,28 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         finally:
             service.close()
 
-    app = FastAPI(
+    # /docs and /redoc serve Swagger UI and ReDoc from the installed fastapi-offline package: they work offline.
+    app = FastAPIOffline(
         title="graphsvc",
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        dependencies=[Depends(strict_request)],
+        favicon_url="data:,",
     )
     app.state.service = service
     problems.install(app)
+    # Outermost first: headers on every answer (413 and 429 included), then the rate, then the body size.
+    settings_ = service.settings
+    app.add_middleware(BodyLimit, limit=settings_.max_body_bytes)
+    if settings_.rate_limit is not None:
+        app.add_middleware(RateLimiter, limit=settings_.rate_limit)
+    app.add_middleware(SecurityHeaders)
     for router in (
         subjects.router,
         records.router,
         intake.router,
+        authorisations.router,
         statistics.router,
         analytics.router,
         system.router,

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from api.inputs import ApiDate, CheckedModel
+
 
 def _utc(value: dt.datetime) -> dt.datetime:
     """Transaction times are stored as naive UTC; answers carry the offset (RFC 3339)."""
@@ -177,7 +179,7 @@ class DecisionAnswer(BaseModel):
     )
 
 
-class EntryIn(BaseModel):
+class EntryIn(CheckedModel):
     """One entry, with the loaders' columns as text (dates YYYY-MM-DD). Validated like entries.csv."""
 
     model_config = ConfigDict(
@@ -216,11 +218,11 @@ class EntryIn(BaseModel):
     legal_basis: str | None = None
 
 
-class EntryBatchIn(BaseModel):
+class EntryBatchIn(CheckedModel):
     entries: list[EntryIn] = Field(min_length=1, max_length=100_000)
 
 
-class FindingIn(BaseModel):
+class FindingIn(CheckedModel):
     """A finding that a person bears direct responsibility (负有直接责任) for an organisation's entry."""
 
     model_config = ConfigDict(extra="allow")
@@ -230,7 +232,7 @@ class FindingIn(BaseModel):
     basis: str | None = None
 
 
-class FindingBatchIn(BaseModel):
+class FindingBatchIn(CheckedModel):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -258,7 +260,7 @@ class IntakeResult(BaseModel):
 StatusValue = Literal["active", "objection_pending", "suspended", "repaired", "revoked", "exited", "expired"]
 
 
-class StatusChangeIn(BaseModel):
+class StatusChangeIn(CheckedModel):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [{"status": "objection_pending", "since": "2026-07-02", "note": "异议申请 2026-07-02"}]
@@ -266,7 +268,7 @@ class StatusChangeIn(BaseModel):
     )
 
     status: StatusValue
-    since: dt.date = Field(description="the date the new status took effect")
+    since: ApiDate = Field(description="the date the new status took effect")
     note: str | None = Field(None, max_length=2000)
 
 
@@ -278,7 +280,7 @@ class Warning(DerivedRecord):
     decided_at: UtcDateTime | None
 
 
-class WarningDecisionIn(BaseModel):
+class WarningDecisionIn(CheckedModel):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"state": "confirmed", "reason": "经核实属实，已推送登记机关"}]}
     )
@@ -324,11 +326,11 @@ class Statistics(BaseModel):
     by_rule: dict[str, int]
 
 
-class EvaluationIn(BaseModel):
+class EvaluationIn(CheckedModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"profile": "daqing", "as_of": "2026-06-30"}]})
 
     profile: str | None = None
-    as_of: dt.date | None = None
+    as_of: ApiDate | None = None
 
 
 class EvaluationSummary(BaseModel):
@@ -361,3 +363,50 @@ class Readiness(BaseModel):
     store: str
     subjects: int
     generation: dict[str, int]
+
+
+class AuthorisationIn(CheckedModel):
+    """A subject's authorisation for 授权查询 (004 管理办法 第二十二條), as given: whom it is given to, for what,
+    for how long, and the proof."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "authorisation_id": "AUTH-2026-000042",
+                    "subject_id": "P00000042",
+                    "grantee": "bank-credit-desk",
+                    "purpose": "贷款审批 loan approval",
+                    "valid_from": "2026-06-01",
+                    "valid_until": "2026-08-31",
+                    "proof_kind": "written",
+                    "proof_ref": "书面授权书 2026-06-01 第42号",
+                }
+            ]
+        },
+    )
+
+    authorisation_id: str | None = Field(
+        None, min_length=1, max_length=100, description="the authorisation's own number; default: one is made"
+    )
+    subject_id: str = Field(min_length=1, max_length=100, description="the subject who authorises")
+    grantee: str = Field(min_length=1, max_length=100, description="the API key id (authorised tier) it is given to")
+    purpose: str = Field(min_length=1, max_length=500)
+    valid_from: ApiDate
+    valid_until: ApiDate = Field(description="inclusive")
+    proof_kind: Literal["written", "sms"] = Field(description="a written authorisation or an SMS verification")
+    proof_ref: str = Field(min_length=1, max_length=500, description="where the proof is kept, or the SMS reference")
+
+
+class AuthorisationOut(BaseModel):
+    authorisation_id: str
+    subject_id: str
+    grantee: str
+    purpose: str
+    valid_from: dt.date
+    valid_until: dt.date
+    proof_kind: Literal["written", "sms"]
+    proof_ref: str
+    recorded_by: str
+    recorded_at: UtcDateTime

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import threading
@@ -11,12 +12,15 @@ import pyarrow as pa
 from fastapi import Depends, Header, Query, Request
 
 from api.audit import AuditJournal
+from api.authz import Refusal
+from api.inputs import ApiDate
 from api.problems import ApiProblem
 from api.settings import ServiceSettings
 from api.storage import StoreAccess
-from api.tiers import ANONYMOUS, AUTHORISATION_HEADER, KEY_HEADER, Caller, KeyRing, Tier
+from api.tiers import ANONYMOUS, AUTHORISATION_HEADER, KEY_HEADER, Caller, LiveKeyRing, Tier, key_fingerprint
 from api.views import Views
 from graphsvc.analytics.adjacency import AdjacencyCache
+from graphsvc.authorisations import Authorisation
 from graphsvc.errors import ProfileError
 from graphsvc.profiles import PROFILE_NAMES, load_profile
 
@@ -26,7 +30,7 @@ log = logging.getLogger("graphsvc.api")
 class Service:
     def __init__(self, settings: ServiceSettings) -> None:
         self.settings = settings
-        self.keys = KeyRing.load(settings.api_keys)
+        self.keys = LiveKeyRing(settings.api_keys)
         load_profile(settings.profile)  # fail at start, not at the first request, on an unknown profile
         self.access = StoreAccess(settings)
         with self.access.write() as store:  # creates the service's tables in a store made by an older version
@@ -38,6 +42,8 @@ class Service:
         self.adjacency_lock = threading.Lock()
         # (profile, date, visible scopes) -> (batch, entries in force the caller may see)
         self.analytics_entries: dict[tuple[str, dt.date, frozenset[str]], tuple[int, pa.Table]] = {}
+        # Authorisations are never edited, so one read once stays true (only its window is checked each time).
+        self._authorisations: dict[str, Authorisation] = {}
 
     def start(self) -> None:
         self.audit.start(self.settings.audit_flush_seconds)
@@ -68,6 +74,20 @@ class Service:
             raise ProfileError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILE_NAMES)}")
         return profile
 
+    def authorisation(self, authorisation_id: str) -> Authorisation | None:
+        found = self._authorisations.get(authorisation_id)
+        if found is None:
+            with self.access.read() as store:
+                found = Authorisation.from_table(store.authorisation(authorisation_id))
+            if found is not None:
+                self._authorisations[authorisation_id] = found
+        return found
+
+    def refuse(self, request: Request, caller: Caller, refusal: Refusal, ids: list[str]) -> ApiProblem:
+        """Audit a refused request and return the problem to raise."""
+        self.record_access(request, caller, ids, {"refused": refusal.detail}, status=refusal.status)
+        return ApiProblem(refusal.status, refusal.title, refusal.detail)
+
     def record_access(
         self,
         request: Request,
@@ -97,50 +117,103 @@ def get_service(request: Request) -> Service:
     return service
 
 
-def get_caller(
-    request: Request,
-    api_key: Annotated[str | None, Header(alias=KEY_HEADER, description="API key; none: public tier")] = None,
-    authorisation_ref: Annotated[
-        str | None,
-        Header(
-            alias=AUTHORISATION_HEADER,
-            description="the subject's authorisation reference (授权查询, PRV-04); required on the authorised tier",
-        ),
-    ] = None,
-) -> Caller:
+KeyHeader = Annotated[str | None, Header(alias=KEY_HEADER, description="API key; none: public tier")]
+RefHeader = Annotated[
+    str | None,
+    Header(
+        alias=AUTHORISATION_HEADER,
+        description="the id of an authorisation in force for the subject (授权查询, PRV-04; POST "
+        "/v1/authorisations records one); required on the authorised tier",
+    ),
+]
+
+
+def get_principal(request: Request, api_key: KeyHeader = None) -> Caller:
+    """The key's principal (tier, department, region), without the authorisation check: for recording
+    authorisations, which an authorised-tier key must be able to do before it holds one."""
     if not api_key:
         return ANONYMOUS
-    record = get_service(request).keys.identify(api_key)
+    service = get_service(request)
+    record = service.keys.identify(api_key)
     if record is None:
+        # Failed authentication is audited with what identifies the attempt, never the key itself.
+        stranger = Caller(key_fingerprint(api_key), Tier.PUBLIC)
+        address = request.client.host if request.client else None
+        service.record_access(request, stranger, [], {"refused": "unknown API key", "address": address}, status=401)
         raise ApiProblem(401, "Unknown API key", f"the {KEY_HEADER} header holds no known key; omit it to be public")
+    return record.caller()
+
+
+def get_caller(request: Request, api_key: KeyHeader = None, authorisation_ref: RefHeader = None) -> Caller:
+    """The caller, with the subjects its authorisation covers on the authorised tier: the reference must name
+    an authorisation given to this key and in force on the service's date (004 管理办法 第二十二條)."""
+    caller = get_principal(request, api_key)
     ref = (authorisation_ref or "").strip() or None
-    if record.tier is Tier.AUTHORISED and ref is None:
-        raise ApiProblem(
-            403,
-            "Authorisation reference required",
-            f"key {record.key_id!r} is on the authorised tier: every request must carry the subject's "
-            f"authorisation reference in the {AUTHORISATION_HEADER} header (PRV-04)",
+    caller = dataclasses.replace(caller, authorisation_ref=ref)
+    if caller.tier is not Tier.AUTHORISED:
+        return caller
+    service = get_service(request)
+    if ref is None:
+        raise service.refuse(
+            request,
+            caller,
+            Refusal(
+                403,
+                "Authorisation reference required",
+                f"key {caller.key_id!r} is on the authorised tier: every request must carry the id of the "
+                f"subject's authorisation in the {AUTHORISATION_HEADER} header (PRV-04)",
+            ),
+            [],
         )
-    return Caller(record.key_id, record.tier, ref)
+    today = service.settings.today()
+    authorisation = service.authorisation(ref)
+    if authorisation is None or authorisation.grantee != caller.key_id or not authorisation.in_force(today):
+        # One answer for an unknown reference, another key's, and one out of its window: nothing to probe.
+        raise service.refuse(
+            request,
+            caller,
+            Refusal(
+                403,
+                "Authorisation not in force",
+                f"{AUTHORISATION_HEADER} {ref!r} names no authorisation given to key {caller.key_id!r} and in force "
+                f"on {today}; record one with POST /v1/authorisations (004 管理办法 第二十二條)",
+            ),
+            [],
+        )
+    return dataclasses.replace(caller, authorised_subjects=frozenset({authorisation.subject_id}))
+
+
+def _tier_check(tier: Tier, caller: Caller, request: Request) -> Caller:
+    if caller.tier < tier:
+        refusal = Refusal(
+            403,
+            "Tier too low",
+            f"this request needs the {tier.label} tier; your key ({caller.key_id}) is {caller.tier.label}",
+        )
+        raise get_service(request).refuse(request, caller, refusal, [])
+    return caller
 
 
 def require(tier: Tier) -> Any:
-    """A dependency admitting callers at ``tier`` or above; others get 403 with the reason."""
+    """A dependency admitting callers at ``tier`` or above; others get 403 with the reason (audited)."""
 
-    def check(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
-        if caller.tier < tier:
-            raise ApiProblem(
-                403,
-                "Tier too low",
-                f"this request needs the {tier.label} tier; your key ({caller.key_id}) is {caller.tier.label}",
-            )
-        return caller
+    def check(request: Request, caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
+        return _tier_check(tier, caller, request)
+
+    return Depends(check)
+
+
+def require_principal(tier: Tier) -> Any:
+    """As ``require``, without the authorisation reference check (see ``get_principal``)."""
+
+    def check(request: Request, caller: Annotated[Caller, Depends(get_principal)]) -> Caller:
+        return _tier_check(tier, caller, request)
 
     return Depends(check)
 
 
 ServiceDep = Annotated[Service, Depends(get_service)]
 # Query parameters most endpoints share: the date and the profile the rules are evaluated for.
-AsOfQuery = Annotated[dt.date | None, Query(description="evaluation date; default the service's date")]
+AsOfQuery = Annotated[ApiDate | None, Query(description="evaluation date; default the service's date")]
 ProfileQuery = Annotated[str | None, Query(description="a bundled jurisdiction profile; default the service's")]
 CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -10,6 +10,8 @@
 | ``GRAPHSVC_API_KEYS`` | the key file (``graphsvc-api keys add`` writes it) | none: every caller is public |
 | ``GRAPHSVC_AUDIT_DIR`` | the audit journal's folder | ``<store>.audit`` beside the embedded store |
 | ``GRAPHSVC_AUDIT_FLUSH_SECONDS`` | how often each worker moves its journal into the store | 5 |
+| ``GRAPHSVC_MAX_BODY_BYTES`` | request bodies above this get 413 before they are read | 10485760 (10 MB) |
+| ``GRAPHSVC_RATE_LIMIT`` | requests per key (per address without a key) and worker: ``N/SECONDS``; 0: off | 600/60 |
 """
 
 from __future__ import annotations
@@ -23,6 +25,28 @@ from graphsvc.config import default_db_path
 from graphsvc.errors import InputError
 
 STORE_KINDS = ("embedded", "neo4j")
+DEFAULT_RATE_LIMIT = "600/60"
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """``requests`` per ``seconds`` for one key, as a token bucket: bursts up to ``requests``, refilled evenly."""
+
+    requests: int
+    seconds: float
+
+    @staticmethod
+    def parse(text: str) -> RateLimit | None:
+        if text.strip() in ("", "0"):
+            return None
+        try:
+            count, _, period = text.partition("/")
+            limit = RateLimit(int(count), float(period or "60"))
+        except ValueError:
+            limit = RateLimit(0, 0)
+        if limit.requests <= 0 or limit.seconds <= 0:
+            raise InputError(f"GRAPHSVC_RATE_LIMIT={text!r}: write REQUESTS/SECONDS, e.g. 600/60, or 0 for no limit")
+        return limit
 
 
 @dataclass(frozen=True)
@@ -34,6 +58,8 @@ class ServiceSettings:
     api_keys: Path | None
     audit_dir: Path
     audit_flush_seconds: float
+    max_body_bytes: int = 10 * 1024 * 1024
+    rate_limit: RateLimit | None = None  # None: no limit
 
     @staticmethod
     def from_env() -> ServiceSettings:
@@ -53,7 +79,13 @@ class ServiceSettings:
             flush = float(os.environ.get("GRAPHSVC_AUDIT_FLUSH_SECONDS", "5"))
         except ValueError:
             raise InputError("GRAPHSVC_AUDIT_FLUSH_SECONDS must be a number of seconds") from None
+        try:
+            max_body = int(os.environ.get("GRAPHSVC_MAX_BODY_BYTES", str(10 * 1024 * 1024)))
+        except ValueError:
+            raise InputError("GRAPHSVC_MAX_BODY_BYTES must be a number of bytes") from None
         return ServiceSettings(
+            max_body_bytes=max_body,
+            rate_limit=RateLimit.parse(os.environ.get("GRAPHSVC_RATE_LIMIT", DEFAULT_RATE_LIMIT)),
             store=store,
             db=db,
             profile=os.environ.get("GRAPHSVC_PROFILE", "default"),

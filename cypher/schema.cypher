@@ -23,3 +23,5 @@ CREATE INDEX entry_version_subject IF NOT EXISTS FOR (v:EntryVersion) ON (v.subj
 CREATE CONSTRAINT audit_journal_segment IF NOT EXISTS FOR (j:AuditJournal) REQUIRE j.segment IS UNIQUE
 ;
 CREATE INDEX audit_event_requested_at IF NOT EXISTS FOR (a:AuditEvent) ON (a.requested_at)
+;
+CREATE CONSTRAINT authorisation_id IF NOT EXISTS FOR (a:Authorisation) REQUIRE a.authorisation_id IS UNIQUE

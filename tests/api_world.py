@@ -91,11 +91,20 @@ def build_world() -> tuple[Scenario, World]:
     return s, world
 
 
+# The department that designated the world's entries (tests/scenario.py's default), and another one.
+DEPARTMENT = "大庆市市场监督管理局"
+OTHER_DEPARTMENT = "大庆市税务局"
+GOVERNMENT_KEY = "daqing-amr"  # a key of DEPARTMENT, delegated for 哈尔滨市市场监督管理局
+AUTHORISED_KEY = "bank-credit-desk"
+
+
 @dataclass
 class Keys:
-    government: str
+    government: str  # DEPARTMENT's key
     authorised: str
     admin: str
+    other_department: str  # a government key of OTHER_DEPARTMENT
+    reader: str  # a government key with no department: reads, may not write department-owned entries
 
     def header(self, tier: str, ref: str | None = None) -> dict[str, str]:
         headers = {"X-API-Key": getattr(self, tier)}
@@ -106,10 +115,46 @@ class Keys:
 
 def write_keys(path: Path) -> Keys:
     return Keys(
-        government=add_key(path, "procurement-system", Tier.GOVERNMENT),
-        authorised=add_key(path, "bank-credit-desk", Tier.AUTHORISED),
+        government=add_key(
+            path,
+            GOVERNMENT_KEY,
+            Tier.GOVERNMENT,
+            department=DEPARTMENT,
+            region="230600",
+            delegated=("哈尔滨市市场监督管理局",),
+        ),
+        authorised=add_key(path, AUTHORISED_KEY, Tier.AUTHORISED),
         admin=add_key(path, "platform-admin", Tier.ADMIN),
+        other_department=add_key(path, "daqing-tax", Tier.GOVERNMENT, department=OTHER_DEPARTMENT, region="230600"),
+        reader=add_key(path, "procurement-system", Tier.GOVERNMENT),
     )
+
+
+def authorise(
+    client: TestClient,
+    keys: Keys,
+    subject_id: str,
+    ref: str,
+    *,
+    valid_from: str = "2024-01-01",
+    valid_until: str = "2024-12-31",
+) -> None:
+    """Record the subject's written authorisation for the authorised-tier key (004 管理办法 第二十二條)."""
+    answer = client.post(
+        "/v1/authorisations",
+        json={
+            "authorisation_id": ref,
+            "subject_id": subject_id,
+            "grantee": AUTHORISED_KEY,
+            "purpose": "贷款审批 loan approval",
+            "valid_from": valid_from,
+            "valid_until": valid_until,
+            "proof_kind": "written",
+            "proof_ref": f"书面授权书 {ref}",
+        },
+        headers=keys.header("admin"),
+    )
+    assert answer.status_code == 201, answer.text
 
 
 def settings_for(root: Path, db: Path, keys_file: Path, profile: str = "daqing") -> ServiceSettings:

@@ -19,7 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.cli import main as api_main
-from tests.api_world import AS_OF, Keys, World, build_world, running_app
+from tests.api_world import AS_OF, GOVERNMENT_KEY, Keys, World, authorise, build_world, running_app
 
 PROBLEM = "application/problem+json"
 
@@ -28,6 +28,7 @@ PROBLEM = "application/problem+json"
 def world_app(tmp_path: Path) -> Iterator[tuple[TestClient, Keys, World, Path]]:
     scenario, world = build_world()
     with running_app(tmp_path, scenario) as (client, keys, db):
+        authorise(client, keys, world.lr, "AUTH-2024-0042")
         yield client, keys, world, db
 
 
@@ -36,6 +37,7 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClien
     """One app for the tests that only read."""
     scenario, world = build_world()
     with running_app(tmp_path_factory.mktemp("api"), scenario) as (client, keys, db):
+        authorise(client, keys, world.lr, "AUTH-2024-0042")
         yield client, keys, world, db
 
 
@@ -346,9 +348,9 @@ def test_confirm_a_warning_once_with_reason_and_keep_it_across_reevaluation(worl
     decided = client.post(url, json={"state": "confirmed", "reason": "核实属实，已通知登记机关"}, headers=gov)
     assert decided.status_code == 200, decided.text
     assert decided.json() | {} == decided.json() and decided.json()["state"] == "confirmed"
-    assert decided.json()["decided_by"] == "procurement-system"
+    assert decided.json()["decided_by"] == GOVERNMENT_KEY
     again = problem(client.post(url, json={"state": "dismissed", "reason": "改判"}, headers=gov), 409)
-    assert "procurement-system" in again["detail"]
+    assert GOVERNMENT_KEY in again["detail"]
     # A re-evaluation and a new load change nothing about the decision: the warning's id is its content.
     assert client.post("/v1/evaluations", json={}, headers=keys.header("admin")).status_code == 200
     new_entry = {
@@ -523,7 +525,7 @@ def test_audit_log_records_who_asked_what_and_got_which_ids(world_app: Any, tmp_
     assert profile["key_id"] == "bank-credit-desk" and profile["authorisation_ref"] == "AUTH-2024-0042"
     assert world.lr in json.loads(profile["result_ids"])
     decided = by_endpoint["/v1/decisions"]
-    assert decided["key_id"] == "procurement-system" and json.loads(decided["parameters"])["subject_id"] == world.lr
+    assert decided["key_id"] == GOVERNMENT_KEY and json.loads(decided["parameters"])["subject_id"] == world.lr
     assert (
         by_endpoint["/v1/derived"]["key_id"] == "anonymous"
         and len(json.loads(by_endpoint["/v1/derived"]["result_ids"])) == 3

@@ -12,7 +12,8 @@ from typing import Annotated, Any
 import pyarrow as pa
 from fastapi import APIRouter, Request
 
-from api.models import EntryBatchIn, EntryIn, FindingBatchIn, IntakeResult, StatusChangeIn
+from api import authz
+from api.models import EntryBatchIn, EntryIn, FindingBatchIn, FindingIn, IntakeResult, StatusChangeIn
 from api.problems import PROBLEM_RESPONSES, ApiProblem, documented
 from api.service import Service, ServiceDep, require
 from api.tiers import Caller, Tier
@@ -22,7 +23,7 @@ from loaders.canonical import load_tables
 
 router = APIRouter(prefix="/v1", tags=["intake"])
 WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    404: documented("no such entry"),
+    404: documented("no such entry, or one the caller may not see"),
     409: documented("the status change is not allowed from the current status"),
     **PROBLEM_RESPONSES,
 }
@@ -61,6 +62,42 @@ def _answer(result: LoadResult | None, ids: list[str]) -> dict[str, Any]:
     }
 
 
+def _check_entries(service: Service, request: Request, caller: Caller, items: list[EntryIn]) -> None:
+    """Each entry's department and scope, and those of the version it would replace (api/authz.py)."""
+    current = service.views.snapshot().entries
+    for item in items:
+        refusal = authz.entry_version_write(caller, item.model_dump(), current.get(item.entry_id))
+        if refusal is not None:
+            raise service.refuse(request, caller, refusal, [item.entry_id])
+
+
+def _check_findings(service: Service, request: Request, caller: Caller, findings: list[FindingIn]) -> None:
+    """A finding is a write on its entry: the entry's department, and a scope the caller may read. An entry the
+    caller may not see is answered exactly as an entry that does not exist."""
+    current = service.views.snapshot().entries
+    unknown: list[dict[str, Any]] = []
+    for row, finding in enumerate(findings, start=2):
+        refusal = authz.existing_entry_write(caller, finding.entry_id, current.get(finding.entry_id))
+        if refusal is None:
+            continue
+        if refusal.title == authz.NO_SUCH_ENTRY:
+            unknown.append(
+                {
+                    "file": "responsibilities",
+                    "row": row,
+                    "column": "entry_id",
+                    "value": finding.entry_id,
+                    "reason": f"refers to unknown entry {finding.entry_id}; add the entry first",
+                }
+            )
+            continue
+        raise service.refuse(request, caller, refusal, [f"{finding.person_id}:{finding.entry_id}"])
+    if unknown:
+        detail = f"{len(unknown)} finding(s) refer to unknown entries; nothing was loaded"
+        service.record_access(request, caller, [u["value"] for u in unknown], {"refused": detail}, status=422)
+        raise ApiProblem(422, "Input rejected", detail, unknown)
+
+
 def _intake(service: Service, request: Request, caller: Caller, tables: dict[str, pa.Table], ids: list[str]) -> Any:
     with service.access.write() as store:
         report = load_tables(tables, store, source=f"api:{caller.key_id}:{request.url.path}")
@@ -75,6 +112,7 @@ def _intake(service: Service, request: Request, caller: Caller, tables: dict[str
 def add_entry(
     request: Request, body: EntryIn, service: ServiceDep, caller: Annotated[Caller, require(Tier.GOVERNMENT)]
 ) -> Any:
+    _check_entries(service, request, caller, [body])
     return _intake(service, request, caller, {"entries": _rows([body])}, [body.entry_id])
 
 
@@ -86,6 +124,7 @@ def add_entries(
 ) -> Any:
     """All-or-nothing: one invalid entry rejects the batch, and the answer lists every problem (row 2 is the
     first entry)."""
+    _check_entries(service, request, caller, body.entries)
     return _intake(service, request, caller, {"entries": _rows(body.entries)}, [e.entry_id for e in body.entries])
 
 
@@ -97,6 +136,7 @@ def add_findings(
 ) -> Any:
     """Responsibility findings (a person bears direct responsibility for an organisation's entry): only a
     finding, never topology alone, makes a director or shareholder directly responsible (PROP-02)."""
+    _check_findings(service, request, caller, body.findings)
     table = _rows(body.findings)
     ids = [f"{f.person_id}:{f.entry_id}" for f in body.findings]
     return _intake(service, request, caller, {"responsibilities": table}, ids)
@@ -120,8 +160,10 @@ def change_status(
     were known before the change stay answerable."""
     with service.access.write() as store:
         current = [e for e in store.current_entries().to_pylist() if e["entry_id"] == entry_id]
-        if not current:
-            raise ApiProblem(404, "No such entry", f"no current entry {entry_id!r}")
+        # Scope and department first: what follows (dates, status) must not show to a caller who may not write.
+        refusal = authz.existing_entry_write(caller, entry_id, current[0] if current else None)
+        if refusal is not None:
+            raise service.refuse(request, caller, refusal, [entry_id])
         entry = current[0]
         allowed = TRANSITIONS.get(entry["status"], frozenset())
         if body.status not in allowed:

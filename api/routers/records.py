@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 import pyarrow as pa
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from api import authz
+from api.inputs import ApiDate
 from api.models import RecordPage, Warning, WarningDecisionIn, WarningPage
 from api.problems import PROBLEM_RESPONSES, ApiProblem, documented
 from api.queries import (
@@ -46,8 +48,8 @@ def record_filter(
     region: Annotated[list[str] | None, Query(description="region of the subject")] = None,
     department: Many = None,
     subject_id: str | None = None,
-    date_from: Annotated[dt.date | None, Query(description="records in force on or after this date")] = None,
-    date_to: Annotated[dt.date | None, Query(description="records in force on or before this date")] = None,
+    date_from: Annotated[ApiDate | None, Query(description="records in force on or after this date")] = None,
+    date_to: Annotated[ApiDate | None, Query(description="records in force on or before this date")] = None,
 ) -> RecordFilter:
     """The filters derived records and warnings share (one dependency, one set of documented parameters)."""
     if date_from and date_to and date_from > date_to:
@@ -183,9 +185,13 @@ def decide_warning(
     snapshot, view = service.views.view(name, date)
     found = next((r for r in visible_records(view, caller) if r["record_id"] == warning_id), None)
     if found is None or found["warning_list"] is None:
-        raise ApiProblem(
+        refused = authz.Refusal(
             404, "No such warning", f"no warning {warning_id!r} visible to you in profile {name} on {date}"
         )
+        raise service.refuse(request, caller, refused, [warning_id])
+    refusal = authz.record_write(caller, warning_id, found["department"])
+    if refusal is not None:
+        raise service.refuse(request, caller, refusal, [warning_id])
     with service.access.write() as store:
         decided = [e for e in store.warning_events().to_pylist() if e["warning_id"] == warning_id]
         if decided:

@@ -8,9 +8,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
+from api.inputs import ApiDateTime
 from api.models import AuditEvent, EvaluationIn, EvaluationSummary, Statistics
 from api.problems import PROBLEM_RESPONSES
-from api.queries import max_scope_rank, to_csv, visible_records
+from api.queries import max_scope_rank, scope_rank_for, to_csv, visible_records
 from api.service import AsOfQuery, CallerDep, ProfileQuery, ServiceDep, require
 from api.tiers import Caller, Tier
 from api.views import Snapshot
@@ -52,7 +53,7 @@ def statistics(
     warnings: Counter[str | None] = Counter()
     by_rule: Counter[str] = Counter()
     for entry in view.entries:
-        if entry["scope_rank"] <= max_rank:
+        if entry["scope_rank"] <= max_rank or entry["scope_rank"] <= scope_rank_for(caller, entry["subject_id"]):
             entries[_key(by, entry, entry["subject_id"], snapshot, entry["determined_on"])] += 1
     for record in visible_records(view, caller):
         source = snapshot.entries.get(record["source_entry_id"]) or {}
@@ -113,8 +114,8 @@ def audit_log(
     request: Request,
     service: ServiceDep,
     caller: Annotated[Caller, require(Tier.ADMIN)],
-    since: Annotated[dt.datetime | None, Query(description="from this time (UTC), inclusive")] = None,
-    until: Annotated[dt.datetime | None, Query(description="to this time (UTC), exclusive")] = None,
+    since: Annotated[ApiDateTime | None, Query(description="from this time (UTC), inclusive")] = None,
+    until: Annotated[ApiDateTime | None, Query(description="to this time (UTC), exclusive")] = None,
     format: Literal["json", "csv"] = "json",
 ) -> Any:
     """Every request that returned personal data or list information, oldest first. Reading the log is

@@ -7,23 +7,52 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
+from api import authz
+from api.inputs import ApiDate
 from api.models import DecisionAnswer, SubjectProfile
 from api.problems import PROBLEM_RESPONSES, ApiProblem, documented
-from api.queries import max_scope_rank, shown_record
+from api.queries import scope_rank_for, shown_record
 from api.service import CallerDep, ProfileQuery, Service, ServiceDep
-from api.tiers import Caller
-from api.views import SCOPE_RANK, Snapshot, mask_text, masked_subject
+from api.tiers import Caller, Tier
+from api.views import SCOPE_RANK, DateView, Snapshot, mask_text, masked_subject
 from graphsvc.decisions import Action, decide, parse_action
+from graphsvc.vocab import SubjectKind
 
 router = APIRouter(prefix="/v1", tags=["subjects and decisions"])
 NOT_FOUND = {404: documented("no such subject"), **PROBLEM_RESPONSES}
 
 
-def _subject(snapshot: Snapshot, subject_id: str, caller: Caller, what: str = "subject") -> dict[str, Any]:
+def _subject(
+    snapshot: Snapshot, view: DateView | None, subject_id: str, caller: Caller, what: str = "subject"
+) -> dict[str, Any]:
+    """The subject as the caller may see it; with ``view``, a person the public may not see is unknown."""
     subject = snapshot.subject(subject_id)
-    if subject is None:
+    if subject is None or (view is not None and not publicly_known(view, subject, caller)):
+        # A person with nothing public in force is answered as an unknown id: the public may not walk the
+        # registry of persons (PRV-03).
         raise ApiProblem(404, "No such subject", f"no current {what} {subject_id!r}; check the id (USCC or person id)")
     return masked_subject(subject, names=caller.masks_names, id_numbers=caller.masks_id_numbers)
+
+
+def publicly_known(view: DateView, subject: dict[str, Any], caller: Caller) -> bool:
+    """Organisations are registry data, public; a person is shown to the public only while a public entry or a
+    public derived record about them is in force on the date."""
+    if caller.tier is not Tier.PUBLIC or subject["kind"] != SubjectKind.PERSON:
+        return True
+    sid = subject["subject_id"]
+    return bool(view.subject_entries(sid, 0) or view.subject_records(sid, 0))
+
+
+def _covered(service: Service, request: Request, caller: Caller, subject_id: str) -> None:
+    """On the authorised tier, the authorisation must cover the subject asked about (授权查询 is per subject)."""
+    if caller.tier is Tier.AUTHORISED and subject_id not in (caller.authorised_subjects or ()):
+        refusal = authz.Refusal(
+            403,
+            "Authorisation does not cover this subject",
+            f"authorisation {caller.authorisation_ref!r} does not cover subject {subject_id!r}; send the id of "
+            "an authorisation in force for that subject",
+        )
+        raise service.refuse(request, caller, refusal, [subject_id])
 
 
 def _shown_entry(entry: dict[str, Any]) -> dict[str, Any]:
@@ -36,21 +65,19 @@ def subject_profile(
     subject_id: str,
     service: ServiceDep,
     caller: CallerDep,
-    as_of: Annotated[dt.date | None, Query(description="date of the entries in force and derived records")] = None,
+    as_of: Annotated[ApiDate | None, Query(description="date of the entries in force and derived records")] = None,
     profile: ProfileQuery = None,
 ) -> Any:
     """Identity (masked per tier), roles over time (every version), entries in force and their history,
     responsibility findings and derived records, each with its explanation and citation."""
     name = service.profile_or_default(profile)
     date = service.date_or_today(as_of)
+    _covered(service, request, caller, subject_id)
     snapshot, view = service.views.view(name, date)
-    subject = _subject(snapshot, subject_id, caller)
-    max_rank = max_scope_rank(caller)
+    subject = _subject(snapshot, view, subject_id, caller)
+    max_rank = scope_rank_for(caller, subject_id)
     with service.access.read() as store:
         facts = store.subject_facts(subject_id)
-    visible_entries = {
-        e["entry_id"] for e in facts["entries"].to_pylist() if SCOPE_RANK.get(e["scope"] or "", 2) <= max_rank
-    }
 
     def shown_name(sid: str) -> str | None:
         person = snapshot.subject(sid)
@@ -63,7 +90,8 @@ def subject_profile(
         {**role, "source_name": shown_name(role["source_id"]), "target_name": shown_name(role["target_id"])}
         for role in facts["roles"].to_pylist()
     ]
-    history = [e for e in facts["entries"].to_pylist() if e["entry_id"] in visible_entries]
+    # Each version by its own scope: a version of a re-scoped entry stays hidden from tiers below its scope.
+    history = [e for e in facts["entries"].to_pylist() if SCOPE_RANK.get(e["scope"] or "", 2) <= max_rank]
     findings = [f for f in facts["findings"].to_pylist() if snapshot.entry_scope_rank(f["entry_id"]) <= max_rank]
     derived = [shown_record(r, snapshot, caller) for r in view.subject_records(subject_id, max_rank)]
     in_force = [_shown_entry(e) for e in view.subject_entries(subject_id, max_rank)]
@@ -93,14 +121,15 @@ def check(
     enterprise_id: str | None,
 ) -> dict[str, Any]:
     snapshot, view = service.views.view(profile, date)
-    subject = _subject(snapshot, subject_id, caller)
+    # The decision check answers for any current subject: "nothing public stands against it" is its answer.
+    subject = _subject(snapshot, None, subject_id, caller)
     target = None
     if enterprise_id:
         organisation = snapshot.subject(enterprise_id)
         if organisation is None:
             raise ApiProblem(404, "No such subject", f"no current organisation {enterprise_id!r} (enterprise_id)")
         target = {"subject_id": enterprise_id, "kind": organisation["kind"]}
-    max_rank = max_scope_rank(caller)
+    max_rank = scope_rank_for(caller, subject_id)
     records = view.subject_records(subject_id, max_rank)
     entry_subjects = {
         r["source_entry_id"]: (snapshot.entries.get(r["source_entry_id"]) or {}).get("subject_id", "") for r in records
@@ -143,7 +172,7 @@ def decision_check(
     service: ServiceDep,
     caller: CallerDep,
     subject_id: Annotated[str, Query(description="the subject the decision is about (for appointments: the person)")],
-    date: Annotated[dt.date | None, Query(description="the decision date; default the service's date")] = None,
+    date: Annotated[ApiDate | None, Query(description="the decision date; default the service's date")] = None,
     action: Annotated[
         Action, Query(description="the intended action; check = what stands against the subject")
     ] = Action.CHECK,
@@ -155,6 +184,7 @@ def decision_check(
     """Answers **allowed**, **review** or **blocked** with every reason: the rule or list entry, the source
     entry, the path, the citation and the legal basis. Only what the caller's tier may see is considered."""
     name = service.profile_or_default(profile)
+    _covered(service, request, caller, subject_id)
     answer = check(service, caller, subject_id, service.date_or_today(date), name, parse_action(action), enterprise_id)
     service.record_access(
         request,

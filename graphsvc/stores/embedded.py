@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from graphsvc.errors import StoreError
 from graphsvc.rules.context import EvaluationContext
 from graphsvc.stores.base import (
     AUDIT_SCHEMA,
+    AUTHORISATION_SCHEMA,
     DERIVED_SCHEMA,
     KEYS,
     SCHEMAS,
@@ -84,14 +86,14 @@ class EmbeddedStore(ClosingStore):
         if str(path) == ":memory:":
             pass
         elif not read_only:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
         elif not self.path.exists():
             raise StoreError(f"no store at {self.path}: load data first with `graphsvc load DIR --db {self.path}`")
         self.in_memory = str(path) == ":memory:"
         # An in-memory store belongs to this connection alone: nothing to coordinate or publish.
         self._lock = None if self.in_memory else StoreLock(self.path, exclusive=not read_only, timeout=lock_timeout)
         try:
-            self._con = duckdb.connect(str(self.path), read_only=read_only)
+            self._con = _connect(self.path, read_only=read_only, in_memory=self.in_memory)
         except duckdb.Error as exc:
             if self._lock is not None:
                 self._lock.release()
@@ -113,6 +115,8 @@ class EmbeddedStore(ClosingStore):
     # -- lifecycle -------------------------------------------------------------------------------------
     def close(self) -> None:
         self._con.close()
+        if not self.read_only and not self.in_memory:
+            _private(self.path, self.path.with_name(self.path.name + ".wal"))
         if self._lock is not None:
             self._lock.release()
 
@@ -140,6 +144,8 @@ class EmbeddedStore(ClosingStore):
             f"CREATE TABLE IF NOT EXISTS warning_events ({_columns(WARNING_EVENT_SCHEMA)})",
             f"CREATE TABLE IF NOT EXISTS audit_log ({_columns(AUDIT_SCHEMA)})",
             "CREATE TABLE IF NOT EXISTS audit_journal (segment VARCHAR PRIMARY KEY, position BIGINT NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS authorisations ({_columns(AUTHORISATION_SCHEMA)}, "
+            "PRIMARY KEY (authorisation_id))",
         ]
         for sql in statements:
             fetch_all(self._con, sql)
@@ -441,6 +447,23 @@ class EmbeddedStore(ClosingStore):
             {"since": since, "until": until},
         )
 
+    def append_authorisation(self, authorisation: pa.Table) -> bool:
+        """Record an authorisation; False (nothing written) when its id is already taken."""
+        ids = authorisation.column("authorisation_id").to_pylist()
+        taken = fetch_value(
+            self._con, "SELECT count(*) FROM authorisations WHERE list_contains($ids, authorisation_id)", {"ids": ids}
+        )
+        if int(taken or 0):
+            return False
+        self._append("authorisations", authorisation, AUTHORISATION_SCHEMA)
+        return True
+
+    def authorisation(self, authorisation_id: str) -> pa.Table:
+        names = ", ".join(AUTHORISATION_SCHEMA.names)
+        return fetch_arrow(
+            self._con, f"SELECT {names} FROM authorisations WHERE authorisation_id = $id", {"id": authorisation_id}
+        )
+
     def _append(self, table: str, rows: pa.Table, schema: pa.Schema, journal: dict[str, int] | None = None) -> None:
         con = self._con
         con.begin()
@@ -483,8 +506,44 @@ def generation_path(store_path: Path) -> Path:
 def write_generation(store_path: Path, generation: Generation) -> None:
     target = generation_path(store_path)
     scratch = target.with_name(target.name + f".{os.getpid()}")
-    scratch.write_text(json.dumps(dataclasses.asdict(generation)), encoding="utf-8")
+    fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(dataclasses.asdict(generation)))
     os.replace(scratch, target)
+
+
+# The store holds unmasked personal data (PRV-03): its files are its owner's alone, whatever the umask.
+PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
+_UMASK_LOCK = threading.Lock()
+
+
+def _connect(path: Path, *, read_only: bool, in_memory: bool) -> duckdb.DuckDBPyConnection:
+    """Open the DuckDB file; a new store file is created private (umask 077 while DuckDB creates it)."""
+    if in_memory or read_only or path.exists():
+        con = duckdb.connect(str(path), read_only=read_only)
+    else:
+        with _UMASK_LOCK:
+            previous = os.umask(0o077)
+            try:
+                con = duckdb.connect(str(path), read_only=read_only)
+            finally:
+                os.umask(previous)
+    if not read_only and not in_memory:
+        _private(path)
+    return con
+
+
+def _private(*paths: Path) -> None:
+    """Make existing files private to their owner (a store made by an older version is tightened on open)."""
+    for path in paths:
+        try:
+            if os.stat(path).st_mode & 0o077:
+                os.chmod(path, PRIVATE_FILE)
+        except FileNotFoundError:
+            continue
+        except PermissionError:  # not ours to change: leave it and let the operator see its mode
+            continue
 
 
 def read_generation(store_path: Path) -> Generation | None:

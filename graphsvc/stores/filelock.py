@@ -26,8 +26,8 @@ class StoreLock:
         self.path = store_path.with_name(store_path.name + ".lock")
         self.exclusive = exclusive
         mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
-        # A read-only opener may not be allowed to create the lock file; it still needs one to coordinate.
-        self._fd: int | None = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o664)
+        # Private like the store itself (0600): only the store's owner opens it, to read or to write.
+        self._fd: int | None = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         deadline = time.monotonic() + timeout
         while True:
             try:

@@ -23,9 +23,10 @@ from neo4j import Driver, GraphDatabase, ManagedTransaction
 from neo4j import exceptions as neo4j_errors
 
 from graphsvc.errors import StoreError
-from graphsvc.rules.context import EvaluationContext
+from graphsvc.context import EvaluationContext
 from graphsvc.stores.base import (
     AUDIT_SCHEMA,
+    AUTHORISATION_SCHEMA,
     DERIVED_FIELDS,
     DERIVED_SCHEMA,
     ENTRY_SCHEMA,
@@ -323,8 +324,10 @@ class Neo4jStore(ClosingStore):
         known_at = context.known_at or _FAR_FUTURE
         out: list[Row] = []
         for rule in context.rules:
-            plan = PLANS[rule.id]
-            rows = self._read(rule_statement(plan.body, prologue=plan.prologue), parameters(context, rule, known_at))
+            plan = PLANS[rule.shape]
+            rows: list[Row] = []
+            for body in plan.bodies:
+                rows += self._read(rule_statement(body, prologue=plan.prologue), parameters(context, rule, known_at))
             out.extend(plan.shape(rule, rows))
         ids = sorted({r[k] for r in out for k in ("subject_id", "related_id", "origin_id") if r.get(k)})
         names = {
@@ -495,6 +498,18 @@ class Neo4jStore(ClosingStore):
         """Audit events requested in [since, until), either bound open when None."""
         rows = self._read(statement("audit_events"), {"since": _utc_naive(since), "until": _utc_naive(until)})
         return _sorted(rows, AUDIT_SCHEMA, ("requested_at", "event_id"))
+
+    def append_authorisation(self, authorisation: pa.Table) -> bool:
+        """Record an authorisation; False (nothing written) when its id is already taken."""
+        rows = _conformed_rows(authorisation, AUTHORISATION_SCHEMA)
+        if any(self._read(statement("authorisation"), {"id": row["authorisation_id"]}) for row in rows):
+            return False
+        self._write_together("recording an authorisation", [(statement("authorisation_append"), {"rows": rows})])
+        return True
+
+    def authorisation(self, authorisation_id: str) -> pa.Table:
+        rows = self._read(statement("authorisation"), {"id": authorisation_id})
+        return pa.Table.from_pylist(rows, schema=AUTHORISATION_SCHEMA)
 
     def _chunks(self, name: str, rows: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
         """One append statement per batch_size rows (all run in the caller's single transaction)."""

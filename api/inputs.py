@@ -1,0 +1,98 @@
+"""What request text and dates must be (the request models and api/strict.py use these checks).
+
+- Text (ids, names, reasons, every string of a body, path and query) may not hold control characters, lone
+  surrogates or bidirectional overrides (which make a text display other than it reads), nor be over-long: 422.
+- Dates lie between the founding of the People's Republic (1949-10-01) and 2100-12-31: no record of this
+  credit system is dated outside, and a date outside is a typo (20240-01-01) that would otherwise be kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, Field, model_validator
+
+EARLIEST = dt.date(1949, 10, 1)
+LATEST = dt.date(2100, 12, 31)
+# ISO dates from 1949-10-01 to 2100-12-31, for the OpenAPI schema (clients and schemathesis read it).
+DATE_PATTERN = r"^(1949-1[0-2]-[0-3]\d|19[5-9]\d-[01]\d-[0-3]\d|20\d\d-[01]\d-[0-3]\d|2100-[01]\d-[0-3]\d)$"
+ID_MAX = 200
+TEXT_MAX = 4000
+# Bidirectional embeddings, overrides and isolates (Unicode TR 9): U+202A-U+202E, U+2066-U+2069.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def text_problem(value: str, max_length: int = TEXT_MAX) -> str | None:
+    """What is wrong with one text value, or None."""
+    if len(value) > max_length:
+        return f"is {len(value)} characters long; at most {max_length} are accepted"
+    for char in value:
+        if char in _BIDI:
+            return f"holds the bidirectional control U+{ord(char):04X}, which makes text display other than it reads"
+        category = unicodedata.category(char)
+        if category == "Cs":
+            return f"holds a lone surrogate U+{ord(char):04X}: not a character"
+        if category == "Cc" and char not in "\t\n\r":
+            return f"holds the control character U+{ord(char):04X}"
+    return None
+
+
+def date_problem(day: dt.date) -> str | None:
+    if not EARLIEST <= day <= LATEST:
+        return f"{day} lies outside {EARLIEST}..{LATEST}"
+    return None
+
+
+def _in_range(day: dt.date) -> dt.date:
+    problem = date_problem(day)
+    if problem is not None:
+        raise ValueError(problem)
+    return day
+
+
+def _moment_in_range(moment: dt.datetime) -> dt.datetime:
+    _in_range(moment.date())
+    return moment
+
+
+# A date of a query or a body, refused outside 1949-10-01..2100-12-31.
+ApiDate = Annotated[dt.date, AfterValidator(_in_range), Field(json_schema_extra={"pattern": DATE_PATTERN})]
+# A time of a query (audit export bounds), its date within the same range.
+ApiDateTime = Annotated[dt.datetime, AfterValidator(_moment_in_range)]
+
+
+def _check_strings(value: Any, where: str, problems: list[str]) -> None:
+    if isinstance(value, str):
+        limit = ID_MAX if where.endswith("_id") or where in ("grantee", "subject_id") else TEXT_MAX
+        problem = text_problem(value, limit)
+        if problem is not None:
+            problems.append(f"{where} {problem}")
+        # Text dates of the loaders' columns (act_date, determined_on ...): range checked here, format there.
+        if where.endswith(("_date", "_on", "_until", "_since", "_from")):
+            try:
+                day = dt.date.fromisoformat(value)
+            except ValueError:
+                return
+            if (bad := date_problem(day)) is not None:
+                problems.append(f"{where} {bad}")
+    elif isinstance(value, list):
+        for item in value:
+            _check_strings(item, where, problems)
+
+
+class CheckedModel(BaseModel):
+    """A request body whose every string (extra fields included) passes ``text_problem``."""
+
+    @model_validator(mode="after")
+    def _safe_text(self) -> CheckedModel:
+        problems: list[str] = []
+        fields = dict(self.__dict__) | dict(self.__pydantic_extra__ or {})
+        for name, value in fields.items():
+            if isinstance(value, BaseModel):
+                continue  # nested models check themselves
+            _check_strings(value, name, problems)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self

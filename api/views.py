@@ -18,10 +18,10 @@ from typing import Any
 import pyarrow as pa
 
 from api.storage import StoreAccess
+from graphsvc.context import build_context
 from graphsvc.engine import evaluate
 from graphsvc.identifiers import mask_id_number, mask_name
 from graphsvc.profiles import load_profile
-from graphsvc.rules.context import build_context
 from graphsvc.stores.base import Generation
 from graphsvc.vocab import Scope, SubjectKind
 

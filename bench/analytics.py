@@ -33,7 +33,7 @@ from graphsvc.analytics.exposure import exposure, prepare
 from graphsvc.analytics.ownership import penetrate
 from graphsvc.analytics.paths import MAX_VISITED
 from graphsvc.profiles import ExposureSettings, load_profile
-from graphsvc.rules.context import build_context
+from graphsvc.context import build_context
 from graphsvc.stores.embedded import EmbeddedStore
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -148,7 +148,7 @@ def phase_mix(db: Path, as_of: str, out: Path, count: int, seed: int) -> dict[st
     """Write ``count`` decision-check paths, mixed per MIX, one a line."""
     from graphsvc.engine import evaluate
     from graphsvc.profiles import load_profile
-    from graphsvc.rules.context import build_context
+    from graphsvc.context import build_context
     from graphsvc.stores.embedded import EmbeddedStore
 
     day = dt.date.fromisoformat(as_of)

@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from graphsvc import faults
 from graphsvc.config import DB_ENV, STORE_ENV, default_db_path
 from graphsvc.engine import evaluate
 from graphsvc.errors import GraphsvcError, InputError, LoadRejected
@@ -489,6 +490,14 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except GraphsvcError as exc:
         _err.print(f"error: {exc}", markup=False)
         return exc.exit_code
+    except Exception as exc:
+        # A full disk, a read-only folder, a corrupt store: one line saying what to do, not a traceback.
+        where = str(getattr(args, "db", None) or getattr(args, "output", None) or default_db_path())
+        line = faults.describe(exc, where)
+        if line is None:
+            raise
+        _err.print(f"error: {line}", markup=False)
+        return 1
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -24,7 +24,7 @@ from graphsvc.errors import InputError, LoadRejected, Problem
 from graphsvc.stores.base import Batch, GraphStore, LoadResult
 from loaders.columns import FILES, prohibited_reason
 from loaders.reading import ROW, RawFile, find_file, read_file, to_raw
-from loaders.validation import Validator
+from loaders.validation import Validator, canonical
 
 Progress = Callable[[str, int, int], None]  # (step description, steps done, steps in all)
 
@@ -150,6 +150,8 @@ def _validate_and_commit(
         if tick is not None:
             tick(text)
 
+    # Aliases (董事长, 黑名单, 食品安全 …) become the vocabulary's slugs before anything is checked or compared.
+    raws = {stem: replace(raw, table=canonical(raw.table, stem)) for stem, raw in raws.items()}
     validator = Validator(store)
     try:
         subjects, roles = raws.get("subjects"), raws.get("roles")

@@ -19,22 +19,17 @@ from graphsvc.errors import Problem
 from graphsvc.identifiers import id_number_problems, uscc_problems
 from graphsvc.stores.base import SCHEMAS, GraphStore
 from graphsvc.stores.duck import fetch_all, fetch_arrow
-from graphsvc.vocab import (
-    ALWAYS_SERIOUS_LIST_TYPES,
-    ORGANISATION_KINDS,
-    ORGANISATION_PAIR_ROLES,
-    PERSON_ONLY_ROLES,
-    SYMMETRIC_ROLES,
-    EntryStatus,
-    ListType,
-    RoleType,
-    Scope,
-    Severity,
-    SubjectKind,
-    domains,
-    values,
-)
+from graphsvc.vocab import ORGANISATION_KINDS, Severity
+from graphsvc.vocabulary import resolvers, vocabulary
 from loaders.reading import ROW, RawFile
+
+# The enumerated columns of each input table, checked against the vocabulary (graphsvc/vocabulary.py).
+_ENUM_COLUMNS: dict[str, tuple[str, ...]] = {
+    "subjects": ("kind",),
+    "roles": ("role",),
+    "entries": ("list_type", "domain", "severity", "status", "scope"),
+}
+_SEVERITY_RANK: dict[str, int] = {Severity.GENERAL: 0, Severity.FAIRLY_SERIOUS: 1, Severity.SERIOUS: 2}
 
 _DATE_RE = r"\d{4}-\d{2}-\d{2}"
 
@@ -47,13 +42,25 @@ def _list(items: frozenset[str] | set[str] | tuple[str, ...]) -> str:
     return "[" + ", ".join(_lit(i) for i in sorted(items)) + "]"
 
 
-def _enum_check(column: str, allowed: frozenset[str], what: str) -> tuple[str, str, str]:
-    shown = ", ".join(sorted(allowed)) if len(allowed) <= 16 else "the vocabulary in the README"
-    return (
-        column,
-        f"{column} IS NOT NULL AND NOT list_contains({_list(allowed)}, {column})",
-        _lit(f"unknown {what}; expected one of {shown}"),
-    )
+def canonical(table: pa.Table, stem: str) -> pa.Table:
+    """The table with every alias in its enumerated columns replaced by the vocabulary's slug (董事长 →
+    director, 黑名单 → black); values no table knows stay as they are, for the checks to report."""
+    for column in _ENUM_COLUMNS.get(stem, ()):
+        if column not in table.column_names:
+            continue
+        resolver = resolvers()[column]
+        values_ = table.column(column).combine_chunks()
+        distinct: list[str] = [v for v in pc.unique(pc.drop_null(values_)).to_pylist() if v is not None]
+        mapping = {v: resolver.resolve(v) for v in distinct}
+        changed = {v: s for v, s in mapping.items() if s is not None and s != v}
+        if not changed:
+            continue
+        source = pa.array(list(changed), pa.string())
+        index = pc.index_in(values_, value_set=source)
+        replaced = pc.take(pa.array(list(changed.values()), pa.string()), index)
+        fixed = pc.if_else(pc.is_null(index), values_, replaced)
+        table = table.set_column(table.column_names.index(column), column, fixed)
+    return table
 
 
 def _required(*columns: str) -> list[tuple[str, str, str]]:
@@ -169,12 +176,29 @@ class Validator:
         self._con.unregister("skip_rows")
         return out
 
+    def _vocabulary_checks(self, raw: RawFile, table: str, stem: str) -> None:
+        """Values outside the vocabulary (after aliases), each refused with the allowed values and the nearest."""
+        for column in _ENUM_COLUMNS[stem]:
+            resolver = resolvers()[column]
+            distinct = pc.unique(pc.drop_null(raw.table.column(column).combine_chunks())).to_pylist()
+            unknown = sorted(str(v) for v in distinct if v is not None and v not in resolver.slugs)
+            if not unknown:
+                continue
+            self._register("unknown_values", pa.table({"value": pa.array(unknown, pa.string())}))
+            rows = fetch_all(
+                self._con,
+                f"SELECT {ROW}, {column} FROM {table} WHERE {column} IN (SELECT value FROM unknown_values) "
+                f"ORDER BY {ROW}",
+            )
+            self._con.unregister("unknown_values")
+            self._add(raw, [(row, column, value, resolver.refusal(value)) for row, value in rows])
+
     # -- subjects ------------------------------------------------------------------------------------------
     def subjects(self, raw: RawFile) -> None:
         self._register("raw_subjects", raw.table)
+        self._vocabulary_checks(raw, "raw_subjects", "subjects")
         checks = [
             *_required("subject_id", "kind", "name"),
-            _enum_check("kind", values(SubjectKind), "subject kind"),
             (
                 "uscc",
                 "uscc IS NOT NULL AND kind = 'person'",
@@ -250,8 +274,9 @@ class Validator:
     # -- roles ---------------------------------------------------------------------------------------------
     def roles(self, raw: RawFile, raw_subjects: RawFile | None) -> None:
         self._register("raw_roles_in", raw.table)
+        vocab = vocabulary()
         # Symmetric roles are stored once, smaller id first, so A~B and B~A are the same fact.
-        sym = _list(SYMMETRIC_ROLES)
+        sym = _list(vocab.symmetric_roles())
         fetch_all(
             self._con,
             f"""CREATE OR REPLACE TEMP TABLE raw_roles AS SELECT
@@ -267,16 +292,20 @@ class Validator:
             [pc.drop_null(raw.table.column(c)).combine_chunks() for c in ("source_id", "target_id")]
         )
         self._known_subjects(referenced)
-        person_only, org_pair = _list(PERSON_ONLY_ROLES), _list(ORGANISATION_PAIR_ROLES)
-        orgs = _list(ORGANISATION_KINDS)
+        person_only, org_pair = _list(vocab.person_only_roles()), _list(vocab.organisation_pair_roles())
+        orgs, ratio_roles = _list(ORGANISATION_KINDS), _list(vocab.ratio_roles())
+        self._vocabulary_checks(raw, "raw_roles", "roles")
         checks = [
             *_required("source_id", "role", "target_id"),
-            _enum_check("role", values(RoleType), "role"),
             *_date_checks("valid_from", "valid_to"),
-            ("ratio", "ratio IS NOT NULL AND role <> 'shareholder'", _lit("ratio is only for shareholder roles")),
             (
                 "ratio",
-                "ratio IS NOT NULL AND role = 'shareholder' AND (TRY_CAST(ratio AS DOUBLE) IS NULL "
+                f"ratio IS NOT NULL AND role IS NOT NULL AND NOT list_contains({ratio_roles}, role)",
+                _lit("ratio is only for shareholder roles"),
+            ),
+            (
+                "ratio",
+                f"ratio IS NOT NULL AND list_contains({ratio_roles}, role) AND (TRY_CAST(ratio AS DOUBLE) IS NULL "
                 "OR isnan(TRY_CAST(ratio AS DOUBLE)) OR TRY_CAST(ratio AS DOUBLE) < 0 "
                 "OR TRY_CAST(ratio AS DOUBLE) > 100)",
                 _lit("ratio must be a number of percent between 0 and 100"),
@@ -326,32 +355,35 @@ class Validator:
         self._register("raw_entries", raw.table)
         self._register_subject_ids(raw_subjects)
         self._known_subjects(pc.drop_null(raw.table.column("subject_id")).combine_chunks())
-        serious_types = _list(ALWAYS_SERIOUS_LIST_TYPES)
+        vocab = vocabulary()
+        serious_types, incentive = _list(vocab.always_serious()), _list(vocab.incentive())
+        self._vocabulary_checks(raw, "raw_entries", "entries")
         checks = [
             *_required("entry_id", "subject_id", "list_type", "domain", "determined_on", "status", "scope"),
-            _enum_check("list_type", values(ListType), "list type"),
-            _enum_check("domain", frozenset(domains()), "domain"),
-            _enum_check("severity", values(Severity), "severity"),
-            _enum_check("status", values(EntryStatus), "status"),
-            _enum_check("scope", values(Scope), "scope"),
             *_date_checks("act_date", "determined_on", "valid_until", "status_since"),
             (
                 "severity",
                 f"list_contains({serious_types}, list_type) AND severity IS NOT NULL AND severity <> 'serious'",
-                "'a ' || list_type || ' entry is always serious (LST-08); leave severity empty or write serious'",
+                "'a ' || list_type || ' entry is always serious (LST-08); leave severity empty (read as serious) "
+                "or write serious'",
+            ),
+            *(
+                (
+                    "severity",
+                    f"list_type = {_lit(slug)} AND list_contains({_list(above)}, severity)",
+                    _lit(
+                        f"{slug} entries are below the black-list threshold (LST-12): severity must be at most "
+                        f"{info.max_severity}"
+                    ),
+                )
+                for slug, info in vocab.list_types.items()
+                if info.max_severity is not None
+                and (above := tuple(s for s, r in _SEVERITY_RANK.items() if r > _SEVERITY_RANK[info.max_severity]))
             ),
             (
                 "severity",
-                "list_type = 'focus' AND severity = 'serious'",
-                _lit(
-                    "focus entries are below the black-list threshold (LST-12): severity must be general "
-                    "or fairly_serious"
-                ),
-            ),
-            (
-                "severity",
-                "list_type = 'red' AND severity IS NOT NULL",
-                _lit("red entries carry no severity; leave it empty"),
+                f"list_contains({incentive}, list_type) AND severity IS NOT NULL",
+                "list_type || ' entries carry no severity; leave it empty'",
             ),
             (
                 "act_date",
@@ -371,20 +403,26 @@ class Validator:
         ]
         self._run_checks(raw, "raw_entries", checks)
         self._reference_checks(raw, "raw_entries", ("subject_id",), _name(raw_subjects, "subjects.csv"))
-        kind_rows = fetch_all(
-            self._con,
-            f"""SELECT t.{ROW}, 'list_type', t.list_type,
-                       'serious_illegal lists enterprises only (PROP-05), but ' || t.subject_id || ' is ' || k.kind
-                FROM raw_entries t JOIN known_subjects k ON k.subject_id = t.subject_id
-                WHERE t.list_type = 'serious_illegal' AND k.kind <> 'enterprise' ORDER BY t.{ROW}""",
-        )
-        self._add(raw, kind_rows)
+        for slug, info in vocab.list_types.items():
+            if info.subject_kinds is None:
+                continue
+            kinds = _list(info.subject_kinds)
+            kind_rows = fetch_all(
+                self._con,
+                f"""SELECT t.{ROW}, 'list_type', t.list_type,
+                           '{slug} lists {", ".join(info.subject_kinds)} only, but ' || t.subject_id || ' is ' || k.kind
+                    FROM raw_entries t JOIN known_subjects k ON k.subject_id = t.subject_id
+                    WHERE t.list_type = {_lit(slug)} AND NOT list_contains({kinds}, k.kind) ORDER BY t.{ROW}""",
+            )
+            self._add(raw, kind_rows)
         attrs = tuple(n for n in SCHEMAS["entries"].names if n != "entry_id")
         self._duplicates(raw, "raw_entries", ("entry_id",), attrs, "entry_id")
         select = (
             "entry_id, subject_id, list_type, domain, "
+            # An empty severity stays empty: the profile's reading of the list type decides it when the rules run
+            # (list_types.yaml default_severity, profiles' severity_defaults; 001 三(三) for the national lists).
             f"CASE WHEN list_contains({serious_types}, list_type) THEN 'serious' "
-            "WHEN list_type = 'red' THEN NULL ELSE coalesce(severity, 'general') END AS severity, "
+            f"WHEN list_contains({incentive}, list_type) THEN NULL ELSE severity END AS severity, "
             f"department, {_date('act_date')} AS act_date, {_date('determined_on')} AS determined_on, "
             f"{_date('valid_until')} AS valid_until, status, {_date('status_since')} AS status_since, scope, "
             "legal_basis"

@@ -16,7 +16,7 @@ from graphsvc.analytics.paging import encode_cursor
 from graphsvc.analytics.paths import shortest_paths, simple_paths
 from graphsvc.errors import InputError, ProfileError
 from graphsvc.profiles import ExposureSettings, load_profile
-from graphsvc.rules.context import build_context
+from graphsvc.context import build_context
 from graphsvc.stores.embedded import EmbeddedStore
 from loaders.canonical import load_directory
 from tests.scenario import Scenario

@@ -18,7 +18,7 @@ from graphsvc.analytics.ownership import penetrate, penetration_report
 from graphsvc.analytics.paging import decode_cursor
 from graphsvc.errors import InputError
 from graphsvc.profiles import load_profile
-from graphsvc.rules.context import build_context
+from graphsvc.context import build_context
 from graphsvc.stores.embedded import EmbeddedStore
 from loaders.canonical import load_directory
 from tests.scenario import Scenario

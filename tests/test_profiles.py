@@ -12,7 +12,7 @@ import pytest
 from graphsvc.calendar import add_working_days
 from graphsvc.errors import ProfileError
 from graphsvc.profiles import PROFILE_NAMES, Calendar, ObjectionPolicy, ValidityMode, load_profile
-from graphsvc.rules.table import RULES, SEED_FILES
+from graphsvc.rules.table import DOCUMENTS, RULES, SEED_ALIASES
 
 MATRIX = {
     "lianping": {"P1"},
@@ -53,7 +53,7 @@ def test_daqing_parameters() -> None:
 @pytest.mark.parametrize("name", [n for n in PROFILE_NAMES if n != "default"])
 def test_each_seed_profile_names_its_seed(name: str) -> None:
     seed = load_profile(name).seed
-    assert seed in SEED_FILES.values()
+    assert seed in SEED_ALIASES
 
 
 @pytest.mark.parametrize("name", PROFILE_NAMES)
@@ -88,7 +88,14 @@ def test_malformed_profile_file_is_refused_with_the_field(tmp_path: Path) -> Non
     )
     with pytest.raises(ProfileError) as err:
         load_profile(str(bad))
-    assert "objection_policy" in str(err.value) and "P9" in str(err.value)
+    assert "objection_policy" in str(err.value)
+    bad.write_text(
+        "name: bad\ntitle: x\nseed: null\nobjection_policy: suspend\nvalidity: {mode: open_ended}\n"
+        "role_timing: act_date\nrules: {P9: {enabled: true}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ProfileError, match=r"unknown rule id.*P9"):
+        load_profile(str(bad))
 
 
 def test_custom_profile_file_loads(tmp_path: Path) -> None:
@@ -116,5 +123,6 @@ def test_working_days_skip_weekends_and_holidays() -> None:
 
 
 def test_citations_name_the_profile_seed() -> None:
-    assert RULES["P1"].citation("001") == "PROP-01/PROP-02; 001_95e10c6f0a5e8f14.txt 三(七)"
-    assert all(f in RULES["P1"].citation(None) for f in SEED_FILES.values())
+    daqing = "《大庆市建立完善守信联合激励和失信联合惩戒制度实施方案》"
+    assert RULES["P1"].citation("001") == f"PROP-01/PROP-02; {daqing}三(七)"
+    assert all(title in RULES["P1"].citation(None) for key, title in DOCUMENTS.items() if key != "004-GI")

@@ -121,7 +121,8 @@ def test_p8_reaches_actual_controller_of_related_enterprise(derive: Derive) -> N
     s.role(own_controller, "actual_controller", serious)
     s.entry(serious, "black")
     records = derive(s, "zhoucun")
-    assert reached(records, "P8") == {(controller, related)}
+    # 003 三(二) 对严重失信主体（包括关联企业实际控制人）: the listed firm's own controller and the related firm's
+    assert reached(records, "P8") == {(controller, related), (own_controller, serious)}
     assert subjects_of(derive(s, "daqing"), "P8") == set()
 
 
@@ -146,8 +147,9 @@ def test_w1_scenario_2_three_distinct_domains_warn(derive: Derive) -> None:
     records = derive(s, "daqing")
     assert reached(records, "W1") == {(subject, None)}
     warning = next(r for r in records if r["rule"] == "W1")
-    assert "3 distinct domains" in warning["explanation"]
-    assert "LST-14" in warning["citation"] and "001_95e10c6f0a5e8f14.txt" in warning["citation"]
+    assert "3 distinct key domains (环境保护, 税务, 食品药品安全)" in warning["explanation"]
+    assert "LST-14" in warning["citation"]
+    assert "《大庆市建立完善守信联合激励和失信联合惩戒制度实施方案》四(六)" in warning["citation"]
 
 
 def test_w1_two_domains_or_three_entries_in_one_domain_do_not_warn(derive: Derive) -> None:

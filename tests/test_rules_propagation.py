@@ -147,9 +147,24 @@ def test_p1_government_bodies_only_where_the_seed_names_them(derive: Derive) -> 
     bureau = s.org("某县某局", kind="government")
     head = s.person("宋江")
     s.role(head, "main_person_in_charge", bureau)
-    s.entry(bureau, "black")
+    s.finding(head, s.entry(bureau, "black"))
     assert subjects_of(derive(s, "jiangsu"), "P1") == {head}
     assert subjects_of(derive(s, "daqing"), "P1") == set()
+
+
+def test_p1_jiangsu_records_only_persons_found_responsible(derive: Derive) -> None:
+    """PROP-02, 004 MB 第二十九条: 记入负有责任的法定代表人、主要负责人 (profile reach_requires_finding)."""
+    s = Scenario()
+    firm = s.org("江苏某某有限公司")
+    lr, main, found = s.person("王一"), s.person("王二"), s.person("王三")
+    s.role(lr, "legal_representative", firm)
+    s.role(main, "main_person_in_charge", firm)
+    s.role(found, "legal_representative", firm)
+    s.finding(found, s.entry(firm, "black"))
+    assert subjects_of(derive(s, "jiangsu"), "P1") == {found}
+    assert subjects_of(derive(s, "daqing"), "P1") == {lr, main, found}
+    record = next(r for r in derive(s, "jiangsu") if r["rule"] == "P1")
+    assert "legal representative, with a responsibility finding" in record["explanation"]
 
 
 def test_one_record_per_person_and_entry_when_reached_several_ways(derive: Derive) -> None:
@@ -199,7 +214,8 @@ def test_p3_jiangsu_requires_a_black_list_entry(derive: Derive) -> None:
 def test_p4_reaches_lr_person_in_charge_senior_managers(derive: Derive) -> None:
     s = Scenario()
     f = Firm(s)
-    assert subjects_of(derive(s), "P4") == {f.lr, f.in_charge, f.manager}
+    # 主要负责人 is a 负责人 (001 三(三) 法定代表人、负责人、高级管理人员; roles.yaml is_a)
+    assert subjects_of(derive(s), "P4") == {f.lr, f.in_charge, f.main, f.manager}
 
 
 def test_p4_directors_and_shareholders_only_with_a_finding(derive: Derive) -> None:
@@ -209,7 +225,6 @@ def test_p4_directors_and_shareholders_only_with_a_finding(derive: Derive) -> No
     records = derive(s)
     assert {f.director, f.shareholder} <= subjects_of(records, "P4")
     assert f.shareholder not in subjects_of(records, "P3")
-    assert f.main not in subjects_of(records, "P4")  # 主要负责人 is not in the honours rule (matrix §3.0)
     assert f.supervisor not in subjects_of(records, "P4")
 
 

@@ -18,10 +18,10 @@ import duckdb
 import pyarrow as pa
 import pytest
 
+from graphsvc.context import build_context
 from graphsvc.engine import evaluate
 from graphsvc.errors import StoreError
 from graphsvc.profiles import load_profile
-from graphsvc.rules.context import build_context
 from graphsvc.stores.base import AUDIT_SCHEMA, WARNING_EVENT_SCHEMA, Generation, GraphStore
 from graphsvc.stores.cypher_files import statement
 from graphsvc.stores.embedded import EmbeddedStore
@@ -231,9 +231,10 @@ def test_entries_in_force_honour_the_profile(stores: Stores) -> None:
     def inforce(profile: str, day: dt.date) -> dict[str, str | None]:
         return {r["entry_id"]: r["flags"] for r in seen[profile, day]}
 
-    assert set(inforce("default", AS_OF)) == {ids["black"], ids["red"]}  # objection suspends, the old focus expired
-    assert set(inforce("daqing", AS_OF)) == {ids["black"], ids["red"], ids["old_focus"], ids["leap"]}
-    assert inforce("jiangsu", AS_OF) == {ids["black"]: None, ids["red"]: None, ids["objection"]: "objection_pending"}
+    # objection suspends, the old focus expired; the red entry left force with the black entry (W3, LST-10)
+    assert set(inforce("default", AS_OF)) == {ids["black"]}
+    assert set(inforce("daqing", AS_OF)) == {ids["black"], ids["old_focus"], ids["leap"]}
+    assert inforce("jiangsu", AS_OF) == {ids["black"]: None, ids["objection"]: "objection_pending"}
     assert ids["objection"] in inforce("default", dt.date(2024, 3, 15))  # before the objection took effect
     assert ids["leap"] in inforce("default", dt.date(2023, 2, 28))
     assert ids["leap"] not in inforce("default", dt.date(2023, 3, 1))

@@ -13,6 +13,7 @@ def _firm_with_entry(s: Scenario, **entry: str | None) -> tuple[str, str, str]:
     lr = s.person("张伟")
     s.role(lr, "legal_representative", firm)
     entry_id = s.entry(firm, "black", **entry)  # type: ignore[arg-type]
+    s.finding(lr, entry_id)  # jiangsu records only persons found responsible (004 MB 第二十九条)
     return firm, lr, entry_id
 
 

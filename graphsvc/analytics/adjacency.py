@@ -17,9 +17,9 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from graphsvc.context import build_context
 from graphsvc.errors import UnknownSubject
 from graphsvc.profiles import Profile
-from graphsvc.rules.context import build_context
 from graphsvc.stores.base import GraphStore
 
 IntArray = npt.NDArray[np.int64]

@@ -18,7 +18,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from graphsvc.errors import ProfileError
-from graphsvc.vocab import ListType, RoleType, Severity, SubjectKind, values
+from graphsvc.rules.shapes import SHAPES, TRIGGER_PARAMETERS
+from graphsvc.rules.table import RULES, SEED_ALIASES, RuleTable
+from graphsvc.vocab import RoleType, Severity, SubjectKind, values
+from graphsvc.vocabulary import Vocabulary, vocabulary
 
 PROFILE_NAMES: tuple[str, ...] = ("default", "lianping", "daqing", "kunming", "zhoucun", "jiangsu")
 
@@ -49,9 +52,12 @@ class RuleSettings(_Strict):
     enabled: bool = False
     trigger_kinds: tuple[str, ...] | None = None  # subject kinds whose entries trigger the rule
     list_types: tuple[str, ...] | None = None  # list types that trigger the rule
-    ban_years: int | None = Field(default=None, ge=1, le=50)  # P5
-    min_domains: int | None = Field(default=None, ge=2, le=50)  # W1
-    monitoring_years: int | None = Field(default=None, ge=1, le=50)  # W4; None: open-ended
+    ban_years: int | None = Field(default=None, ge=1, le=50)  # appointment bans
+    min_domains: int | None = Field(default=None, ge=2, le=50)  # domain counts
+    monitoring_years: int | None = Field(default=None, ge=1, le=50)  # post-exit monitoring; None: open-ended
+    reach_requires_finding: bool | None = None  # propagation: LR / main person in charge only with a finding
+    own_controllers: bool | None = None  # controllers: the listed organisation's own actual controllers
+    related_controllers: bool | None = None  # controllers: the related enterprises' actual controllers
 
     @field_validator("trigger_kinds")
     @classmethod
@@ -64,10 +70,19 @@ class RuleSettings(_Strict):
     @field_validator("list_types")
     @classmethod
     def _list_types(cls, v: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        unknown = sorted(set(v or ()) - values(ListType))
+        known = vocabulary().list_types
+        unknown = sorted(set(v or ()) - set(known))
         if unknown:
-            raise ValueError(f"unknown list type(s) {unknown}; expected some of {sorted(values(ListType))}")
+            raise ValueError(f"unknown list type(s) {unknown}; expected some of {sorted(known)}")
         return v
+
+    def parameters(self) -> dict[str, object]:
+        """The parameters this setting gives a value (enabled aside)."""
+        return {
+            name: value
+            for name, value in self.model_dump().items()
+            if name != "enabled" and value is not None
+        }
 
 
 class Validity(_Strict):
@@ -143,22 +158,49 @@ def _weights(given: dict[str, float], default: dict[str, float], known: frozense
 class Profile(_Strict):
     name: str
     title: str
-    seed: str | None  # seed file name under shared/seeds; None for the default profile
+    seed: str | None  # the policy text followed (000 … 004, DOCUMENTS in graphsvc/rules/table.py); None: all
     objection_policy: ObjectionPolicy
     validity: Validity
     role_timing: RoleTiming
     rules: dict[str, RuleSettings]
+    # List type -> severity of its entries that state none, where the seed reads it otherwise than the
+    # list-type table (graphsvc/data/list_types.yaml default_severity).
+    severity_defaults: dict[str, str] = Field(default_factory=dict)
+    # The seed's key domains (重点领域) -> the domains they cover; domain-count rules (W1) count key domains.
+    # Empty: every domain but `other` counts as its own key domain.
+    key_domains: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     calendar: Calendar = Calendar()
     exposure: ExposureSettings = ExposureSettings()
 
-    @field_validator("rules")
+    @field_validator("seed")
     @classmethod
-    def _rule_ids(cls, v: dict[str, RuleSettings]) -> dict[str, RuleSettings]:
-        from graphsvc.rules.table import RULE_IDS  # the rule table is the authority on rule ids
+    def _seed(cls, v: str | None) -> str | None:
+        if v is not None and v not in SEED_ALIASES:
+            raise ValueError(f"unknown seed {v!r}; expected one of {', '.join(SEED_ALIASES)}")
+        return v
 
-        unknown = sorted(set(v) - set(RULE_IDS))
-        if unknown:
-            raise ValueError(f"unknown rule id(s) {unknown}; expected some of {list(RULE_IDS)}")
+    @field_validator("severity_defaults")
+    @classmethod
+    def _severity_defaults(cls, v: dict[str, str]) -> dict[str, str]:
+        known = vocabulary().list_types
+        for list_type, severity in v.items():
+            if list_type not in known or known[list_type].incentive:
+                raise ValueError(f"unknown punitive list type {list_type!r}; expected some of {sorted(known)}")
+            if severity not in values(Severity):
+                raise ValueError(f"{list_type}: unknown severity {severity!r}; expected {sorted(values(Severity))}")
+        return v
+
+    @field_validator("key_domains")
+    @classmethod
+    def _key_domains(cls, v: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        known = vocabulary().domains
+        seen: dict[str, str] = {}
+        for key, domains in v.items():
+            for domain in domains:
+                if domain not in known or domain == "other":
+                    raise ValueError(f"key domain {key}: {domain!r} is not a domain that can count")
+                if seen.setdefault(domain, key) != key:
+                    raise ValueError(f"domain {domain} is in key domains {seen[domain]} and {key}")
         return v
 
     def setting(self, rule_id: str) -> RuleSettings:
@@ -168,7 +210,43 @@ class Profile(_Strict):
         return self.setting(rule_id).enabled
 
 
-def _parse(name: str, text: str, origin: str) -> Profile:
+def check_rules(profile: Profile, table: RuleTable = RULES, vocab: Vocabulary | None = None) -> None:
+    """Every rule the profile names is in the table; every enabled one has a compilable shape, parameters
+    of that shape and effects the vocabulary knows. Raises ProfileError naming what to fix."""
+    vocab = vocab or vocabulary()
+    problems: list[str] = []
+    unknown = sorted(set(profile.rules) - set(table))
+    if unknown:
+        problems.append(f"unknown rule id(s) {unknown}; the rule table has {', '.join(table)}")
+    for rule_id, setting in profile.rules.items():
+        spec = table.get(rule_id)
+        if spec is None or not setting.enabled:
+            continue
+        shape = SHAPES.get(spec.shape)
+        if shape is None:
+            problems.append(f"rule {rule_id} has shape {spec.shape!r}, which no store compiles")
+            continue
+        allowed = set(shape.parameters) | (set(TRIGGER_PARAMETERS) if shape.needs_trigger else set())
+        foreign = sorted(set(setting.parameters()) - allowed)
+        if foreign:
+            problems.append(
+                f"rule {rule_id} ({spec.shape.value}) takes no {', '.join(foreign)}; "
+                f"it takes {', '.join(sorted(allowed)) or 'no parameters'}"
+            )
+        missing = sorted(code for code in spec.effects.values() if code not in vocab.effects)
+        if missing:
+            problems.append(
+                f"rule {rule_id} emits unknown effect(s) {missing}: add them to graphsvc/data/effects.yaml "
+                "with labels, warning list and verdicts"
+            )
+    if problems:
+        raise ProfileError(f"profile {profile.name!r}: " + "; ".join(problems))
+
+
+def parse_profile(
+    name: str, text: str, origin: str, *, table: RuleTable = RULES, vocab: Vocabulary | None = None
+) -> Profile:
+    """A profile from YAML text, checked against a rule table (the bundled one unless given)."""
     try:
         raw: Any = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -176,10 +254,13 @@ def _parse(name: str, text: str, origin: str) -> Profile:
     if not isinstance(raw, dict):
         raise ProfileError(f"profile {name!r} ({origin}) must be a YAML mapping")
     try:
-        return Profile.model_validate(raw)
+        profile = Profile.model_validate(raw)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         raise ProfileError(f"profile {name!r} ({origin}) is invalid: {problems}") from exc
+    check_rules(profile, table, vocab)
+    return profile
+
 
 
 @cache
@@ -189,8 +270,8 @@ def load_profile(name: str) -> Profile:
     if path.suffix in {".yaml", ".yml"}:
         if not path.is_file():
             raise ProfileError(f"profile file {name} does not exist")
-        return _parse(path.stem, path.read_text(encoding="utf-8"), str(path))
+        return parse_profile(path.stem, path.read_text(encoding="utf-8"), str(path))
     if name not in PROFILE_NAMES:
         raise ProfileError(f"unknown profile {name!r}; choose one of {', '.join(PROFILE_NAMES)} or a .yaml path")
     resource = resources.files("graphsvc").joinpath(f"profiles/{name}.yaml")
-    return _parse(name, resource.read_text(encoding="utf-8"), f"graphsvc/profiles/{name}.yaml")
+    return parse_profile(name, resource.read_text(encoding="utf-8"), f"graphsvc/profiles/{name}.yaml")

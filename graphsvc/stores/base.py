@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol, Self, TypedDict
 
 import pyarrow as pa
 
-from graphsvc.rules.context import EvaluationContext
+from graphsvc.context import EvaluationContext
 
 
 def _schema(*fields: tuple[str, pa.DataType]) -> pa.Schema:
@@ -120,6 +120,52 @@ DERIVED_SCHEMA = _schema(
 DERIVED_FIELDS: tuple[str, ...] = tuple(DERIVED_SCHEMA.names)
 
 
+class RuleRow(TypedDict):
+    """One row of RULE_OUTPUT_SCHEMA: what a store's rule query returns, before the engine explains it."""
+
+    rule: str
+    subject_id: str
+    source_entry_id: str
+    related_id: str | None
+    related_entry_id: str | None
+    origin_id: str | None
+    effect: str
+    valid_from: dt.date | None
+    valid_until: dt.date | None
+    severity: str | None
+    list_type: str | None
+    domain: str | None
+    department: str | None
+    legal_basis: str | None
+    via: str | None
+    role_date: dt.date | None
+    detail: str | None
+    flags: str | None
+    subject_name: str | None
+    related_name: str | None
+    origin_name: str | None
+
+
+class DerivedRecord(TypedDict):
+    """One row of DERIVED_SCHEMA: a derived record as stored, printed, served and decided on."""
+
+    rule: str
+    subject_id: str
+    source_entry_id: str
+    related_id: str | None
+    effect: str
+    valid_from: dt.date | None
+    valid_until: dt.date | None
+    related_entry_id: str | None
+    severity: str | None
+    flags: str | None
+    explanation: str
+    path: str
+    citation: str
+    legal_basis: str | None
+    department: str | None
+
+
 # The warning lifecycle (new -> confirmed | dismissed), one row per decision, never edited.
 WARNING_EVENT_SCHEMA = _schema(
     ("warning_id", pa.string()),
@@ -158,7 +204,6 @@ AUTHORISATION_SCHEMA = _schema(
     ("recorded_by", pa.string()),
     ("recorded_at", pa.timestamp("us")),
 )
-
 
 @dataclass(frozen=True)
 class Generation:

@@ -43,5 +43,6 @@ def statements(name: str) -> list[str]:
     return [p for p in parts if p.strip()]
 
 
-def rule_statement(body: str, *, prologue: str | None = "inforce_entries") -> str:
-    return (statement(prologue) + "\n" if prologue else "") + statement(body)
+def rule_statement(body: str, *, prologue: tuple[str, ...] = ()) -> str:
+    """A rule statement: its prologue files, then its body file."""
+    return "\n".join([*(statement(p) for p in prologue), statement(body)])

@@ -19,8 +19,9 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from graphsvc import faults
+from graphsvc.context import EvaluationContext
 from graphsvc.errors import StoreError
-from graphsvc.rules.context import EvaluationContext
 from graphsvc.stores.base import (
     AUDIT_SCHEMA,
     AUTHORISATION_SCHEMA,
@@ -97,8 +98,9 @@ class EmbeddedStore(ClosingStore):
         except duckdb.Error as exc:
             if self._lock is not None:
                 self._lock.release()
+            fault = faults.describe(exc, str(self.path))
             raise StoreError(
-                f"cannot open the store {self.path}: {exc}. Is another program (not graphsvc) holding it?"
+                fault or f"cannot open the store {self.path}: {exc}. Is another program (not graphsvc) holding it?"
             ) from exc
         if not read_only:
             try:

@@ -22,8 +22,8 @@ import pyarrow as pa
 from neo4j import Driver, GraphDatabase, ManagedTransaction
 from neo4j import exceptions as neo4j_errors
 
+from graphsvc.context import EvaluationContext
 from graphsvc.errors import StoreError
-from graphsvc.rules.context import EvaluationContext
 from graphsvc.stores.base import (
     AUDIT_SCHEMA,
     AUTHORISATION_SCHEMA,
@@ -324,8 +324,10 @@ class Neo4jStore(ClosingStore):
         known_at = context.known_at or _FAR_FUTURE
         out: list[Row] = []
         for rule in context.rules:
-            plan = PLANS[rule.id]
-            rows = self._read(rule_statement(plan.body, prologue=plan.prologue), parameters(context, rule, known_at))
+            plan = PLANS[rule.shape]
+            rows: list[Row] = []
+            for body in plan.bodies:
+                rows += self._read(rule_statement(body, prologue=plan.prologue), parameters(context, rule, known_at))
             out.extend(plan.shape(rule, rows))
         ids = sorted({r[k] for r in out for k in ("subject_id", "related_id", "origin_id") if r.get(k)})
         names = {

@@ -12,13 +12,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from graphsvc.rules.context import EvaluationContext, ResolvedRule
-from graphsvc.rules.table import RULES
+from graphsvc.context import EvaluationContext, ResolvedRule
+from graphsvc.rules.shapes import Shape
+from graphsvc.vocab import EntryStatus, RoleType, Severity
 
 Row = dict[str, Any]
 _OPEN_END = dt.date(9999, 12, 31)
-# cypher/inforce_entries.cypher: binds the entries in force (V1, V2) for every rule but W4 and entries_in_force.
-INFORCE_PROLOGUE = "inforce_entries"
+# cypher/entries_current.cypher binds the current entries with severity, status and validity end;
+# cypher/inforce_filter.cypher keeps those in force (V1, V2, W3). Every rule but post_exit needs both.
+CURRENT_PROLOGUE: tuple[str, ...] = ("entries_current",)
+INFORCE_PROLOGUE: tuple[str, ...] = ("entries_current", "inforce_filter")
 
 
 def _greatest(*values: dt.date | None) -> dt.date | None:
@@ -60,7 +63,7 @@ def _entry_fields(r: Row) -> Row:
 
 
 def shape_propagation(rule: ResolvedRule, rows: Iterable[Row]) -> list[Row]:
-    effect = RULES[rule.id].effects[0]
+    effect = rule.effect("record")
     return [
         _row(
             rule.id,
@@ -89,7 +92,7 @@ def shape_appointment_ban(rule: ResolvedRule, rows: Iterable[Row]) -> list[Row]:
             _row(
                 rule.id,
                 **common,
-                effect="appointment_ban",
+                effect=rule.effect("ban"),
                 valid_from=r["valid_from"],
                 valid_until=r["valid_until"],
                 via=via,
@@ -111,7 +114,7 @@ def shape_appointment_ban(rule: ResolvedRule, rows: Iterable[Row]) -> list[Row]:
                     rule.id,
                     **common,
                     related_id=target,
-                    effect="appointment_ban_violation",
+                    effect=rule.effect("violation"),
                     valid_from=_greatest(r["valid_from"], first),
                     valid_until=_least(r["valid_until"], last),
                     via=via,
@@ -124,7 +127,7 @@ def shape_appointment_ban(rule: ResolvedRule, rows: Iterable[Row]) -> list[Row]:
     return out
 
 
-def shape_public_institution_ban(rule: ResolvedRule, rows: Iterable[Row]) -> list[Row]:
+def shape_person_ban(rule: ResolvedRule, rows: Iterable[Row]) -> list[Row]:
     out: list[Row] = []
     for r in rows:
         common = {"subject_id": r["subject_id"], "source_entry_id": r["source_entry_id"], "flags": r["flags"]}
@@ -132,7 +135,7 @@ def shape_public_institution_ban(rule: ResolvedRule, rows: Iterable[Row]) -> lis
             _row(
                 rule.id,
                 **common,
-                effect="public_institution_lr_ban",
+                effect=rule.effect("ban"),
                 valid_from=r["valid_from"],
                 valid_until=r["valid_until"],
                 **_entry_fields(r),
@@ -144,7 +147,7 @@ def shape_public_institution_ban(rule: ResolvedRule, rows: Iterable[Row]) -> lis
                     rule.id,
                     **common,
                     related_id=a["target"],
-                    effect="public_institution_lr_violation",
+                    effect=rule.effect("violation"),
                     valid_from=_greatest(r["valid_from"], a["valid_from"]),
                     valid_until=_least(r["valid_until"], a["valid_to"]),
                     via=a["role"],
@@ -155,7 +158,7 @@ def shape_public_institution_ban(rule: ResolvedRule, rows: Iterable[Row]) -> lis
     return out
 
 
-def shape_related_controllers(rule: ResolvedRule, rows: Iterable[Row]) -> list[Row]:
+def shape_controllers(rule: ResolvedRule, rows: Iterable[Row]) -> list[Row]:
     return [
         _row(
             rule.id,
@@ -163,10 +166,10 @@ def shape_related_controllers(rule: ResolvedRule, rows: Iterable[Row]) -> list[R
             source_entry_id=r["source_entry_id"],
             related_id=r["related_id"],
             origin_id=r["origin_id"],
-            effect="key_supervision",
+            effect=rule.effect("record"),
             valid_from=_greatest(r["entry_from"], r["rel_from"], r["control_from"]),
             valid_until=_least(r["entry_until"], r["rel_to"], r["control_to"]),
-            via="related_enterprise+actual_controller",
+            via="+".join(r["vias"]),
             flags=r["flags"],
             **_entry_fields(r),
         )
@@ -174,9 +177,10 @@ def shape_related_controllers(rule: ResolvedRule, rows: Iterable[Row]) -> list[R
     ]
 
 
-def shape_big_data_warning(rule: ResolvedRule, rows: Iterable[Row]) -> list[Row]:
-    """Per-domain aggregates → one warning per subject with at least min_domains domains (as the SQL does)."""
-    minimum = rule.min_domains or 3
+def shape_domain_count(rule: ResolvedRule, rows: Iterable[Row]) -> list[Row]:
+    """Per-key-domain aggregates → one warning per subject with at least min_domains (as the SQL does)."""
+    assert rule.min_domains is not None
+    minimum = rule.min_domains
     by_subject: dict[str, list[Row]] = {}
     for r in rows:
         entries = r["entries"]
@@ -188,6 +192,7 @@ def shape_big_data_warning(rule: ResolvedRule, rows: Iterable[Row]) -> list[Row]
                 "first_entry": min(entries, key=lambda e: e["determined_on"].isoformat() + e["entry_id"])["entry_id"],
                 "entry_ids": ",".join(sorted(e["entry_id"] for e in entries)),
                 "flag": max((f for f in r["flags"] if f is not None), default=None),
+                "list_type": min(r["list_types"]),
             }
         )
     out: list[Row] = []
@@ -201,10 +206,10 @@ def shape_big_data_warning(rule: ResolvedRule, rows: Iterable[Row]) -> list[Row]
                 rule.id,
                 subject_id=subject,
                 source_entry_id=ranked[minimum - 1]["first_entry"],
-                effect="big_data_warning",
+                effect=rule.effect("warning"),
                 valid_from=ranked[minimum - 1]["first_from"],
                 valid_until=None if until == _OPEN_END else until,
-                list_type="focus",
+                list_type=min(d["list_type"] for d in domains),
                 detail=";".join(f"{d['domain']}:{d['entry_ids']}" for d in sorted(domains, key=lambda d: d["domain"])),
                 flags=max((d["flag"] for d in domains if d["flag"] is not None), default=None),
             )
@@ -219,7 +224,7 @@ def shape_focus_to_black(rule: ResolvedRule, rows: Iterable[Row]) -> list[Row]:
             subject_id=r["subject_id"],
             source_entry_id=r["source_entry_id"],
             related_entry_id=r["related_entry_id"],
-            effect="black_list_candidate",
+            effect=rule.effect("warning"),
             valid_from=r["valid_from"],
             valid_until=_least(r["focus_until"], r["serious_until"]),
             role_date=r["role_date"],
@@ -237,7 +242,7 @@ def shape_red_black_conflict(rule: ResolvedRule, rows: Iterable[Row]) -> list[Ro
             subject_id=r["subject_id"],
             source_entry_id=r["source_entry_id"],
             related_entry_id=r["related_entry_id"],
-            effect=r["effect"],
+            effect=rule.effect("removed" if r["removed"] else "refused"),
             valid_from=r["valid_from"],
             valid_until=r["valid_until"],
             flags=r["flags"],
@@ -247,13 +252,13 @@ def shape_red_black_conflict(rule: ResolvedRule, rows: Iterable[Row]) -> list[Ro
     ]
 
 
-def shape_post_exit_monitoring(rule: ResolvedRule, rows: Iterable[Row]) -> list[Row]:
+def shape_post_exit(rule: ResolvedRule, rows: Iterable[Row]) -> list[Row]:
     return [
         _row(
             rule.id,
             subject_id=r["subject_id"],
             source_entry_id=r["source_entry_id"],
-            effect="post_exit_monitoring",
+            effect=rule.effect("warning"),
             valid_from=r["valid_from"],
             valid_until=r["valid_until"],
             **_entry_fields(r),
@@ -264,43 +269,56 @@ def shape_post_exit_monitoring(rule: ResolvedRule, rows: Iterable[Row]) -> list[
 
 @dataclass(frozen=True)
 class RulePlan:
-    body: str  # cypher/<body>.cypher
-    prologue: str | None  # prepended statement, or None
+    bodies: tuple[str, ...]  # cypher/<body>.cypher, each after the prologue; their rows are shaped together
+    prologue: tuple[str, ...]  # prepended statements
     shape: Callable[[ResolvedRule, Iterable[Row]], list[Row]]
 
 
-PLANS: dict[str, RulePlan] = {
-    "P1": RulePlan("rule_propagation", INFORCE_PROLOGUE, shape_propagation),
-    "P3": RulePlan("rule_propagation", INFORCE_PROLOGUE, shape_propagation),
-    "P4": RulePlan("rule_propagation", INFORCE_PROLOGUE, shape_propagation),
-    "P7": RulePlan("rule_propagation", INFORCE_PROLOGUE, shape_propagation),
-    "P5": RulePlan("rule_appointment_ban", INFORCE_PROLOGUE, shape_appointment_ban),
-    "P6": RulePlan("rule_public_institution_ban", INFORCE_PROLOGUE, shape_public_institution_ban),
-    "P8": RulePlan("rule_related_controllers", INFORCE_PROLOGUE, shape_related_controllers),
-    "W1": RulePlan("rule_big_data_warning", INFORCE_PROLOGUE, shape_big_data_warning),
-    "W2": RulePlan("rule_focus_to_black", INFORCE_PROLOGUE, shape_focus_to_black),
-    "W3": RulePlan("rule_red_black_conflict", INFORCE_PROLOGUE, shape_red_black_conflict),
-    "W4": RulePlan("rule_post_exit_monitoring", None, shape_post_exit_monitoring),
+PLANS: dict[Shape, RulePlan] = {
+    Shape.PROPAGATION: RulePlan(("rule_propagation",), INFORCE_PROLOGUE, shape_propagation),
+    Shape.APPOINTMENT_BAN: RulePlan(("rule_appointment_ban",), INFORCE_PROLOGUE, shape_appointment_ban),
+    Shape.PERSON_BAN: RulePlan(("rule_person_ban",), INFORCE_PROLOGUE, shape_person_ban),
+    Shape.CONTROLLERS: RulePlan(
+        ("rule_own_controllers", "rule_related_controllers"), INFORCE_PROLOGUE, shape_controllers
+    ),
+    Shape.DOMAIN_COUNT: RulePlan(("rule_big_data_warning",), INFORCE_PROLOGUE, shape_domain_count),
+    Shape.FOCUS_TO_BLACK: RulePlan(("rule_focus_to_black",), INFORCE_PROLOGUE, shape_focus_to_black),
+    Shape.RED_BLACK_CONFLICT: RulePlan(("rule_red_black_conflict",), INFORCE_PROLOGUE, shape_red_black_conflict),
+    Shape.POST_EXIT: RulePlan(("rule_post_exit_monitoring",), CURRENT_PROLOGUE, shape_post_exit),
 }
 
 
 def inforce_parameters(context: EvaluationContext, known_at: dt.datetime) -> dict[str, Any]:
-    """The parameters of the in-force prologue (V1, V2): the rules and ``entries_in_force`` bind the same."""
+    """The parameters of the prologue (V1, V2, severities, W3): the rules and ``entries_in_force`` bind the same."""
     return {**context.validity_parameters(), "known_at": known_at}
 
 
 def parameters(context: EvaluationContext, rule: ResolvedRule, known_at: dt.datetime) -> dict[str, Any]:
     """Every parameter a rule statement may use; values only, never Cypher text."""
     trigger, reach = rule.trigger, rule.reach
+    base = inforce_parameters(context, known_at)
+    if rule.shape is Shape.RED_BLACK_CONFLICT:
+        base["remove_conflicting_red"] = False  # the rule reports the red entries the prologue would drop
     return {
-        **inforce_parameters(context, known_at),
+        **base,
         "role_timing": context.role_timing.value,
         "kinds": list(trigger.subject_kinds) if trigger else [],
-        "list_types": rule.trigger_list_types(),
+        "list_types": list(trigger.list_types) if trigger else [],
         "severity": trigger.severity if trigger else None,
         "roles": list(reach.roles) if reach else [],
         "roles_with_finding": list(reach.roles_with_finding) if reach else [],
         "finding_alone": bool(reach and reach.finding_alone),
         "ban_years": rule.ban_years,
+        "appointment_roles": list(rule.appointment_roles),
+        "appointment_kinds": list(rule.appointment_kinds),
+        "own_controllers": rule.own_controllers,
+        "related_controllers": rule.related_controllers,
+        "controller_role": RoleType.ACTUAL_CONTROLLER.value,
+        "relation_role": RoleType.RELATED_ENTERPRISE.value,
+        "counted_list_types": list(rule.counted_list_types),
+        "key_domains_from": [d for d, _ in context.key_domains],
+        "key_domains_to": [k for _, k in context.key_domains],
+        "serious": Severity.SERIOUS.value,
+        "leaving": [EntryStatus.EXITED.value, EntryStatus.REPAIRED.value, EntryStatus.EXPIRED.value],
         "monitoring_years": rule.monitoring_years,
     }

@@ -14,9 +14,9 @@ from graphsvc.analytics.adjacency import Adjacency, AdjacencyCache
 from graphsvc.analytics.exposure import exposure, exposure_on
 from graphsvc.analytics.paging import encode_cursor
 from graphsvc.analytics.paths import shortest_paths, simple_paths
+from graphsvc.context import build_context
 from graphsvc.errors import InputError, ProfileError
 from graphsvc.profiles import ExposureSettings, load_profile
-from graphsvc.context import build_context
 from graphsvc.stores.embedded import EmbeddedStore
 from loaders.canonical import load_directory
 from tests.scenario import Scenario

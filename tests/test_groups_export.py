@@ -16,9 +16,9 @@ from graphsvc.analytics.export import subgraph_from_report, write_subgraph
 from graphsvc.analytics.groups import MAX_GROUP_LINKS, group_of, groups
 from graphsvc.analytics.ownership import penetrate, penetration_report
 from graphsvc.analytics.paging import decode_cursor
+from graphsvc.context import build_context
 from graphsvc.errors import InputError
 from graphsvc.profiles import load_profile
-from graphsvc.context import build_context
 from graphsvc.stores.embedded import EmbeddedStore
 from loaders.canonical import load_directory
 from tests.scenario import Scenario

@@ -15,7 +15,7 @@ from fastapi_offline import FastAPIOffline
 
 from api import problems
 from api.middleware import BodyLimit, RateLimiter, SecurityHeaders
-from api.routers import analytics, authorisations, intake, records, statistics, subjects, system
+from api.routers import analytics, authorisations, intake, records, statistics, subjects, system, vocabulary
 from api.service import Service
 from api.settings import ServiceSettings
 from api.strict import strict_request
@@ -74,6 +74,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         authorisations.router,
         statistics.router,
         analytics.router,
+        vocabulary.router,
         system.router,
     ):
         app.include_router(router)

@@ -24,18 +24,13 @@ from graphsvc.identifiers import mask_id_number, mask_name
 from graphsvc.profiles import load_profile
 from graphsvc.stores.base import Generation
 from graphsvc.vocab import Scope, SubjectKind
+from graphsvc.vocabulary import vocabulary
 
 SCOPE_RANK = {Scope.PUBLIC.value: 0, Scope.GOVERNMENT.value: 1, Scope.AUTHORISED.value: 2}
 
-# Derived records that are warnings with a lifecycle, by the dashboard's list they belong to.
+# Effect -> the warning list it appears on (graphsvc/data/effects.yaml); effects on no list are absent.
 WARNING_LISTS: dict[str, str] = {
-    "big_data_warning": "big_data_warning",  # W1
-    "black_list_candidate": "focus_to_black",  # W2
-    "red_removed": "red_black_conflict",  # W3
-    "red_refused": "red_black_conflict",  # W3
-    "post_exit_monitoring": "post_exit_monitoring",  # W4
-    "appointment_ban_violation": "appointment_ban_violation",  # P5
-    "public_institution_lr_violation": "appointment_ban_violation",  # P6
+    code: effect.warning_list for code, effect in vocabulary().effects.items() if effect.warning_list is not None
 }
 WARNING_STATES = ("new", "confirmed", "dismissed")
 _VIEWS_KEPT = 4

@@ -11,13 +11,15 @@ but change nothing (for example a personal credit record, PROP-01).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
-from graphsvc.errors import InputError
-from graphsvc.vocab import ALWAYS_SERIOUS_LIST_TYPES, ListType, Severity, SubjectKind
+from graphsvc.errors import InputError, ProfileError
+from graphsvc.vocab import Severity
+from graphsvc.vocabulary import ACTIONS, TargetVerdict, Verdict, vocabulary
 
 
 class Action(StrEnum):
@@ -29,67 +31,17 @@ class Action(StrEnum):
     ADMIT_TO_TENDER = "admit_to_tender"
 
 
+assert tuple(a.value for a in Action) == ACTIONS, "graphsvc/vocabulary.py ACTIONS and Action must agree"
 APPOINTMENTS = frozenset({Action.APPOINT_LEGAL_REPRESENTATIVE, Action.APPOINT_PERSON_IN_CHARGE})
 VERDICT_ORDER = {"allowed": 0, "info": 0, "review": 1, "blocked": 2}
-
-# Joint-punishment lists whose in-force entries keep a subject out of public-resource trading and tenders
-# (LOOP-06; 003 memorandum 7 for court defaulters in tendering). Focus and abnormal-operation entries call
-# for review instead: they are not punishment lists.
-_PUNISHMENT_LISTS = frozenset(
-    {
-        ListType.BLACK,
-        ListType.COURT_DEFAULTER,
-        ListType.SERIOUS_ILLEGAL,
-        ListType.MAJOR_TAX_CASE,
-        ListType.LISTED_COMPANY_VIOLATION,
-        ListType.SAFETY_PRODUCTION,
-        ListType.FINANCE_SERIOUS,
-        ListType.GOV_DISHONESTY,
-    }
-)
-
-# What each derived effect means for each action; absent pairs are "info". Requirement ids are cited in the
-# reason's text by the rule's own citation.
-_DERIVED_VERDICTS: dict[str, dict[str, str]] = {
-    # P5 (PROP-05): no LR or person in charge of another enterprise for 3 years.
-    "appointment_ban": {
-        Action.APPOINT_LEGAL_REPRESENTATIVE: "blocked",
-        Action.APPOINT_PERSON_IN_CHARGE: "blocked",
-        Action.CHECK: "review",
-    },
-    "appointment_ban_violation": {a: "review" for a in Action},
-    # P6 (PROP-06): blocked only for LR of a public institution (decided with the target's kind below).
-    "public_institution_lr_ban": {Action.APPOINT_LEGAL_REPRESENTATIVE: "blocked", Action.CHECK: "review"},
-    "public_institution_lr_violation": {a: "review" for a in Action},
-    # P3 (PROP-03): which markets and industries is for the deciding department to judge.
-    "market_industry_ban": {
-        Action.APPOINT_LEGAL_REPRESENTATIVE: "review",
-        Action.APPOINT_PERSON_IN_CHARGE: "review",
-        Action.ADMIT_TO_TENDER: "review",
-        Action.CHECK: "review",
-    },
-    # P4 (PROP-04), P7 (PROP-07): honours and awards.
-    "honours_revoked": {
-        Action.AWARD_HONOUR: "blocked",
-        Action.GRANT_RED_INCENTIVE: "blocked",
-        Action.CHECK: "review",
-    },
-    "political_treatment_restriction": {Action.AWARD_HONOUR: "blocked", Action.CHECK: "review"},
-    # P8 (PROP-08): key supervision is a supervision measure, weighed by the officer.
-    "key_supervision": {a: "review" for a in Action},
-    # W1-W4: warnings are for review (LST-14, LST-15, EXIT-02); W3 (LST-07, LST-10) forbids red incentives.
-    "big_data_warning": {a: "review" for a in Action},
-    "black_list_candidate": {a: "review" for a in Action},
-    "red_removed": {Action.GRANT_RED_INCENTIVE: "blocked", Action.AWARD_HONOUR: "review", Action.CHECK: "review"},
-    "red_refused": {Action.GRANT_RED_INCENTIVE: "blocked", Action.AWARD_HONOUR: "review", Action.CHECK: "review"},
-    "post_exit_monitoring": {Action.GRANT_RED_INCENTIVE: "review", Action.CHECK: "info"},
-}
 
 
 @dataclass(frozen=True)
 class Reason:
-    verdict: str
-    kind: str  # "entry" (the subject's own list entry in force) or "derived" (a rule's record)
+    """One reason of a decision; the API answers with this record as it is (api/models.py DecisionAnswer)."""
+
+    verdict: Verdict
+    kind: Literal["entry", "derived", "exposure"]  # own entry in force, a rule's record, related-party risk
     rule: str | None
     effect: str | None
     subject_id: str
@@ -101,7 +53,7 @@ class Reason:
     citation: str
     legal_basis: str | None
     department: str | None
-    valid_until: Any
+    valid_until: dt.date | None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -121,28 +73,25 @@ def parse_action(text: str | None) -> Action:
         raise InputError(f"unknown action {text!r}; choose one of {', '.join(a.value for a in Action)}") from None
 
 
-def _entry_verdict(entry: Mapping[str, Any], action: Action) -> str:
-    """What the subject's own entry in force means for the action."""
-    list_type = entry["list_type"]
-    if list_type == ListType.RED:
+def _entry_verdict(entry: Mapping[str, Any], action: Action) -> Verdict:
+    """What the subject's own entry in force means for the action, by its list type's class (list_types.yaml)."""
+    info = vocabulary().list_types[entry["list_type"]]
+    if info.incentive:
         return "info"
-    serious = entry["severity"] == Severity.SERIOUS or list_type in ALWAYS_SERIOUS_LIST_TYPES
-    if action is Action.GRANT_RED_INCENTIVE:
-        # LST-07a/b: no black-listed (severely untrustworthy) subject enters a red list.
-        return "blocked" if serious else "review"
-    if action is Action.AWARD_HONOUR:
-        # PROP-04: severely untrustworthy subjects lose honours and may not take part in awards.
+    serious = entry["severity"] == Severity.SERIOUS or info.always_serious
+    if action in (Action.GRANT_RED_INCENTIVE, Action.AWARD_HONOUR):
+        # LST-07a/b: no severely untrustworthy subject enters a red list; PROP-04: nor takes part in awards.
         return "blocked" if serious else "review"
     if action is Action.ADMIT_TO_TENDER:
-        # LOOP-06: the credit query before public-resource trading; punishment lists keep the subject out.
-        return "blocked" if list_type in _PUNISHMENT_LISTS else "review"
+        # LOOP-06: the credit query before public-resource trading; joint-punishment lists keep the subject out.
+        return "blocked" if info.black_class else "review"
     if action in APPOINTMENTS:
-        # The seeds bar appointments only through P5/P6 (derived); the person's own entries are for review.
+        # The seeds bar appointments only through the bans (derived); the person's own entries are for review.
         return "review"
-    return "blocked" if serious and list_type in _PUNISHMENT_LISTS else "review"
+    return "blocked" if serious and info.black_class else "review"
 
 
-def _entry_reason(entry: Mapping[str, Any], verdict: str) -> Reason:
+def _entry_reason(entry: Mapping[str, Any], verdict: Verdict) -> Reason:
     until = entry.get("valid_until")
     return Reason(
         verdict=verdict,
@@ -168,22 +117,20 @@ def _entry_reason(entry: Mapping[str, Any], verdict: str) -> Reason:
     )
 
 
-def _derived_verdict(record: Mapping[str, Any], action: Action, target: Mapping[str, Any] | None) -> str:
-    effect = record["effect"]
-    verdict = _DERIVED_VERDICTS.get(effect, {}).get(action, "info")
-    if effect == "public_institution_lr_ban" and action is Action.APPOINT_LEGAL_REPRESENTATIVE:
-        # PROP-06 restricts registration as LR of a public institution (事业单位) only.
-        verdict = "blocked" if target is not None and target["kind"] == SubjectKind.PUBLIC_INSTITUTION else "info"
-    # PROP-05 bans appointments at *other* enterprises (其他企业); the listed firm itself is for review,
-    # and the ban does not speak of organisations that are not enterprises.
-    if (
-        effect == "appointment_ban"
-        and action in APPOINTMENTS
-        and target is not None
-        and (target.get("origin") or target["kind"] != SubjectKind.ENTERPRISE)
-    ):
-        verdict = "review"
-    return verdict
+def _derived_verdict(record: Mapping[str, Any], action: Action, target: Mapping[str, Any] | None) -> Verdict:
+    """The effect's verdict for the action (effects.yaml); an effect the table does not know is an error."""
+    effect = vocabulary().effects.get(record["effect"])
+    if effect is None:
+        raise ProfileError(f"effect {record['effect']!r} of rule {record['rule']} is not in graphsvc/data/effects.yaml")
+    verdict = effect.verdict(action.value)
+    if not isinstance(verdict, TargetVerdict):
+        return verdict
+    # PROP-05 bans appointments at *other* enterprises (其他企业); PROP-06 at public institutions (事业单位).
+    if target is None or target["kind"] not in verdict.target_kinds:
+        return verdict.else_
+    if verdict.other_than_listed and target.get("origin"):
+        return verdict.else_
+    return verdict.verdict
 
 
 def decide(

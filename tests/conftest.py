@@ -10,7 +10,8 @@ import neo4j
 import pytest
 
 from graphsvc.engine import evaluate
-from graphsvc.profiles import load_profile
+from graphsvc.profiles import Profile, load_profile
+from graphsvc.rules.table import RULES, RuleTable
 from graphsvc.stores.embedded import EmbeddedStore
 from graphsvc.stores.neo4j import Neo4jSettings, Neo4jStore
 from loaders.canonical import load_directory
@@ -42,20 +43,23 @@ def derive(tmp_path: Path, request: pytest.FixtureRequest) -> Derive:
     server: BoltServer | None = request.getfixturevalue("bolt_server") if PARITY else None
     driver: neo4j.Driver | None = request.getfixturevalue("bolt_driver") if PARITY else None
 
-    def run(scenario: Scenario, profile: str = "default", as_of: str = "2024-06-30") -> list[dict[str, Any]]:
+    def run(
+        scenario: Scenario, profile: str | Profile = "default", as_of: str = "2024-06-30", table: RuleTable = RULES
+    ) -> list[dict[str, Any]]:
         n = next(counter)
         directory = scenario.write(tmp_path / f"in{n}")
         day = dt.date.fromisoformat(as_of)
+        chosen = load_profile(profile) if isinstance(profile, str) else profile
         with EmbeddedStore(tmp_path / f"derive{n}.duckdb") as s:
             load_directory(directory, s)
-            records = list(evaluate(s, load_profile(profile), day).records.to_pylist())
+            records = list(evaluate(s, chosen, day, table=table).records.to_pylist())
             stats = s.stats()
         if server is not None and driver is not None:
             empty_database(driver, server)
             settings = Neo4jSettings(server.uri, server.user, server.password, server.database)
             with Neo4jStore(settings) as neo:
                 load_directory(directory, neo)
-                on_neo4j = list(evaluate(neo, load_profile(profile), day).records.to_pylist())
+                on_neo4j = list(evaluate(neo, chosen, day, table=table).records.to_pylist())
                 assert on_neo4j == records, _first_difference(on_neo4j, records)
                 assert neo.stats() == stats
         return records

@@ -13,7 +13,7 @@ import pytest
 
 from graphsvc.context import build_context
 from graphsvc.decisions import Action, decide
-from graphsvc.errors import ProfileError
+from graphsvc.errors import LoadRejected, ProfileError
 from graphsvc.profiles import load_profile, parse_profile
 from graphsvc.rules.shapes import SHAPES, Shape
 from graphsvc.rules.table import RULES, Reach, RuleSpec, Trigger
@@ -175,7 +175,8 @@ def test_jiangsu_gives_an_unstated_court_defaulter_entry_three_years(derive: Der
     firm = s.org("某某有限公司")
     lr = s.person("钱二")
     s.role(lr, "legal_representative", firm)
-    s.finding(lr, s.entry(firm, "court_defaulter", severity="", determined_on="2022-03-01", act_date=None, domain="judicial"))
+    entry = s.entry(firm, "court_defaulter", severity="", determined_on="2022-03-01", act_date=None, domain="judicial")
+    s.finding(lr, entry)
     assert subjects_of(derive(s, "jiangsu", as_of="2025-03-01"), "P1") == {lr}
     assert subjects_of(derive(s, "jiangsu", as_of="2025-03-02"), "P1") == set()
 
@@ -319,9 +320,8 @@ def test_w1_without_a_key_domain_mapping_counts_domains_except_other(derive: Der
 def test_w4_starts_on_expiry_and_repair_from_the_day_after_force_ended(derive: Derive) -> None:
     s = Scenario()
     expired, repaired, revoked, active = (s.org(n) for n in ("甲公司", "乙公司", "丙公司", "丁公司"))
-    gone = s.entry(
-        expired, "court_defaulter", determined_on="2020-01-01", act_date=None, valid_until="2023-12-31", domain="judicial"
-    )
+    dates = {"determined_on": "2020-01-01", "act_date": None, "valid_until": "2023-12-31"}
+    gone = s.entry(expired, "court_defaulter", domain="judicial", **dates)  # type: ignore[arg-type]
     s.entry(repaired, "black", status="repaired", status_since="2024-05-10")
     s.entry(revoked, "black", status="revoked", status_since="2024-05-10")
     s.entry(active, "black")
@@ -331,3 +331,33 @@ def test_w4_starts_on_expiry_and_repair_from_the_day_after_force_ended(derive: D
     assert w4[expired]["valid_from"] == dt.date(2024, 1, 1) and w4[expired]["source_entry_id"] == gone
     assert w4[repaired]["valid_from"] == dt.date(2024, 5, 10)
     assert "left the court_defaulter list" in w4[expired]["explanation"]
+
+
+# -- loaders read the vocabulary: aliases become slugs, unknown values are refused with a suggestion --------------
+
+
+def test_loaders_store_aliases_as_slugs(tmp_path: Path) -> None:
+    s = Scenario()
+    firm = s.org("某某有限公司")
+    chair = s.person("冯九")
+    s.role(chair, "董事长", firm)
+    s.entry(firm, "黑名单", domain="食品安全")
+    with EmbeddedStore(tmp_path / "s.duckdb") as store:
+        load_directory(s.write(tmp_path / "in"), store)
+        entries = store.current_entries().to_pylist()
+        facts = store.subject_facts(chair)
+    assert [(e["list_type"], e["domain"], e["severity"]) for e in entries] == [("black", "food_drug", "serious")]
+    assert [r["role"] for r in facts["roles"].to_pylist()] == ["director"]
+
+
+def test_loaders_refuse_unknown_values_with_the_nearest_match(tmp_path: Path) -> None:
+    s = Scenario()
+    firm = s.org("某某有限公司")
+    s.role(s.person("陈十"), "legal_represntative", firm)
+    s.entry(firm, "black", domain="construction_qualty")
+    with EmbeddedStore(tmp_path / "s.duckdb") as store, pytest.raises(LoadRejected) as rejected:
+        load_directory(s.write(tmp_path / "in"), store)
+    reasons = {(p.file, p.column): p.reason for p in rejected.value.problems}
+    assert "did you mean legal_representative?" in reasons["roles.csv", "role"]
+    assert "did you mean construction_quality?" in reasons["entries.csv", "domain"]
+    assert "expected one of" in reasons["entries.csv", "domain"]

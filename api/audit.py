@@ -6,12 +6,19 @@ request to its own journal segment (``O_APPEND``: one write per line, so a kille
 acknowledged) and, every few seconds, moves new lines into the store's append-only ``audit_log`` together
 with the position it read up to, in one transaction: every line reaches the log exactly once. Export reads
 the store after moving every segment's remaining lines in.
+
+Faults: a write that fails (a full disk) may leave half a line; the request fails (503: nothing is served
+unlogged) and the next line starts on a fresh line. A complete line that is not an audit event (such a
+fragment, or a damaged file) is moved to ``quarantine/<segment>.bad`` with its position, reported in the
+server log and counted in ``/ready``, and never blocks the lines after it. While writing or flushing fails,
+``/ready`` answers 503 with the reason.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import socket
 import threading
@@ -22,7 +29,11 @@ from typing import Any
 import pyarrow as pa
 
 from api.storage import StoreAccess
+from graphsvc.errors import StoreError
 from graphsvc.stores.base import AUDIT_SCHEMA
+
+log = logging.getLogger("graphsvc.api")
+_EVENT_START = b'{"event_id"'
 
 # A segment that its writer has fully moved into the store is replaced by a fresh one past this size.
 ROTATE_BYTES = 16 * 1024 * 1024
@@ -36,8 +47,12 @@ class AuditJournal:
     def __init__(self, directory: Path, access: StoreAccess) -> None:
         self.directory = directory
         self.access = access
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self._torn = False  # the last write failed: the segment may end in half a line
+        self.write_problem: str | None = None
+        self.flush_problem: str | None = None
+        self.quarantined = 0  # lines this process moved to quarantine
         self._open_segment()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -75,12 +90,30 @@ class AuditJournal:
             },
             ensure_ascii=False,
         )
+        data = (line + "\n").encode("utf-8")
         with self._lock:
             if self._fd is None:  # closed by a previous lifespan of the app: start a new segment
                 self._open_segment()
             assert self._fd is not None
-            os.write(self._fd, (line + "\n").encode("utf-8"))
+            if self._torn:
+                data = b"\n" + data  # end the half line a failed write may have left: it is quarantined alone
+            try:
+                written = os.write(self._fd, data)
+                if written != len(data):
+                    raise OSError(f"only {written} of {len(data)} bytes were written")
+            except OSError as exc:
+                self._torn = True
+                self.write_problem = f"the audit journal {self.segment} cannot be written: {exc}"
+                log.error("%s; requests that must be audited get 503 until it can", self.write_problem)
+                raise StoreError(f"{self.write_problem}; nothing is served unlogged (PRV-06): retry later") from exc
+            self._torn = False
+            self.write_problem = None
         return event_id
+
+    @property
+    def problem(self) -> str | None:
+        """Why the audit log is not healthy now, or None."""
+        return self.write_problem or self.flush_problem
 
     # -- moving lines into the store --------------------------------------------------------------------
     def flush(self, *, all_segments: bool = False) -> int:
@@ -90,6 +123,7 @@ class AuditJournal:
             positions = store.audit_journal_positions()
             rows: list[dict[str, Any]] = []
             advanced: dict[str, int] = {}
+            bad: list[tuple[Path, int, bytes]] = []
             for segment in segments:
                 start = positions.get(segment.name, 0)
                 try:
@@ -101,17 +135,39 @@ class AuditJournal:
                 end = data.rfind(b"\n") + 1  # a line still being written waits for the next flush
                 if end == 0:
                     continue
-                for raw in data[:end].splitlines():
+                offset = start
+                for raw in data[:end].split(b"\n")[:-1]:
                     if raw.strip():
-                        event = json.loads(raw)
-                        event["requested_at"] = dt.datetime.fromisoformat(event["requested_at"])
-                        rows.append(event)
+                        rows += _events(segment, offset, raw, bad)
+                    offset += len(raw) + 1
                 advanced[segment.name] = start + end
             if advanced:
                 store.append_audit(pa.Table.from_pylist(rows, schema=AUDIT_SCHEMA), advanced)
             own_done = advanced.get(self.segment.name, positions.get(self.segment.name, 0))
+        for segment, offset, raw in bad:  # once the positions past them are committed: each is kept once
+            self._quarantine(segment, offset, raw)
         self._rotate_if_done(own_done)
         return len(rows)
+
+    def _quarantine(self, segment: Path, offset: int, raw: bytes) -> None:
+        folder = self.directory / "quarantine"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        target = folder / (segment.name + ".bad")
+        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            note = json.dumps({"segment": segment.name, "position": offset, "bytes": len(raw)})
+            os.write(fd, note.encode("utf-8") + b"\n" + raw + b"\n")
+        finally:
+            os.close(fd)
+        self.quarantined += 1
+        log.error(
+            "audit journal %s: the line at byte %d is not an audit event (%d bytes, e.g. cut by a full disk); "
+            "moved to %s, the lines after it are kept",
+            segment,
+            offset,
+            len(raw),
+            target,
+        )
 
     def _rotate_if_done(self, moved_to: int) -> None:
         with self._lock:
@@ -131,13 +187,25 @@ class AuditJournal:
 
         def loop() -> None:
             while not self._stop.wait(every):
-                try:
-                    self.flush()
-                except Exception:
-                    continue
+                self.try_flush()
 
         self._thread = threading.Thread(target=loop, name="audit-journal", daemon=True)
         self._thread.start()
+
+    def try_flush(self) -> bool:
+        """Flush, and remember why it failed (``/ready`` reports it; the server log says it once per change)."""
+        try:
+            self.flush()
+        except Exception as exc:
+            problem = f"the audit journal cannot be moved into the store: {exc}"
+            if problem != self.flush_problem:
+                log.error("%s; its lines are kept and moved at the next flush that succeeds", problem)
+            self.flush_problem = problem
+            return False
+        if self.flush_problem is not None:
+            log.warning("the audit journal is moved into the store again")
+        self.flush_problem = None
+        return True
 
     def close(self) -> None:
         """Stop the flusher, move the remaining lines into the store and close the segment (idempotent)."""
@@ -152,3 +220,31 @@ class AuditJournal:
                 if self._fd is not None:
                     os.close(self._fd)
                     self._fd = None
+
+
+def _event(raw: bytes) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads(raw)
+    if not isinstance(event, dict) or set(event) != set(AUDIT_SCHEMA.names):
+        raise ValueError("not an audit event")
+    event["requested_at"] = dt.datetime.fromisoformat(event["requested_at"])
+    return event
+
+
+def _events(segment: Path, offset: int, raw: bytes, bad: list[tuple[Path, int, bytes]]) -> list[dict[str, Any]]:
+    """The audit event of one journal line; a line that is not one goes to ``bad``. A half line left by a
+    failed write, with a whole line written after it on the same line, gives up the whole one."""
+    try:
+        return [_event(raw)]
+    except (ValueError, KeyError, TypeError):
+        pass
+    tail = raw.rfind(_EVENT_START)
+    if tail > 0:
+        try:
+            event = _event(raw[tail:])
+        except (ValueError, KeyError, TypeError):
+            pass
+        else:
+            bad.append((segment, offset, raw[:tail]))
+            return [event]
+    bad.append((segment, offset, raw))
+    return []

@@ -1,7 +1,7 @@
 """``graphsvc-api``: serve the API, manage API keys, export the audit log.
 
 graphsvc-api serve [--db PATH] [--host H] [--port N] [--workers N] [--profile P] [--as-of D]
-graphsvc-api keys add ID --tier government [--file PATH]      # prints the key once
+graphsvc-api keys add ID --tier government --department D [--region R] [--delegated D2 ...] [--file PATH]
 graphsvc-api keys revoke ID [--file PATH]
 graphsvc-api audit [--db PATH] [--since T] [--until T] --format csv|json [--output FILE]
 """
@@ -38,6 +38,18 @@ def _parser() -> argparse.ArgumentParser:
     add = keys_sub.add_parser("add", help="create a key and print it once")
     add.add_argument("key_id")
     add.add_argument("--tier", required=True, choices=("public", "government", "authorised", "admin"))
+    add.add_argument(
+        "--department",
+        help="the designating unit the key belongs to (e.g. 市市场监管局): it may write that department's entries",
+    )
+    add.add_argument("--region", help="the key's region (administrative division code, e.g. 230600)")
+    add.add_argument(
+        "--delegated",
+        action="append",
+        default=[],
+        metavar="DEPARTMENT",
+        help="a further department the key may write for (repeatable)",
+    )
     add.add_argument("--file", type=Path, help="key file (else $GRAPHSVC_API_KEYS)")
     revoke = keys_sub.add_parser("revoke", help="remove a key")
     revoke.add_argument("key_id")
@@ -135,8 +147,22 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
 
         path = _key_file(args.file)
         if args.keys_command == "add":
-            key = add_key(path, args.key_id, Tier.parse(args.tier))
+            key = add_key(
+                path,
+                args.key_id,
+                Tier.parse(args.tier),
+                department=args.department,
+                region=args.region,
+                delegated=tuple(args.delegated),
+            )
             print(f"{args.key_id} ({args.tier}): {key}", file=out)
+            if args.department:
+                writes = ", ".join([args.department, *args.delegated])
+                print(f"{args.key_id} writes for {writes}", file=sys.stderr)
+            if args.tier in ("government", "authorised") and not args.department:
+                print(
+                    "this key has no department: it may read, but not write department-owned entries", file=sys.stderr
+                )
             print("the key is shown only now; the file keeps its SHA-256 digest", file=sys.stderr)
         else:
             revoke_key(path, args.key_id)

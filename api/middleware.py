@@ -57,13 +57,9 @@ async def _problem(
     await send({"type": "http.response.body", "body": body})
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class BodyLimit:
     """Refuse bodies above ``limit`` bytes with 413: at once when Content-Length says so, else as soon as the
-    streamed body passes the limit."""
+    streamed body passes the limit (a chunked body is held until it ends, at most ``limit`` bytes)."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
@@ -75,38 +71,43 @@ class BodyLimit:
             return
         path = str(scope.get("path", ""))
         detail = f"the request body is larger than {self.limit} bytes; send smaller batches"
-        for name, value in scope.get("headers", []):
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    declared = 0
-                if declared > self.limit:
-                    await _problem(send, 413, "Request body too large", detail, path, [])
-                    return
+        declared = declared_length(scope)
+        if declared is not None and declared > self.limit:
+            await _problem(send, 413, "Request body too large", detail, path, [])
+            return
+        if declared_length(scope) is not None:
+            # Declared within the limit: the server never hands over more than Content-Length bytes.
+            await self.app(scope, receive, send)
+            return
+        # No length declared (chunked): read the body up to the limit first, then hand it over.
+        messages: list[Message] = []
         seen = 0
-        started = False
-
-        async def limited_receive() -> Message:
-            nonlocal seen
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _TooLarge
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if not started:
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
                 await _problem(send, 413, "Request body too large", detail, path, [])
+                return
+            if not message.get("more_body", False):
+                break
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+
+def declared_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
 
 
 class TokenBuckets:

@@ -26,9 +26,17 @@ class ApiProblem(Exception):
         self.errors = errors
 
 
+def printable(text: str) -> str:
+    """Text that can be sent as UTF-8: a lone surrogate from the request is shown escaped (\\ud800)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def problem_response(
     request: Request, status: int, title: str, detail: str, errors: list[dict[str, Any]] | None = None
 ) -> JSONResponse:
+    detail = printable(detail)
+    if errors is not None:
+        errors = [{k: printable(v) if isinstance(v, str) else v for k, v in e.items()} for e in errors]
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": title,

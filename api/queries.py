@@ -145,10 +145,24 @@ def warning_row(record: dict[str, Any], snapshot: Snapshot, caller: Caller) -> d
     }
 
 
+# A cell a spreadsheet would run as a formula (OWASP "CSV injection"): it starts with one of these.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def csv_cell(value: Any) -> Any:
+    """A text cell that starts like a formula is prefixed with an apostrophe, so that a spreadsheet shows it as
+    text (``@SUM(…)`` in a legal basis stays text); numbers and dates are left as they are."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_csv(rows: Iterable[dict[str, Any]], fields: tuple[str, ...]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(fields), extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+        writer.writerow({k: csv_cell(v) for k, v in row.items()})
     return buffer.getvalue()

@@ -27,7 +27,17 @@ if [ "${GRAPHSVC_DEMO_SERVE:-1}" = "0" ]; then
 fi
 # Demo keys, one per tier above public (the file keeps only their digests; the keys are printed once here).
 echo "demo API keys (send as X-API-Key; paste one into the dashboard's key box):"
-for tier in government authorised admin; do
+# The government key belongs to one department of the demo data and is delegated for all the others, so that
+# it may decide every warning on the dashboard; the authorised key needs an authorisation (POST
+# /v1/authorisations) for each subject it looks up.
+mapfile -t departments < <(.venv/bin/python -c 'import csv, sys
+rows = csv.DictReader(open(sys.argv[1], encoding="utf-8-sig"))
+print("\n".join(sorted({r["department"] for r in rows if r["department"]})))' "$data/entries.csv")
+delegated=()
+for d in "${departments[@]:1}"; do delegated+=(--delegated "$d"); done
+.venv/bin/graphsvc-api keys add demo-government --tier government --department "${departments[0]}" \
+  "${delegated[@]}" --file "$keys"
+for tier in authorised admin; do
   .venv/bin/graphsvc-api keys add "demo-$tier" --tier "$tier" --file "$keys"
 done
 exec .venv/bin/graphsvc-api serve --db "$db" --as-of "$as_of" --profile "$profile" --api-keys "$keys" \

@@ -10,6 +10,7 @@ $GRAPHSVC_TEST_ARTIFACTS).
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -105,7 +106,10 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     db = work / "store.duckdb"
     assert cli.main(["load", str(work / "data"), "--db", str(db)]) == 0
     keys = work / "keys.json"
-    key = add_key(keys, KEY_ID, Tier.GOVERNMENT)
+    # A department's key, delegated for every other department of the data: it may decide every warning.
+    with (work / "data" / "entries.csv").open(encoding="utf-8-sig") as handle:
+        departments = sorted({row["department"] for row in csv.DictReader(handle) if row["department"]})
+    key = add_key(keys, KEY_ID, Tier.GOVERNMENT, department=departments[0], delegated=tuple(departments[1:]))
     port = _free_port()
     log = work / "service.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRAPHSVC_")}
@@ -216,18 +220,15 @@ def test_dashboard_in_a_browser(service: Running, browser: WebDriver, downloads:
     assert "P5" in find_one(browser, "stats-rule").text
     public_total = tab_count(browser, "all")
     assert public_total > 0 and "共" in find_one(browser, "page-info").text
-    find_all(browser, "confirm-btn")[0].click()
-    find_one(browser, "reason-input").send_keys("公开级别不应能确认 public may not decide")
-    find_one(browser, "submit-decision").click()
-    refused = wait(browser, lambda d: find_one(d, "decision-error").text, "the 403 detail")
-    assert "needs the government tier" in refused and "public" in refused, refused
-    find_one(browser, "cancel-decision").click()
+    # The public may not decide warnings: the page offers no confirm or dismiss (and the API would refuse).
+    assert not find_all(browser, "confirm-btn") and not find_all(browser, "dismiss-btn")
+    assert len(find_all(browser, "read-only")) == len(rows(browser))
 
-    # Government key: more warnings are visible.
-    browser.execute_script("localStorage.clear()")
+    # Government key: more warnings are visible. The key is kept for this tab only (sessionStorage).
     find_one(browser, "api-key").send_keys(service.key)
     reload_after(browser, lambda: find_one(browser, "apply-key").click(), "the government view")
-    assert browser.execute_script("return localStorage.getItem('graphsvc.apiKey')") == service.key
+    assert browser.execute_script("return sessionStorage.getItem('graphsvc.apiKey')") == service.key
+    assert browser.execute_script("return localStorage.getItem('graphsvc.apiKey')") is None
     counts = service.get("/v1/warnings", limit=1)["counts"]
     for name in WARNING_LISTS:
         assert tab_count(browser, name) == counts[name], name
@@ -309,3 +310,19 @@ def test_dashboard_in_a_browser(service: Running, browser: WebDriver, downloads:
     screenshot = artifacts / "dashboard.png"
     browser.save_screenshot(str(screenshot))
     print(f"\nscreenshots: {screenshot} and {artifacts / 'dashboard-subject.png'} ({time.monotonic() - started:.1f}s)")
+
+
+def test_api_docs_load_offline_from_the_service_itself(service: Running, browser: WebDriver) -> None:
+    """/docs and /redoc draw with no network (this machine has none to CDNs): every script and stylesheet the
+    pages load comes from the service itself, under its content security policy."""
+    browser.get(service.url + "/docs")
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".swagger-ui .info .title"), "Swagger UI")
+    assert "graphsvc" in browser.find_element(By.CSS_SELECTOR, ".swagger-ui .info .title").text
+    assert browser.find_elements(By.CSS_SELECTOR, ".opblock"), "the operations should be listed"
+    sources = browser.execute_script(
+        "return [...document.scripts].map(s => s.src).concat([...document.querySelectorAll('link')].map(l => l.href))"
+    )
+    assert all(not src or src.startswith(service.url) or src.startswith("data:") for src in sources), sources
+    browser.get(service.url + "/redoc")
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "h1"), "ReDoc")
+    assert "graphsvc" in browser.find_element(By.CSS_SELECTOR, "h1").text

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.models import Health, Readiness
-from api.problems import PROBLEM_RESPONSES
+from api.problems import PROBLEM_RESPONSES, ApiProblem
 from api.service import ServiceDep
 
 router = APIRouter(tags=["system"])
@@ -21,8 +21,12 @@ def health() -> Any:
 
 @router.get("/ready", response_model=Readiness, responses={503: PROBLEM_RESPONSES[503]}, summary="Readiness")
 def ready(service: ServiceDep) -> Any:
+    """503 while the audit log cannot be written or moved into the store (PRV-06), with the reason."""
+    if service.audit.problem is not None:
+        raise ApiProblem(503, "Audit log failing", service.audit.problem)
     snapshot = service.views.snapshot()
     return {
+        "audit_quarantined_lines": service.audit.quarantined,
         "status": "ready",
         "store": service.settings.store,
         "subjects": len(snapshot.subject_rows),

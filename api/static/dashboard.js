@@ -5,7 +5,10 @@
   "use strict";
 
   const L = window.Labels;
+  // The key lives in sessionStorage: gone when the tab closes, never shared with other tabs or kept on disk.
   const KEY_STORAGE = "graphsvc.apiKey";
+  // Tiers whose keys may decide warnings (the service still checks the key's department).
+  const WRITE_TIERS = new Set(["government", "authorised", "admin"]);
   const LIST_ORDER = Object.keys(L.WARNING_LISTS);
   const TEXT_FILTERS = [
     "filter-region",
@@ -18,7 +21,7 @@
   const COLUMNS = 13; // of the warnings table
 
   const state = {
-    apiKey: localStorage.getItem(KEY_STORAGE) || "",
+    apiKey: sessionStorage.getItem(KEY_STORAGE) || "",
     authRef: "",
     list: "", // the selected warning list; "" = all lists
     offset: 0,
@@ -368,6 +371,7 @@
 
   function decisionButtons(w) {
     if (w.state !== "new") return el("span", { class: "muted" }, show(w.decided_by));
+    if (!WRITE_TIERS.has(state.tier)) return el("span", { class: "muted", "data-testid": "read-only" }, "—");
     const button = (decision, css, testid, label) => {
       const open = (event) => openDecision(event.target, w, decision);
       return el("button", { type: "button", class: css, "data-testid": testid, onclick: open }, label);
@@ -736,8 +740,9 @@
     event.preventDefault();
     state.apiKey = $("api-key").value.trim();
     state.authRef = $("auth-ref").value.trim();
-    if (state.apiKey) localStorage.setItem(KEY_STORAGE, state.apiKey);
-    else localStorage.removeItem(KEY_STORAGE);
+    if (state.apiKey) sessionStorage.setItem(KEY_STORAGE, state.apiKey);
+    else sessionStorage.removeItem(KEY_STORAGE);
+    localStorage.removeItem(KEY_STORAGE); // a key an older version of this page kept on disk
     initialTier();
     state.offset = 0;
     refreshAll();

@@ -1,0 +1,313 @@
+"""Who may write what, who may see which version, and what an authorisation opens (issue 10, items 1-4, 8).
+
+The world is tests/api_world.py's: every entry was designated by 大庆市市场监督管理局 (DEPARTMENT) except the red
+entry of 红黑冲突 (大庆市税务局). 密云建设's black entry is authorised-scope (授权查询): a government key of
+DEPARTMENT may not read it, so it may not write it either, and may not even learn that it exists. Each test runs
+on the embedded store and on the Neo4j store (a local Bolt server).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.tiers import Tier, add_key, revoke_key
+from graphsvc.stores.neo4j import Neo4jSettings, Neo4jStore
+from loaders.canonical import load_directory
+from tests.api_world import (
+    AUTHORISED_KEY,
+    DEPARTMENT,
+    GOVERNMENT_KEY,
+    OTHER_DEPARTMENT,
+    Keys,
+    World,
+    authorise,
+    build_world,
+    running_app,
+    settings_for,
+    write_keys,
+)
+from tests.conftest import PARITY
+
+PROBLEM = "application/problem+json"
+App = tuple[TestClient, Keys, World, Path]
+
+
+@pytest.fixture(params=["embedded", "neo4j"])
+def app(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
+    scenario, world = build_world()
+    if request.param == "embedded":
+        with running_app(tmp_path, scenario) as (client, keys, _db):
+            yield client, keys, world, tmp_path / "keys.json"
+        return
+    if not PARITY:
+        pytest.skip("GRAPHSVC_TEST_STORES=embedded: the Bolt server is not used")
+    server = request.getfixturevalue("neo4j_clean")
+    for name, value in (
+        ("NEO4J_URI", server.uri),
+        ("NEO4J_USER", server.user),
+        ("NEO4J_PASSWORD", server.password),
+        ("NEO4J_DATABASE", server.database),
+    ):
+        monkeypatch.setenv(name, value)
+    with Neo4jStore(Neo4jSettings.from_env()) as neo:
+        load_directory(scenario.write(tmp_path / "data"), neo)
+    keys = write_keys(tmp_path / "keys.json")
+    settings = dataclasses.replace(
+        settings_for(tmp_path, tmp_path / "unused.duckdb", tmp_path / "keys.json"), store="neo4j"
+    )
+    with TestClient(create_app(settings)) as client:
+        yield client, keys, world, tmp_path / "keys.json"
+
+
+def problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def entry_body(world: World, **changes: str) -> dict[str, str]:
+    return {
+        "entry_id": "E-NEW-1",
+        "subject_id": world.clean_firm,
+        "list_type": "focus",
+        "domain": "food_drug",
+        "department": DEPARTMENT,
+        "determined_on": "2024-05-01",
+        "scope": "public",
+    } | changes
+
+
+def current_entry(client: TestClient, keys: Keys, subject_id: str, entry_id: str) -> dict[str, Any]:
+    history = client.get(f"/v1/subjects/{subject_id}", headers=keys.header("admin")).json()["entry_history"]
+    (current,) = [e for e in history if e["entry_id"] == entry_id and e["superseded_at"] is None]
+    return dict(current)
+
+
+def audit(client: TestClient, keys: Keys) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = client.get("/v1/audit", headers=keys.header("admin")).json()
+    return events
+
+
+# -- 1. departments and scopes limit writes -------------------------------------------------------------------
+def test_a_government_key_cannot_rewrite_an_authorised_entry_or_learn_its_content(app: App) -> None:
+    client, keys, world, _ = app
+    secret = current_entry(client, keys, world.secret_firm, world.secret_entry)
+    gov = keys.header("government")  # DEPARTMENT designated the entry, but its key may not read 授权查询
+    republished = {k: secret[k] for k in ("entry_id", "subject_id", "list_type", "domain", "severity", "department")}
+    republished |= {"determined_on": str(secret["determined_on"]), "scope": "public"}
+    refused = problem(client.post("/v1/entries", json=republished, headers=gov), 403)
+    # Re-posting the unchanged content gets the same refusal: no "unchanged" that confirms a guess.
+    same = problem(client.post("/v1/entries", json=republished | {"scope": "authorised"}, headers=gov), 403)
+    assert refused["detail"] == same["detail"] and "already used" in refused["detail"]
+    assert current_entry(client, keys, world.secret_firm, world.secret_entry)["scope"] == "authorised"
+    public = client.get(f"/v1/subjects/{world.secret_firm}").json()
+    assert world.secret_entry not in {e["entry_id"] for e in public["entry_history"]}
+
+
+def test_another_department_may_not_change_an_entrys_status(app: App) -> None:
+    client, keys, world, _ = app
+    url = f"/v1/entries/{world.listed_entry}/status"
+    body = {"status": "revoked", "since": "2024-06-01"}
+    refused = problem(client.post(url, json=body, headers=keys.header("other_department")), 403)
+    assert DEPARTMENT in refused["detail"] and OTHER_DEPARTMENT in refused["detail"]
+    assert current_entry(client, keys, world.listed, world.listed_entry)["status"] == "active"
+    # Its own department may.
+    assert client.post(url, json=body, headers=keys.header("government")).status_code == 201
+
+
+def test_a_key_without_department_reads_but_does_not_write_department_entries(app: App) -> None:
+    client, keys, world, _ = app
+    reader = keys.header("reader")
+    assert client.get(f"/v1/subjects/{world.listed}", headers=reader).status_code == 200
+    problem(client.post("/v1/entries", json=entry_body(world), headers=reader), 403)
+    status = {"status": "suspended", "since": "2024-06-01"}
+    problem(client.post(f"/v1/entries/{world.listed_entry}/status", json=status, headers=reader), 403)
+    # An entry of no department is no one's: any key that writes may write it.
+    created = client.post("/v1/entries", json=entry_body(world, department=""), headers=reader)
+    assert created.status_code == 201, created.text
+
+
+def test_delegation_and_admin(app: App) -> None:
+    client, keys, world, _ = app
+    gov = keys.header("government")  # delegated for 哈尔滨市市场监督管理局, not for the tax bureau
+    delegated = entry_body(world, entry_id="E-HRB", department="哈尔滨市市场监督管理局")
+    assert client.post("/v1/entries", json=delegated, headers=gov).status_code == 201
+    problem(
+        client.post("/v1/entries", json=entry_body(world, entry_id="E-TAX", department=OTHER_DEPARTMENT), headers=gov),
+        403,
+    )
+    # A government key may not create what it may not read.
+    problem(client.post("/v1/entries", json=entry_body(world, entry_id="E-AUTH", scope="authorised"), headers=gov), 403)
+    # Admin keeps everything: it may re-scope the authorised entry.
+    secret = current_entry(client, keys, world.secret_firm, world.secret_entry)
+    body = {k: secret[k] for k in ("entry_id", "subject_id", "list_type", "domain", "severity", "department")}
+    body |= {"determined_on": str(secret["determined_on"]), "scope": "government"}
+    assert client.post("/v1/entries", json=body, headers=keys.header("admin")).status_code == 201
+
+
+def test_status_answers_do_not_reveal_entries_the_caller_may_not_see(app: App) -> None:
+    client, keys, world, _ = app
+    gov = keys.header("government")
+
+    def answer(entry_id: str, body: dict[str, str]) -> tuple[int, str]:
+        response = client.post(f"/v1/entries/{entry_id}/status", json=body, headers=gov)
+        return response.status_code, response.json()["detail"].replace(entry_id, "ID")
+
+    for body in (
+        {"status": "revoked", "since": "2024-06-01"},  # allowed on the entry's status
+        {"status": "active", "since": "2024-06-01"},  # not allowed from active (409 would tell its status)
+        {"status": "suspended", "since": "1990-01-01"},  # before its determination (400 would tell the date)
+    ):
+        assert answer(world.secret_entry, body) == answer("E-DOES-NOT-EXIST", body)
+        assert answer(world.secret_entry, body)[0] == 404
+    assert current_entry(client, keys, world.secret_firm, world.secret_entry)["status"] == "active"
+
+
+def test_a_finding_on_an_invisible_entry_is_answered_as_on_an_unknown_one(app: App) -> None:
+    client, keys, world, _ = app
+    gov = keys.header("government")
+
+    def answer(entry_id: str) -> dict[str, Any]:
+        finding = {"person_id": world.clean_person, "entry_id": entry_id, "basis": "处罚决定书"}
+        body = problem(client.post("/v1/findings", json={"findings": [finding]}, headers=gov), 422)
+        return json.loads(json.dumps(body).replace(entry_id, "ID"))
+
+    assert answer(world.secret_entry) == answer("E-DOES-NOT-EXIST")
+    other = {"person_id": world.clean_person, "entry_id": world.listed_entry}
+    problem(client.post("/v1/findings", json={"findings": [other]}, headers=keys.header("other_department")), 403)
+
+
+def test_a_warning_is_decided_by_its_department_only(app: App) -> None:
+    client, keys, _world, _ = app
+    warning = client.get("/v1/warnings", params={"warning_list": "appointment_ban_violation"}).json()["items"][0]
+    url = f"/v1/warnings/{warning['warning_id']}/decision"
+    decision = {"state": "confirmed", "reason": "核实属实"}
+    problem(client.post(url, json=decision, headers=keys.header("other_department")), 403)
+    problem(client.post(url, json=decision, headers=keys.header("reader")), 403)
+    assert client.post(url, json=decision, headers=keys.header("government")).status_code == 200
+
+
+def test_every_refused_write_is_audited(app: App) -> None:
+    client, keys, world, _ = app
+    problem(client.post("/v1/entries", json=entry_body(world), headers=keys.header("other_department")), 403)
+    body = {"status": "revoked", "since": "2024-06-01"}
+    problem(client.post(f"/v1/entries/{world.secret_entry}/status", json=body, headers=keys.header("government")), 404)
+    problem(client.post("/v1/entries", json=entry_body(world)), 403)  # public: tier too low
+    refused = [e for e in audit(client, keys) if "refused" in json.loads(e["parameters"])]
+    assert {(e["key_id"], e["endpoint"], e["status"]) for e in refused} >= {
+        ("daqing-tax", "/v1/entries", 403),
+        (GOVERNMENT_KEY, f"/v1/entries/{world.secret_entry}/status", 404),
+        ("anonymous", "/v1/entries", 403),
+    }
+
+
+# -- 2. every version by its own scope ------------------------------------------------------------------------
+def test_a_rescoped_entry_never_shows_its_restricted_version_to_a_lower_tier(app: App) -> None:
+    client, keys, world, _ = app
+    admin = keys.header("admin")
+    listed = current_entry(client, keys, world.listed, world.listed_entry)
+    body = {k: listed[k] for k in ("entry_id", "subject_id", "list_type", "domain", "severity", "department")}
+    body |= {"determined_on": str(listed["determined_on"]), "scope": "authorised", "legal_basis": "密件 第7号"}
+    assert client.post("/v1/entries", json=body, headers=admin).status_code == 201
+    for headers in ({}, keys.header("government")):
+        history = client.get(f"/v1/subjects/{world.listed}", headers=headers).json()["entry_history"]
+        assert [e["scope"] for e in history] == ["public"], history
+        assert "密件" not in json.dumps(history, ensure_ascii=False)
+    everything = client.get(f"/v1/subjects/{world.listed}", headers=admin).json()["entry_history"]
+    assert [e["scope"] for e in everything] == ["public", "authorised"]
+
+
+# -- 3. authorisations -----------------------------------------------------------------------------------------
+def test_an_authorisation_reference_must_name_an_authorisation_in_force_for_the_subject(app: App) -> None:
+    client, keys, world, _ = app
+    problem(client.get(f"/v1/subjects/{world.lr}", headers=keys.header("authorised", "ANYTHING")), 403)
+    authorise(client, keys, world.lr, "AUTH-LR")
+    authorise(client, keys, world.secret_lr, "AUTH-OLD", valid_from="2023-01-01", valid_until="2023-12-31")
+    shown = client.get(f"/v1/subjects/{world.lr}", headers=keys.header("authorised", "AUTH-LR")).json()
+    assert "*" not in shown["subject"]["id_number"]
+    # It covers 张伟, not 孙丽; and an authorisation out of its window covers no one.
+    problem(client.get(f"/v1/subjects/{world.secret_lr}", headers=keys.header("authorised", "AUTH-LR")), 403)
+    problem(client.get(f"/v1/subjects/{world.secret_lr}", headers=keys.header("authorised", "AUTH-OLD")), 403)
+
+
+def test_lists_show_authorised_items_only_for_the_covered_subject(app: App) -> None:
+    client, keys, world, _ = app
+    authorise(client, keys, world.lr, "AUTH-LR")
+    authorise(client, keys, world.secret_lr, "AUTH-SUN")
+
+    def sources(ref: str) -> set[str]:
+        items = client.get("/v1/derived", params={"limit": 1000}, headers=keys.header("authorised", ref)).json()
+        return {r["source_entry_id"] for r in items["items"]}
+
+    assert world.secret_entry not in sources("AUTH-LR")
+    assert world.secret_entry in sources("AUTH-SUN")
+    assert world.listed_entry in sources("AUTH-LR")  # public and government items stay visible
+
+
+def test_recording_authorisations(app: App) -> None:
+    client, keys, world, _ = app
+    mine = {
+        "subject_id": world.lr,
+        "grantee": AUTHORISED_KEY,
+        "purpose": "本人查询 self-query",
+        "valid_from": "2024-06-01",
+        "valid_until": "2024-07-31",
+        "proof_kind": "sms",
+        "proof_ref": "SMS-2024-0601-8842",
+    }
+    # The authorised key records its own authorisation (no reference needed to do so) ...
+    created = client.post("/v1/authorisations", json=mine, headers=keys.header("authorised"))
+    assert created.status_code == 201, created.text
+    ref = created.json()["authorisation_id"]
+    assert created.json()["recorded_by"] == AUTHORISED_KEY
+    assert client.get(f"/v1/subjects/{world.lr}", headers=keys.header("authorised", ref)).status_code == 200
+    # ... never another key's; government keys record none; ids are never reused; windows run forward.
+    problem(
+        client.post("/v1/authorisations", json=mine | {"grantee": GOVERNMENT_KEY}, headers=keys.header("authorised")),
+        403,
+    )
+    problem(client.post("/v1/authorisations", json=mine, headers=keys.header("government")), 403)
+    problem(client.post("/v1/authorisations", json=mine | {"authorisation_id": ref}, headers=keys.header("admin")), 409)
+    bad_window = mine | {"valid_from": "2024-08-01"}
+    problem(client.post("/v1/authorisations", json=bad_window, headers=keys.header("admin")), 400)
+
+
+# -- 4. keys live -------------------------------------------------------------------------------------------------
+def test_a_revoked_key_stops_and_a_new_key_works_without_restart(app: App) -> None:
+    client, keys, _world, key_file = app
+    gov = keys.header("government")
+    assert client.get("/v1/derived", headers=gov).status_code == 200
+    revoke_key(key_file, GOVERNMENT_KEY)
+    problem(client.get("/v1/derived", headers=gov), 401)
+    fresh = add_key(key_file, "harbin-amr", Tier.GOVERNMENT, department="哈尔滨市市场监督管理局")
+    assert client.get("/v1/derived", headers={"X-API-Key": fresh}).json()["tier"] == "government"
+
+
+def test_failed_authentication_is_audited_without_the_key(app: App) -> None:
+    client, keys, _world, _ = app
+    problem(client.get("/v1/derived", headers={"X-API-Key": "gs_guessed-key"}), 401)
+    (event,) = [e for e in audit(client, keys) if e["status"] == 401]
+    assert event["key_id"].startswith("sha256:") and "gs_guessed-key" not in json.dumps(event)
+    assert event["endpoint"] == "/v1/derived" and json.loads(event["parameters"])["address"]
+
+
+# -- 8. public reach ----------------------------------------------------------------------------------------------
+def test_the_public_cannot_walk_persons_without_public_records(app: App) -> None:
+    client, _keys, world, _ = app
+    unknown = problem(client.get("/v1/subjects/P99999"), 404)
+    clean = problem(client.get(f"/v1/subjects/{world.clean_person}"), 404)
+    assert clean["detail"].replace(world.clean_person, "ID") == unknown["detail"].replace("P99999", "ID")
+    # 赵强's only entry is 政府共享: nothing public about him either.
+    problem(client.get(f"/v1/subjects/{world.defaulter}"), 404)
+    # A person with a public record in force is shown (masked); organisations are registry data.
+    assert client.get(f"/v1/subjects/{world.lr}").json()["subject"]["name"] == "张*"
+    assert client.get(f"/v1/subjects/{world.clean_firm}").status_code == 200

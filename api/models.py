@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from api.inputs import ApiDate, CheckedModel
+from graphsvc.decisions import Reason  # the domain record, answered as it is
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -122,23 +123,6 @@ class SubjectProfile(BaseModel):
     entry_history: list[EntryVersion] = Field(description="every version of the subject's visible entries")
     findings: list[Finding]
     derived: list[DerivedRecord]
-
-
-class Reason(BaseModel):
-    verdict: ReasonVerdict
-    kind: Literal["entry", "derived", "exposure"]
-    rule: str | None
-    effect: str | None
-    subject_id: str
-    source_entry_id: str
-    related_id: str | None
-    list_type: str | None
-    path: str
-    explanation: str
-    citation: str
-    legal_basis: str | None
-    department: str | None
-    valid_until: dt.date | None
 
 
 class DecisionAnswer(BaseModel):
@@ -413,3 +397,15 @@ class AuthorisationOut(BaseModel):
     proof_ref: str
     recorded_by: str
     recorded_at: UtcDateTime
+
+
+class VocabularyAnswer(BaseModel):
+    """GET /v1/vocabulary: each table by slug (graphsvc/data/*.yaml), with labels and what the code means."""
+
+    list_types: dict[str, dict[str, Any]]
+    roles: dict[str, dict[str, Any]]
+    effects: dict[str, dict[str, Any]]
+    warning_lists: dict[str, dict[str, Any]]
+    domains: dict[str, dict[str, Any]]
+    subject_kinds: dict[str, dict[str, Any]]
+    rules: dict[str, dict[str, Any]]

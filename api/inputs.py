@@ -9,10 +9,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
 
 EARLIEST = dt.date(1949, 10, 1)
 LATEST = dt.date(2100, 12, 31)
@@ -52,15 +53,40 @@ def _in_range(day: dt.date) -> dt.date:
     return day
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_only(value: Any) -> Any:
+    """A date is written YYYY-MM-DD: no timestamps (``as_of=1.5`` would otherwise be 1970-01-01)."""
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value.strip()):
+        raise ValueError(f"{value!r} is not a date YYYY-MM-DD")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a date YYYY-MM-DD")
+    return value
+
+
 def _moment_in_range(moment: dt.datetime) -> dt.datetime:
     _in_range(moment.date())
     return moment
 
 
 # A date of a query or a body, refused outside 1949-10-01..2100-12-31.
-ApiDate = Annotated[dt.date, AfterValidator(_in_range), Field(json_schema_extra={"pattern": DATE_PATTERN})]
-# A time of a query (audit export bounds), its date within the same range.
-ApiDateTime = Annotated[dt.datetime, AfterValidator(_moment_in_range)]
+ApiDate = Annotated[
+    dt.date, BeforeValidator(_iso_only), AfterValidator(_in_range), Field(json_schema_extra={"pattern": DATE_PATTERN})
+]
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?")
+
+
+def _iso_moment_only(value: Any) -> Any:
+    if isinstance(value, str) and not _ISO_MOMENT.fullmatch(value.strip()):
+        raise ValueError(f"{value!r} is not a time YYYY-MM-DDTHH:MM[:SS][+HH:MM]")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a time YYYY-MM-DDTHH:MM[:SS][+HH:MM]")
+    return value
+
+
+# A time of a query (audit export bounds), ISO 8601, its date within the same range.
+ApiDateTime = Annotated[dt.datetime, BeforeValidator(_iso_moment_only), AfterValidator(_moment_in_range)]
 
 
 def _check_strings(value: Any, where: str, problems: list[str]) -> None:

@@ -8,7 +8,7 @@ from fastapi import Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
-from api.inputs import ID_MAX, TEXT_MAX, text_problem
+from api.inputs import ID_MAX, text_problem
 from api.problems import ApiProblem
 
 _ALLOWED: dict[int, frozenset[str]] = {}
@@ -48,7 +48,9 @@ def strict_request(request: Request) -> None:
         if isinstance(value, str) and (problem := text_problem(value, ID_MAX)) is not None:
             problems.append(f"path {name} {problem}")
     for name, value in request.query_params.multi_items():
-        if (problem := text_problem(name, ID_MAX) or text_problem(value, TEXT_MAX)) is not None:
+        if not value.strip():
+            raise ApiProblem(400, "Empty query parameter", f"query parameter {name} is empty; give a value or omit it")
+        if (problem := text_problem(name, ID_MAX) or text_problem(value, ID_MAX)) is not None:
             problems.append(f"query {name} {problem}")
     ref = request.headers.get("x-authorisation-ref")
     if ref is not None and (problem := text_problem(ref, ID_MAX)) is not None:

@@ -116,6 +116,31 @@ def test_unknown_query_parameters_are_refused_naming_the_allowed_ones(app: App) 
     assert client.get("/v1/derived", params={"rule": "P5"}).status_code == 200
 
 
+def test_filters_refuse_what_they_do_not_know_instead_of_answering_nothing(app: App) -> None:
+    client, _keys, _world = app
+    assert (
+        "did you mean food_drug" in problem(client.get("/v1/derived", params={"domain": "food_drugs"}), 400)["detail"]
+    )
+    problem(client.get("/v1/derived", params={"rule": "P99"}), 400)
+    problem(client.get("/v1/warnings", params={"warning_list": "everything"}), 400)
+    problem(client.get("/v1/derived", params={"list_type": ""}), 400)
+    # Aliases name the same list: 严重违法失信企业名单 is serious_illegal.
+    by_alias = client.get("/v1/derived", params={"list_type": "严重违法失信企业名单"}).json()
+    by_slug = client.get("/v1/derived", params={"list_type": "serious_illegal"}).json()
+    assert by_alias["total"] == by_slug["total"] > 0
+
+
+def test_dates_are_iso_dates_not_timestamps(app: App) -> None:
+    client, keys, _world = app
+    # as_of=1.5 used to be read as a Unix timestamp: 1970-01-01.
+    problem(client.get("/v1/statistics", params={"by": "domain", "as_of": "1.5"}), 422)
+    problem(client.get("/v1/audit", params={"until": "101"}, headers=keys.header("admin")), 422)
+    assert (
+        client.get("/v1/audit", params={"until": "2100-01-01T00:00:00Z"}, headers=keys.header("admin")).status_code
+        == 200
+    )
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [

@@ -29,7 +29,9 @@ from api.queries import (
 from api.service import AsOfQuery, CallerDep, ProfileQuery, ServiceDep, require
 from api.tiers import Caller, Tier
 from api.views import WARNING_LISTS
+from graphsvc.rules.table import RULE_IDS
 from graphsvc.stores.base import WARNING_EVENT_SCHEMA
+from graphsvc.vocabulary import resolvers
 
 router = APIRouter(prefix="/v1", tags=["derived records and warnings"])
 
@@ -51,19 +53,37 @@ def record_filter(
     date_from: Annotated[ApiDate | None, Query(description="records in force on or after this date")] = None,
     date_to: Annotated[ApiDate | None, Query(description="records in force on or before this date")] = None,
 ) -> RecordFilter:
-    """The filters derived records and warnings share (one dependency, one set of documented parameters)."""
+    """The filters derived records and warnings share (one dependency, one set of documented parameters).
+    List types and domains may be named by slug or alias; an unknown rule, list type or domain is refused, not
+    answered with an empty page."""
     if date_from and date_to and date_from > date_to:
         raise ApiProblem(400, "Bad date range", f"date_from {date_from} is after date_to {date_to}")
+    unknown_rules = sorted(set(rule or []) - set(RULE_IDS))
+    if unknown_rules:
+        raise ApiProblem(
+            400, "Unknown rule", f"unknown rule {', '.join(unknown_rules)}; choose any of {', '.join(RULE_IDS)}"
+        )
     return RecordFilter(
         rules=rule or [],
-        list_types=list_type or [],
-        domains=domain or [],
+        list_types=_slugs("list_type", list_type),
+        domains=_slugs("domain", domain),
         regions=region or [],
         departments=department or [],
         subject_id=subject_id,
         date_from=date_from,
         date_to=date_to,
     )
+
+
+def _slugs(column: str, given: list[str] | None) -> list[str]:
+    resolver = resolvers()[column]
+    slugs: list[str] = []
+    for text in given or []:
+        slug = resolver.resolve(text)
+        if slug is None:
+            raise ApiProblem(400, f"Unknown {resolver.what}", f"{column}={text!r}: {resolver.refusal(text)}")
+        slugs.append(slug)
+    return slugs
 
 
 Filter = Annotated[RecordFilter, Depends(record_filter)]
@@ -136,6 +156,12 @@ def warnings(
     name = service.profile_or_default(profile)
     date = service.date_or_today(as_of)
     keys = parse_sort(sort, SORTABLE_WARNINGS)
+    lists = sorted(set(WARNING_LISTS.values()))
+    unknown = sorted(set(warning_list or []) - set(lists))
+    if unknown:
+        raise ApiProblem(
+            400, "Unknown warning list", f"unknown warning_list {', '.join(unknown)}; choose any of {', '.join(lists)}"
+        )
     flt = dataclasses.replace(common, warning_lists=warning_list or [], states=[str(s) for s in state or []])
     _, rows = _warnings(service, caller, name, date, flt)
     counts: dict[str, int] = {}

@@ -20,6 +20,8 @@ CREATE INDEX subject_version_id_number IF NOT EXISTS FOR (v:SubjectVersion) ON (
 ;
 CREATE INDEX entry_version_subject IF NOT EXISTS FOR (v:EntryVersion) ON (v.subject_id)
 ;
+CREATE INDEX status_version_entry IF NOT EXISTS FOR (v:StatusVersion) ON (v.entry_id)
+;
 CREATE CONSTRAINT audit_journal_segment IF NOT EXISTS FOR (j:AuditJournal) REQUIRE j.segment IS UNIQUE
 ;
 CREATE INDEX audit_event_requested_at IF NOT EXISTS FOR (a:AuditEvent) ON (a.requested_at)

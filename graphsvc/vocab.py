@@ -1,7 +1,7 @@
 """Controlled vocabularies of the canonical data model (design.md §3).
 
 Every value that a loader accepts in an enumerated column is listed here, with the requirement id that
-motivates it. The domain vocabulary lives in ``graphsvc/data/domains.yaml`` (requirements.md §6.2).
+motivates it. The meaning of each value is data: ``graphsvc/data/*.yaml`` (graphsvc/vocabulary.py).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ SYMMETRIC_ROLES: frozenset[str] = frozenset({RoleType.RELATED_ENTERPRISE})
 
 
 class ListType(StrEnum):
-    """requirements.md §2.0 (L1-L16) and §9.1 listType."""
+    """The list types of the seeds (红名单, 黑名单, 重点关注名单 …); their meaning: graphsvc/data/list_types.yaml."""
 
     RED = "red"  # L1 红名单
     BLACK = "black"  # L3 黑名单
@@ -89,8 +89,12 @@ class Severity(StrEnum):
 
 
 class EntryStatus(StrEnum):
-    """§9.1 status; see V1/V2 in graphsvc/rules/table.py for what each means for rules."""
+    """An entry's status; only active entries (and objection-pending ones where the profile lets measures
+    continue, V2) are in force. Statuses are valid time: statuses.csv gives their history."""
 
+    CANDIDATE = "candidate"  # proposed by the department, not yet notified
+    NOTIFIED = "notified"  # 事前告知: the subject was told and may reply (004 JI(六), 001 三(一))
+    PUBLIC_NOTICE = "public_notice"  # 公示: red entries before activation (004 JI(六) 公示无异议)
     ACTIVE = "active"
     OBJECTION_PENDING = "objection_pending"  # RGT-02..04
     SUSPENDED = "suspended"
@@ -98,6 +102,12 @@ class EntryStatus(StrEnum):
     REVOKED = "revoked"  # RGT-02, EXIT-05
     EXITED = "exited"  # EXIT-02
     EXPIRED = "expired"  # VAL-01, EXIT-06
+
+
+# Statuses of the listing workflow, before an entry is in force; they may precede the determination date.
+PRE_LISTING_STATUSES: frozenset[str] = frozenset(
+    {EntryStatus.CANDIDATE, EntryStatus.NOTIFIED, EntryStatus.PUBLIC_NOTICE}
+)
 
 
 class Scope(StrEnum):
@@ -110,7 +120,7 @@ class Scope(StrEnum):
 
 @cache
 def domains() -> dict[str, dict[str, str]]:
-    """The domain vocabulary: slug -> {"zh": ..., "en": ...} (requirements.md §6.2)."""
+    """The domain vocabulary: slug -> {"zh": ..., "en": ...} (graphsvc/data/domains.yaml)."""
     text = resources.files("graphsvc").joinpath("data/domains.yaml").read_text(encoding="utf-8")
     loaded = yaml.safe_load(text)
     return {str(slug): {"zh": str(v["zh"]), "en": str(v["en"])} for slug, v in loaded["domains"].items()}

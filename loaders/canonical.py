@@ -66,7 +66,7 @@ def load_directory(
     directory = Path(directory)
     if not directory.is_dir():
         raise InputError(f"{directory} is not a directory; give the folder that holds subjects.csv etc.")
-    total = 7
+    total = 8  # read, five validations, rejected rows, commit
     step = 0
 
     def tick(text: str) -> None:
@@ -97,7 +97,8 @@ def load_directory(
     if fatal:
         raise LoadRejected(_dedupe(fatal), "these stop the files from being read; fix them first")
     if not raws:
-        raise InputError(f"{directory} holds none of subjects, roles, entries, responsibilities (.csv or .parquet)")
+        stems = ", ".join(spec.stem for spec in FILES)
+        raise InputError(f"{directory} holds none of {stems} (.csv or .parquet)")
 
     return _validate_and_commit(
         raws, store, source=str(directory.resolve()), skip_invalid=skip_invalid, tick=tick, write_rejected=True
@@ -168,6 +169,10 @@ def _validate_and_commit(
         if findings is not None:
             validator.findings(findings, subjects, entries)
         step("validated responsibility findings")
+        statuses = raws.get("statuses")
+        if statuses is not None:
+            validator.statuses(statuses, entries)
+        step("validated statuses")
         validated = validator.result
     finally:
         validator.close()

@@ -28,6 +28,7 @@ FILES: tuple[FileSpec, ...] = (
         ("severity", "department", "act_date", "valid_until", "status_since", "legal_basis"),
     ),
     FileSpec("findings", "responsibilities", ("person_id", "entry_id"), ("basis",)),
+    FileSpec("statuses", "statuses", ("entry_id", "status", "since"), ("basis",)),
 )
 
 # PRV-01 (004 MB 第十四條): 禁止歸集自然人的宗教信仰、基因、血型、疾病和病史信息.

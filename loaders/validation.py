@@ -19,7 +19,7 @@ from graphsvc.errors import Problem
 from graphsvc.identifiers import id_number_problems, uscc_problems
 from graphsvc.stores.base import SCHEMAS, GraphStore
 from graphsvc.stores.duck import fetch_all, fetch_arrow
-from graphsvc.vocab import ORGANISATION_KINDS, Severity
+from graphsvc.vocab import ORGANISATION_KINDS, PRE_LISTING_STATUSES, Severity
 from graphsvc.vocabulary import resolvers, vocabulary
 from loaders.reading import ROW, RawFile
 
@@ -28,6 +28,7 @@ _ENUM_COLUMNS: dict[str, tuple[str, ...]] = {
     "subjects": ("kind",),
     "roles": ("role",),
     "entries": ("list_type", "domain", "severity", "status", "scope"),
+    "statuses": ("status",),
 }
 _SEVERITY_RANK: dict[str, int] = {Severity.GENERAL: 0, Severity.FAIRLY_SERIOUS: 1, Severity.SERIOUS: 2}
 
@@ -359,7 +360,15 @@ class Validator:
         serious_types, incentive = _list(vocab.always_serious()), _list(vocab.incentive())
         self._vocabulary_checks(raw, "raw_entries", "entries")
         checks = [
-            *_required("entry_id", "subject_id", "list_type", "domain", "determined_on", "status", "scope"),
+            *_required("entry_id", "subject_id", "list_type", "domain", "determined_on", "status"),
+            (
+                "scope",
+                "scope IS NULL",
+                _lit(
+                    "required value is empty; expected one of " + ", ".join(resolvers()["scope"].slugs)
+                    + " (graphsvc load --default-scope sets a deployment default)"
+                ),
+            ),
             *_date_checks("act_date", "determined_on", "valid_until", "status_since"),
             (
                 "severity",
@@ -490,3 +499,53 @@ class Validator:
         self._reference_checks(raw, "raw_findings", ("person_id",), _name(raw_subjects, "subjects.csv"))
         self._duplicates(raw, "raw_findings", ("person_id", "entry_id"), ("basis",), "finding")
         self.result.tables["findings"] = self._clean(raw, "raw_findings", "person_id, entry_id, basis")
+
+    # -- status history --------------------------------------------------------------------------------------
+    def statuses(self, raw: RawFile, raw_entries: RawFile | None) -> None:
+        """statuses.csv: an entry's status from ``since`` (valid time); the entry must exist (this load or the
+        store) and the status may not start before the entry's determination (or, for the listing workflow's
+        candidate, notified and public_notice statuses, before it existed at all)."""
+        self._register("raw_statuses", raw.table)
+        batch_entries = self.result.tables.get("entries")
+        parts: list[pa.Table] = []
+        entry_ids = pc.unique(pc.drop_null(raw.table.column("entry_id")).combine_chunks())
+        if batch_entries is not None and batch_entries.num_rows:
+            parts.append(batch_entries.select(["entry_id", "determined_on"]))
+            entry_ids = pc.filter(entry_ids, pc.invert(pc.is_in(entry_ids, value_set=batch_entries["entry_id"])))
+        if len(entry_ids):
+            stored = self._store.entry_dates(entry_ids)
+            if stored.num_rows:
+                parts.append(stored.select(["entry_id", "determined_on"]))
+        schema = pa.schema([pa.field("entry_id", pa.string()), pa.field("determined_on", pa.date32())])
+        known = pa.concat_tables([p.cast(schema) for p in parts]) if parts else schema.empty_table()
+        self._register("status_entries", known)
+        raw_entry_ids = (
+            raw_entries.table.column("entry_id").combine_chunks() if raw_entries else pa.array([], pa.string())
+        )
+        self._register("raw_entry_ids", pa.table({"entry_id": raw_entry_ids}))
+        self._vocabulary_checks(raw, "raw_statuses", "statuses")
+        checks = [
+            *_required("entry_id", "status", "since"),
+            *_date_checks("since"),
+            (
+                "entry_id",
+                "entry_id IS NOT NULL AND entry_id NOT IN (SELECT entry_id FROM status_entries)",
+                "CASE WHEN entry_id IN (SELECT entry_id FROM raw_entry_ids) "
+                f"THEN 'refers to entry ' || entry_id || ' whose row in {_name(raw_entries, 'entries.csv')} "
+                "is invalid' ELSE 'refers to unknown entry ' || entry_id || '; add it to entries.csv first' END",
+            ),
+        ]
+        self._run_checks(raw, "raw_statuses", checks)
+        early = fetch_all(
+            self._con,
+            f"""SELECT t.{ROW}, 'since', t.since, 'since is before the entry''s determined_on (' || k.determined_on
+                       || '); a status cannot take effect before the listing'
+                FROM raw_statuses t JOIN status_entries k USING (entry_id)
+                WHERE TRY_CAST(t.since AS DATE) < k.determined_on
+                  AND NOT list_contains({_list(PRE_LISTING_STATUSES)}, t.status) ORDER BY t.{ROW}""",
+        )
+        self._add(raw, early)
+        self._duplicates(raw, "raw_statuses", ("entry_id", "since"), ("status", "basis"), "status")
+        self.result.tables["statuses"] = self._clean(
+            raw, "raw_statuses", f"entry_id, status, {_date('since')} AS since, basis"
+        )

@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from graphsvc.identifiers import make_id_number, make_uscc
-from graphsvc.stores.base import ENTRY_SCHEMA, FINDING_SCHEMA, ROLE_SCHEMA, SUBJECT_SCHEMA
+from graphsvc.stores.base import ENTRY_SCHEMA, FINDING_SCHEMA, ROLE_SCHEMA, STATUS_SCHEMA, SUBJECT_SCHEMA
 
 SUBJECT_COLUMNS = tuple(SUBJECT_SCHEMA.names)
 ROLE_COLUMNS = tuple(ROLE_SCHEMA.names)
 ENTRY_COLUMNS = tuple(ENTRY_SCHEMA.names)
 FINDING_COLUMNS = tuple(FINDING_SCHEMA.names)
+STATUS_COLUMNS = tuple(STATUS_SCHEMA.names)
 
 _DEPT = {"enterprise": "9", "social_org": "5", "public_institution": "1", "government": "1"}
 
@@ -33,6 +34,7 @@ class Scenario:
     roles: list[dict[str, str]] = field(default_factory=list)
     entries: list[dict[str, str]] = field(default_factory=list)
     findings: list[dict[str, str]] = field(default_factory=list)
+    statuses: list[dict[str, str]] = field(default_factory=list)
     _n: int = 0
 
     def _next(self) -> int:
@@ -125,6 +127,10 @@ class Scenario:
     def finding(self, person: str, entry: str, basis: str = "处罚决定书认定其负有直接责任") -> None:
         self.findings.append({"person_id": person, "entry_id": entry, "basis": basis})
 
+    def status(self, entry: str, status: str, since: str, basis: str = "") -> None:
+        """A row of statuses.csv: the entry's status from ``since`` (valid time)."""
+        self.statuses.append({"entry_id": entry, "status": status, "since": since, "basis": basis})
+
     def write(self, directory: Path) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
         for name, columns, rows in (
@@ -132,7 +138,10 @@ class Scenario:
             ("roles.csv", ROLE_COLUMNS, self.roles),
             ("entries.csv", ENTRY_COLUMNS, self.entries),
             ("responsibilities.csv", FINDING_COLUMNS, self.findings),
+            ("statuses.csv", STATUS_COLUMNS, self.statuses),
         ):
+            if name == "statuses.csv" and not rows:
+                continue  # the fifth file is optional; most scenarios have no status history
             with (directory / name).open("w", encoding="utf-8", newline="") as fh:
                 writer = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
                 writer.writeheader()

@@ -942,7 +942,7 @@ CASES: list[tuple[str, Mutation, Callable[[World], list[Expected]]]] = [
                 4,
                 "list_type",
                 "serious_illegal",
-                f"serious_illegal lists enterprises only (PROP-05), but {w.bystander} is person",
+                f"serious_illegal lists enterprise only, but {w.bystander} is person",
             )
         ],
     ),

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import pytest
 
+from graphsvc.errors import LoadRejected
+from graphsvc.stores.embedded import EmbeddedStore
+from loaders.canonical import load_directory
 from tests.conftest import Derive, subjects_of
 from tests.scenario import Scenario
 
@@ -119,3 +125,45 @@ def test_v2_objection_filed_after_the_as_of_date_changes_nothing(derive: Derive)
     records = [r for r in derive(s, "daqing", as_of="2024-06-30") if r["rule"] == "P1"]
     assert [r["subject_id"] for r in records] == [lr]
     assert records[0]["flags"] is None
+
+
+# -- status history in valid time (statuses.csv) ---------------------------------------------------------------
+
+
+def test_a_past_objection_window_still_suspends_after_it_was_resolved(derive: Derive) -> None:
+    """RGT-02 (000-003: 信息核实期间暂不执行): the objection ran 1-20 April and was rejected; inside the window the
+    measures were suspended, before and after it they apply, however the objection ended."""
+    s = Scenario()
+    _firm, lr, entry = _firm_with_entry(s)
+    s.status(entry, "objection_pending", "2024-04-01", "异议申请")
+    s.status(entry, "active", "2024-04-21", "异议不成立")
+    assert subjects_of(derive(s, "daqing", as_of="2024-03-31"), "P1") == {lr}
+    assert subjects_of(derive(s, "daqing", as_of="2024-04-10"), "P1") == set()
+    assert subjects_of(derive(s, "daqing", as_of="2024-04-21"), "P1") == {lr}
+    flagged = [r for r in derive(s, "jiangsu", as_of="2024-04-10") if r["rule"] == "P1"]
+    assert [r["flags"] for r in flagged] == ["objection_pending"]  # RGT-04: flagged, measures continue
+
+
+def test_status_history_ends_force_on_its_day_and_w4_starts_then(derive: Derive) -> None:
+    """EXIT-02: an exit recorded in the history ends force on its date and starts post-exit monitoring."""
+    s = Scenario()
+    firm, lr, entry = _firm_with_entry(s)
+    s.status(entry, "exited", "2024-05-15", "退出黑名单")
+    assert subjects_of(derive(s, "jiangsu", as_of="2024-05-14"), "P1") == {lr}
+    records = derive(s, "jiangsu", as_of="2024-05-15")
+    assert subjects_of(records, "P1") == set()
+    assert [(r["subject_id"], r["valid_from"]) for r in records if r["rule"] == "W4"] == [(firm, dt.date(2024, 5, 15))]
+
+
+def test_a_status_before_the_listing_or_for_an_unknown_entry_is_refused(tmp_path: Path) -> None:
+    s = Scenario()
+    _firm, _lr, entry = _firm_with_entry(s)
+    s.status(entry, "suspended", "2020-01-01")
+    s.status("E99999", "active", "2024-05-01")
+    s.status(entry, "paused", "2024-05-01")
+    with EmbeddedStore(tmp_path / "s.duckdb") as store, pytest.raises(LoadRejected) as rejected:
+        load_directory(s.write(tmp_path / "in"), store)
+    reasons = {(p.row, p.column): p.reason for p in rejected.value.problems}
+    assert "before the entry's determined_on" in reasons[2, "since"]
+    assert "unknown entry E99999" in reasons[3, "entry_id"]
+    assert "unknown status" in reasons[4, "status"]

@@ -135,7 +135,7 @@ def controller_candidates(
     2. ``majority_chain``: the top of the chain of strict-majority shareholders (> 50 % at every step);
     3. ``largest_ultimate_holder``: the ultimate owner with the largest cumulative percentage, if at least
        ``ultimate_threshold`` percent.
-    The seeds define neither 实际控制人 nor a threshold (requirements.md §8.5, §8.18); this is the documented method.
+    The seeds define neither 实际控制人 nor a threshold (docs/policy.md); this is the documented method.
     """
     start = graph.node(subject_id)
     candidates: list[dict[str, Any]] = []

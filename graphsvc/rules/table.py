@@ -1,11 +1,11 @@
-"""The rule table: one authoritative row per rule (design.md §4, requirements.md §3 and §9.3-9.4).
+"""The rule table: one authoritative row per rule (docs/policy.md).
 
 Each row names its *shape* (graphsvc/rules/shapes.py), what triggers it, whom it reaches, the effects it
 derives, its parameters with their defaults, its explanation and path templates, and the sections of the
 policy texts behind it. Both stores compile the rules from these rows through one compiler per shape, so a
 new rule of a known shape is a row here and a line in a profile; nothing dispatches on a rule id.
 
-Guard-rails from requirements.md §9.3: propagation is one hop and role-scoped (no transitive closure);
+Guard-rails: propagation is one hop and role-scoped (no transitive closure);
 directors, shareholders and registered practitioners are never reached by topology alone, only with a
 responsibility finding (负有直接责任) for the entry.
 """

@@ -53,6 +53,14 @@ ENTRY_SCHEMA = _schema(
     ("legal_basis", pa.string()),
 )
 FINDING_SCHEMA = pa.schema([("person_id", pa.string()), ("entry_id", pa.string()), ("basis", pa.string())])
+# Status history in valid time: each row is an entry's status from ``since`` until the entry's next row
+# (statuses.csv). An entry's own status / status_since is the shorthand for a history of one change.
+STATUS_SCHEMA = _schema(
+    ("entry_id", pa.string()),
+    ("status", pa.string()),
+    ("since", pa.date32()),
+    ("basis", pa.string()),
+)
 
 # graph_on: the subjects' columns, and the order of the roles (a role version's identity, KEYS["roles"]; a missing
 # valid_from last). The adjacency numbers edges in row order, so both stores give the rows in this order.
@@ -65,12 +73,14 @@ KEYS: dict[str, tuple[str, ...]] = {
     "roles": ("source_id", "role", "target_id", "valid_from"),
     "entries": ("entry_id",),
     "findings": ("person_id", "entry_id"),
+    "statuses": ("entry_id", "since"),
 }
 SCHEMAS: dict[str, pa.Schema] = {
     "subjects": SUBJECT_SCHEMA,
     "roles": ROLE_SCHEMA,
     "entries": ENTRY_SCHEMA,
     "findings": FINDING_SCHEMA,
+    "statuses": STATUS_SCHEMA,
 }
 
 # Structured rule output, before explanations and citations are added by the engine.
@@ -289,6 +299,10 @@ class GraphStore(Protocol):
 
     def entry_subjects(self, entry_ids: pa.Array[Any]) -> pa.Table:
         """(entry_id, subject_id, kind) of the current entries among ``entry_ids``."""
+        ...
+
+    def entry_dates(self, entry_ids: pa.Array[Any]) -> pa.Table:
+        """(entry_id, determined_on) of the current entries among ``entry_ids`` (status-history checks)."""
         ...
 
     def run_rules(self, context: EvaluationContext) -> pa.Table:

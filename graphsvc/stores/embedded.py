@@ -46,7 +46,7 @@ _SQL_TYPES = {
     pa.int64(): "BIGINT",
     pa.timestamp("us"): "TIMESTAMP",
 }
-_FACT_TABLES = ("subjects", "roles", "entries", "findings")
+_FACT_TABLES = ("subjects", "roles", "entries", "findings", "statuses")
 DERIVED_COLUMNS: tuple[tuple[str, str], ...] = tuple((f.name, _SQL_TYPES[f.type]) for f in DERIVED_SCHEMA)
 
 
@@ -267,6 +267,14 @@ class EmbeddedStore(ClosingStore):
             f"""SELECT DISTINCT e.entry_id, e.subject_id, s.kind FROM entries e
                 JOIN wanted_entries w ON w.id = e.entry_id
                 LEFT JOIN subjects s ON s.subject_id = e.subject_id AND {_current("s")}
+                WHERE {_current("e")}""",
+            "wanted_entries",
+            entry_ids,
+        )
+
+    def entry_dates(self, entry_ids: pa.Array[Any]) -> pa.Table:
+        return self._lookup(
+            f"""SELECT DISTINCT e.entry_id, e.determined_on FROM entries e JOIN wanted_entries w ON w.id = e.entry_id
                 WHERE {_current("e")}""",
             "wanted_entries",
             entry_ids,

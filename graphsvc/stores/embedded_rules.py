@@ -33,10 +33,25 @@ def _held(alias: str, on: str) -> str:
     )
 
 
+def _shorthand(alias: str, on: str) -> tuple[str, str]:
+    """The entry's own status / status_since on a date (a status takes effect on status_since; before it the
+    entry was active since its determination): (status, since)."""
+    taken = f"({alias}.status_since IS NULL OR {alias}.status_since <= {on})"
+    return (
+        f"CASE WHEN {taken} THEN {alias}.status ELSE 'active' END",
+        f"CASE WHEN {taken} THEN coalesce({alias}.status_since, {alias}.determined_on) ELSE {alias}.determined_on END",
+    )
+
+
 def _status_on(alias: str, on: str) -> str:
-    """An entry's status on a date: a status recorded with status_since takes effect then; before, active."""
-    since = f"{alias}.status_since"
-    return f"CASE WHEN {since} IS NULL OR {since} <= {on} THEN {alias}.status ELSE 'active' END"
+    """An entry's status on a date: its latest status-history row on or before the date (statuses.csv), unless
+    its own shorthand took effect later."""
+    status, since = _shorthand(alias, on)
+    latest = f"FROM st h WHERE h.entry_id = {alias}.entry_id AND h.since <= {on}"
+    return (
+        f"CASE WHEN (SELECT max(h.since) {latest}) >= {since} THEN (SELECT arg_max(h.status, h.since) {latest}) "
+        f"ELSE {status} END"
+    )
 
 
 def _in_force_status(status: str) -> str:
@@ -47,10 +62,16 @@ def _in_force_status(status: str) -> str:
 def _common_ctes() -> str:
     cur = "recorded_at <= $known_at AND (superseded_at IS NULL OR superseded_at > $known_at)"
     conflict_on = "greatest(b.determined_on, v.determined_on)"
+    sh_status, sh_since = _shorthand("e", "$as_of")
     return f"""
 s AS (SELECT subject_id, kind, name FROM subjects WHERE {cur}),
 r AS (SELECT source_id, role, target_id, ratio, valid_from, valid_to FROM roles WHERE {cur}),
 f AS (SELECT person_id, entry_id FROM findings WHERE {cur}),
+st AS (SELECT entry_id, status, since FROM statuses WHERE {cur}),
+st_on AS (
+    SELECT entry_id, arg_max(status, since) AS status, max(since) AS since FROM st WHERE since <= $as_of
+    GROUP BY entry_id
+),
 e00 AS (
     -- an entry that states no severity takes its list type's default under the profile (list_types.yaml)
     SELECT * REPLACE (coalesce(severity, $default_severities[list_position($default_types, list_type)])
@@ -58,13 +79,15 @@ e00 AS (
     FROM entries WHERE {cur}
 ),
 e0 AS (
-    SELECT e.*, {_status_on("e", "$as_of")} AS eff_status,
+    SELECT e.*,
+        CASE WHEN h.since >= {sh_since} THEN h.status ELSE {sh_status} END AS eff_status,
+        CASE WHEN h.since >= {sh_since} THEN h.since ELSE {sh_since} END AS eff_since,
         -- V1 (VAL-01): explicit valid_until, else the profile's default by severity from determined_on
         coalesce(e.valid_until, CASE WHEN $by_severity AND NOT list_contains($incentive_types, e.list_type)
             THEN CAST(e.determined_on + to_years(CASE e.severity WHEN 'serious' THEN $serious_years
                                         WHEN 'fairly_serious' THEN $fairly_serious_years
                                         ELSE $general_years END) AS DATE) END) AS until
-    FROM e00 e
+    FROM e00 e LEFT JOIN st_on h ON h.entry_id = e.entry_id
 ),
 valid AS (
     SELECT e0.*, CASE WHEN eff_status = 'objection_pending' AND $objection_flagged
@@ -79,6 +102,7 @@ inforce AS (
     WHERE NOT ($remove_conflicting_red AND list_contains($incentive_types, v.list_type) AND EXISTS (
         SELECT 1 FROM e0 b
         WHERE b.subject_id = v.subject_id AND list_contains($black_types, b.list_type) AND b.status <> 'revoked'
+          AND NOT EXISTS (SELECT 1 FROM st r WHERE r.entry_id = b.entry_id AND r.status = 'revoked')
           AND {conflict_on} <= $as_of AND (b.until IS NULL OR {conflict_on} <= b.until)
           AND {_in_force_status(_status_on("b", conflict_on))}))
 )"""
@@ -339,8 +363,7 @@ def _post_exit(rule: ResolvedRule, context: EvaluationContext, params: dict[str,
     rid = rule.id
     params[f"{rid}_years"] = rule.monitoring_years
     params[f"{rid}_leaving"] = [EntryStatus.EXITED.value, EntryStatus.REPAIRED.value, EntryStatus.EXPIRED.value]
-    since = "coalesce(e.status_since, e.determined_on)"
-    by_status = f"CASE WHEN list_contains(${rid}_leaving, e.eff_status) THEN {since} END"
+    by_status = f"CASE WHEN list_contains(${rid}_leaving, e.eff_status) THEN e.eff_since END"
     by_expiry = "CAST(e.until + INTERVAL 1 DAY AS DATE)"
     return f"""
     {rid}_left AS (

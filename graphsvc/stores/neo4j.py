@@ -55,6 +55,7 @@ _UPSERTS = {
     "roles": "upsert_roles",
     "entries": "upsert_entries",
     "findings": "upsert_findings",
+    "statuses": "upsert_statuses",
 }
 
 # The service's tables, column for column and type for type as the embedded store returns them.
@@ -276,7 +277,7 @@ class Neo4jStore(ClosingStore):
         # The batch is recorded before its rows, so an interrupted load never hands its number to the next one.
         self._record_batch(batch_id, recorded_at, batch.source, inserted)
         size = self.settings.batch_size
-        for table in ("subjects", "roles", "entries", "findings"):
+        for table in _UPSERTS:
             data = batch.tables.get(table)
             if data is None:
                 continue
@@ -318,6 +319,10 @@ class Neo4jStore(ClosingStore):
         rows = self._read(statement("lookup_entry_subjects"), {"ids": entry_ids.to_pylist()})
         schema = pa.schema([("entry_id", pa.string()), ("subject_id", pa.string()), ("kind", pa.string())])
         return pa.Table.from_pylist(rows, schema=schema)
+
+    def entry_dates(self, entry_ids: pa.Array[Any]) -> pa.Table:
+        rows = self._read(statement("lookup_entry_dates"), {"ids": entry_ids.to_pylist()})
+        return pa.Table.from_pylist(rows, schema=pa.schema([("entry_id", pa.string()), ("determined_on", pa.date32())]))
 
     # -- rules -------------------------------------------------------------------------------------------------
     def run_rules(self, context: EvaluationContext) -> pa.Table:

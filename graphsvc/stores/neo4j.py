@@ -322,7 +322,8 @@ class Neo4jStore(ClosingStore):
 
     def entry_dates(self, entry_ids: pa.Array[Any]) -> pa.Table:
         rows = self._read(statement("lookup_entry_dates"), {"ids": entry_ids.to_pylist()})
-        return pa.Table.from_pylist(rows, schema=pa.schema([("entry_id", pa.string()), ("determined_on", pa.date32())]))
+        schema = pa.schema([pa.field("entry_id", pa.string()), pa.field("determined_on", pa.date32())])
+        return pa.Table.from_pylist(rows, schema=schema)
 
     # -- rules -------------------------------------------------------------------------------------------------
     def run_rules(self, context: EvaluationContext) -> pa.Table:

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from graphsvc.errors import Problem
 from graphsvc.identifiers import id_number_problems, uscc_problems
-from graphsvc.stores.base import SCHEMAS, GraphStore
+from graphsvc.stores.base import ENTRY_SCHEMA, SCHEMAS, GraphStore
 from graphsvc.stores.duck import fetch_all, fetch_arrow
 from graphsvc.vocab import ORGANISATION_KINDS, PRE_LISTING_STATUSES, Severity
 from graphsvc.vocabulary import resolvers, vocabulary
@@ -516,7 +516,7 @@ class Validator:
             stored = self._store.entry_dates(entry_ids)
             if stored.num_rows:
                 parts.append(stored.select(["entry_id", "determined_on"]))
-        schema = pa.schema([pa.field("entry_id", pa.string()), pa.field("determined_on", pa.date32())])
+        schema = pa.schema([ENTRY_SCHEMA.field("entry_id"), ENTRY_SCHEMA.field("determined_on")])
         known = pa.concat_tables([p.cast(schema) for p in parts]) if parts else schema.empty_table()
         self._register("status_entries", known)
         raw_entry_ids = (

@@ -322,7 +322,7 @@ class Neo4jStore(ClosingStore):
 
     def entry_dates(self, entry_ids: pa.Array[Any]) -> pa.Table:
         rows = self._read(statement("lookup_entry_dates"), {"ids": entry_ids.to_pylist()})
-        schema = pa.schema([pa.field("entry_id", pa.string()), pa.field("determined_on", pa.date32())])
+        schema = pa.schema([ENTRY_SCHEMA.field("entry_id"), ENTRY_SCHEMA.field("determined_on")])
         return pa.Table.from_pylist(rows, schema=schema)
 
     # -- rules -------------------------------------------------------------------------------------------------

@@ -10,17 +10,24 @@ or an undocumented answer is a failure either way."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
 import hypothesis
 import pytest
 import schemathesis
+from fastapi.testclient import TestClient
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import FailureGroup
 from schemathesis.generation.modes import GenerationMode
 
-from tests.api_world import build_world, running_app
+from api.app import create_app
+from graphsvc.stores.neo4j import Neo4jSettings, Neo4jStore
+from loaders.canonical import load_directory
+from tests.api_world import build_world, running_app, settings_for, write_keys
+from tests.bolt_server import BoltServer
+from tests.conftest import PARITY, empty_database
 
 CONFIG = SchemathesisConfig.from_dict(
     {
@@ -31,11 +38,36 @@ CONFIG = SchemathesisConfig.from_dict(
 )
 
 
-@pytest.fixture(scope="module")
-def app_and_keys(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any]]:
+@pytest.fixture(scope="module", params=["embedded", "neo4j"])
+def app_and_keys(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Any, Any, int]]:
+    """The app over the world on each store, and how many examples per operation (fewer on the Bolt server,
+    whose every query costs a tenth of a second)."""
     scenario, _world = build_world()
-    with running_app(tmp_path_factory.mktemp("schema"), scenario) as (client, keys, _db):
-        yield client.app, keys
+    root = tmp_path_factory.mktemp("schema")
+    if request.param == "embedded":
+        with running_app(root, scenario) as (client, keys, _db):
+            yield client.app, keys, 25
+        return
+    if not PARITY:
+        pytest.skip("GRAPHSVC_TEST_STORES=embedded: the Bolt server is not used")
+    server: BoltServer = request.getfixturevalue("bolt_server")
+    empty_database(request.getfixturevalue("bolt_driver"), server)
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in (
+            ("NEO4J_URI", server.uri),
+            ("NEO4J_USER", server.user),
+            ("NEO4J_PASSWORD", server.password),
+            ("NEO4J_DATABASE", server.database),
+        ):
+            env.setenv(name, value)
+        with Neo4jStore(Neo4jSettings.from_env()) as neo:
+            load_directory(scenario.write(root / "data"), neo)
+        keys = write_keys(root / "keys.json")
+        settings = dataclasses.replace(settings_for(root, root / "unused.duckdb", root / "keys.json"), store="neo4j")
+        with TestClient(create_app(settings)) as client:
+            yield client.app, keys, 15
 
 
 def _schema(app: Any) -> Any:
@@ -44,8 +76,10 @@ def _schema(app: Any) -> Any:
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 @pytest.mark.parametrize("tier", ["admin", "public"])
-def test_every_operation_conforms_to_the_schema(app_and_keys: tuple[Any, Any], tier: str, mode: GenerationMode) -> None:
-    app, keys = app_and_keys
+def test_every_operation_conforms_to_the_schema(
+    app_and_keys: tuple[Any, Any, int], tier: str, mode: GenerationMode
+) -> None:
+    app, keys, examples = app_and_keys
     schema = _schema(app)
     headers = keys.header("admin") if tier == "admin" else {}
     failures: list[str] = []
@@ -59,7 +93,7 @@ def test_every_operation_conforms_to_the_schema(app_and_keys: tuple[Any, Any], t
             continue  # nothing to get wrong: no parameters, no body (/health, /ready, /v1/vocabulary)
 
         @hypothesis.settings(
-            max_examples=25,
+            max_examples=examples,
             deadline=None,
             derandomize=True,
             database=None,

@@ -22,6 +22,10 @@ CREATE INDEX entry_version_subject IF NOT EXISTS FOR (v:EntryVersion) ON (v.subj
 ;
 CREATE INDEX status_version_entry IF NOT EXISTS FOR (v:StatusVersion) ON (v.entry_id)
 ;
+CREATE INDEX lifecycle_event_case IF NOT EXISTS FOR (v:LifecycleEvent) ON (v.case_id)
+;
+CREATE INDEX lifecycle_event_entry IF NOT EXISTS FOR (v:LifecycleEvent) ON (v.entry_id)
+;
 CREATE CONSTRAINT audit_journal_segment IF NOT EXISTS FOR (j:AuditJournal) REQUIRE j.segment IS UNIQUE
 ;
 CREATE INDEX audit_event_requested_at IF NOT EXISTS FOR (a:AuditEvent) ON (a.requested_at)

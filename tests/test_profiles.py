@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from graphsvc.calendar import add_working_days
+from graphsvc.calendar import CalendarError, load_calendar
 from graphsvc.errors import ProfileError
 from graphsvc.profiles import PROFILE_NAMES, Calendar, ObjectionPolicy, ValidityMode, load_profile
 from graphsvc.rules.table import DOCUMENTS, RULES, SEED_ALIASES
@@ -109,17 +109,35 @@ def test_custom_profile_file_loads(tmp_path: Path) -> None:
     assert profile.enabled("P1") and not profile.enabled("P3")
 
 
-def test_working_days_skip_weekends_and_holidays() -> None:
-    calendar = Calendar(
-        holidays=(dt.date(2024, 10, 1), dt.date(2024, 10, 2), dt.date(2024, 10, 3)),
-        adjusted_working_days=(dt.date(2024, 10, 12),),
-    )
-    # PUB-01: 7 working days from a Friday decision
-    assert add_working_days(dt.date(2024, 9, 27), 7, calendar) == dt.date(2024, 10, 11)
-    assert add_working_days(dt.date(2024, 10, 11), 1, calendar) == dt.date(2024, 10, 12)  # 调休 Saturday
-    assert add_working_days(dt.date(2024, 10, 11), 0, calendar) == dt.date(2024, 10, 11)
+def test_working_days_skip_weekends_holidays_and_count_adjusted_working_days() -> None:
+    calendar = load_calendar()
+    # PUB-01: 7 working days from Friday 27 September 2024: Sunday 29 September (调休), Monday 30 September, then
+    # after the National Day holiday (1-7 October) 8, 9, 10, 11 October and Saturday 12 October (调休)
+    assert calendar.add_working_days(dt.date(2024, 9, 27), 7) == dt.date(2024, 10, 12)
+    assert calendar.working_days_between(dt.date(2024, 9, 27), dt.date(2024, 10, 12)) == 7
+    assert calendar.add_working_days(dt.date(2024, 10, 11), 1) == dt.date(2024, 10, 12)  # 调休 Saturday
+    assert calendar.add_working_days(dt.date(2024, 10, 11), 0) == dt.date(2024, 10, 11)
+    local = calendar.with_profile(Calendar(holidays=(dt.date(2024, 10, 14),)))
+    assert local.add_working_days(dt.date(2024, 10, 12), 1) == dt.date(2024, 10, 15)
     with pytest.raises(ValueError):
-        add_working_days(dt.date(2024, 10, 11), -1, calendar)
+        calendar.add_working_days(dt.date(2024, 10, 11), -1)
+
+
+def test_a_deadline_in_a_year_the_calendar_lacks_names_the_year() -> None:
+    with pytest.raises(CalendarError, match="has no year 2027"):
+        load_calendar().add_working_days(dt.date(2026, 12, 28), 10)
+
+
+def test_a_calendar_file_replaces_the_bundled_one(tmp_path: Path) -> None:
+    own = tmp_path / "calendar.yaml"
+    own.write_text("2030:\n  source: test\n  holidays: [2030-01-01..2030-01-03]\n  working_days: []\n", "utf-8")
+    calendar = load_calendar(str(own))
+    assert calendar.add_working_days(dt.date(2029, 12, 31) + dt.timedelta(days=1), 1) == dt.date(2030, 1, 4)
+    with pytest.raises(CalendarError, match="no year 2024"):
+        calendar.add_working_days(dt.date(2024, 1, 1), 1)
+    own.write_text("2030:\n  holidays: [2030-13-01]\n", "utf-8")
+    with pytest.raises(CalendarError, match="impossible date"):
+        load_calendar.__wrapped__(str(own))
 
 
 def test_citations_name_the_profile_seed() -> None:

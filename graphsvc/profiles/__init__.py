@@ -100,6 +100,45 @@ class Calendar(_Strict):
     adjusted_working_days: tuple[dt.date, ...] = ()  # 调休: weekend days that are working days
 
 
+class ObjectionDeadlines(_Strict):
+    """Working days an objection may take (RGT-04, 004 MB 第三十二条: 10 to review, 5 to verify, 3 to correct)."""
+
+    review_days: int = Field(default=10, ge=1, le=60)  # from filing: the platform or provider reviews it
+    verify_days: int = Field(default=5, ge=1, le=60)  # from filing: the provider verifies it when asked
+    correct_days: int = Field(default=3, ge=1, le=60)  # from an upheld decision: corrected and republished
+
+
+class RepairRules(_Strict):
+    """Credit repair (RGT-06, VAL-07; 004 MB 第三十四、三十五条)."""
+
+    notice_days: int = Field(default=5, ge=0, le=60)  # working days of public notice before it takes effect
+    clean_years: int = Field(default=1, ge=0, le=10)  # years since correction without an act of the same type
+    within_validity: bool = True  # only while the entry may still be used (在其失信信息使用期限内)
+
+
+class ListingRules(_Strict):
+    """Notice before listing (事前告知) and public notice (公示) (004 JI(六); 001 三(一), 四(六))."""
+
+    reply_days: int = Field(default=5, ge=0, le=60)  # working days the notified subject has to reply
+    public_notice_days: int = Field(default=5, ge=0, le=60)  # working days a red candidate is on public notice
+    red_needs_public_notice: bool = True  # 004 JI(六): 经公示无异议的，可认定为红名单
+    focus_validity_told: bool = False  # 001 四(六): 提示重点关注有效期 — a focus entry needs its valid_until
+
+
+class PublicationRules(_Strict):
+    """What is published after an entry leaves force (004 MB 第三十条, 第三十五条; JI(十七))."""
+
+    exit_announcement_days: int = Field(default=30, ge=0, le=3650)  # calendar days an exit is announced publicly
+    archive_years: int | None = Field(default=None, ge=1, le=100)  # years archived entries are kept; None: always
+
+
+class LifecycleSettings(_Strict):
+    objection: ObjectionDeadlines = ObjectionDeadlines()
+    repair: RepairRules = RepairRules()
+    listing: ListingRules = ListingRules()
+    publication: PublicationRules = PublicationRules()
+
+
 DEFAULT_SEVERITY_WEIGHT: dict[str, float] = {"general": 1.0, "fairly_serious": 2.0, "serious": 4.0}
 DEFAULT_ROLE_WEIGHT: dict[str, float] = {
     "legal_representative": 1.0,
@@ -171,6 +210,7 @@ class Profile(_Strict):
     key_domains: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     calendar: Calendar = Calendar()
     exposure: ExposureSettings = ExposureSettings()
+    lifecycle: LifecycleSettings = LifecycleSettings()
 
     @field_validator("seed")
     @classmethod

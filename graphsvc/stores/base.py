@@ -186,6 +186,18 @@ WARNING_EVENT_SCHEMA = _schema(
     ("rule", pa.string()),
     ("subject_id", pa.string()),
 )
+# The credit lifecycle (graphsvc/lifecycle/): one row per step of a case (an objection, appeal, complaint,
+# repair or listing), never edited; a case's state is the fold of its events. ``detail`` is a JSON object.
+LIFECYCLE_EVENT_SCHEMA = _schema(
+    ("case_id", pa.string()),
+    ("case_kind", pa.string()),
+    ("entry_id", pa.string()),
+    ("event", pa.string()),
+    ("on_date", pa.date32()),
+    ("actor", pa.string()),
+    ("detail", pa.string()),
+    ("recorded_at", pa.timestamp("us")),
+)
 # The audit log of requests that returned personal data or list information (append-only).
 AUDIT_SCHEMA = _schema(
     ("event_id", pa.string()),
@@ -246,6 +258,7 @@ class Batch:
 
     source: str
     tables: dict[str, pa.Table] = field(default_factory=dict)
+    events: pa.Table | None = None  # lifecycle events (LIFECYCLE_EVENT_SCHEMA) written with the facts
 
 
 @dataclass(frozen=True)
@@ -345,6 +358,18 @@ class GraphStore(Protocol):
     def append_warning_events(self, events: pa.Table) -> None: ...
 
     def warning_events(self) -> pa.Table: ...
+
+    def lifecycle_events(self, case_id: str | None = None, entry_id: str | None = None) -> pa.Table:
+        """Lifecycle events (LIFECYCLE_EVENT_SCHEMA) of one case, of one entry's cases, or all, oldest first."""
+        ...
+
+    def current_entry(self, entry_id: str) -> dict[str, Any] | None:
+        """The current version of one entry (ENTRY_SCHEMA columns), by id, or None."""
+        ...
+
+    def status_history(self, entry_id: str) -> pa.Table:
+        """The current status-history rows of one entry (STATUS_SCHEMA), by since."""
+        ...
 
     def append_audit(self, events: pa.Table, journal: dict[str, int] | None = None) -> None: ...
 

@@ -25,6 +25,7 @@ from graphsvc.errors import StoreError
 from graphsvc.stores.base import (
     AUDIT_SCHEMA,
     AUTHORISATION_SCHEMA,
+    LIFECYCLE_EVENT_SCHEMA,
     DERIVED_SCHEMA,
     KEYS,
     SCHEMAS,
@@ -144,6 +145,7 @@ class EmbeddedStore(ClosingStore):
             + ")",
             # Append-only logs: nothing in graphsvc updates or deletes their rows.
             f"CREATE TABLE IF NOT EXISTS warning_events ({_columns(WARNING_EVENT_SCHEMA)})",
+            f"CREATE TABLE IF NOT EXISTS lifecycle_events ({_columns(LIFECYCLE_EVENT_SCHEMA)})",
             f"CREATE TABLE IF NOT EXISTS audit_log ({_columns(AUDIT_SCHEMA)})",
             "CREATE TABLE IF NOT EXISTS audit_journal (segment VARCHAR PRIMARY KEY, position BIGINT NOT NULL)",
             f"CREATE TABLE IF NOT EXISTS authorisations ({_columns(AUTHORISATION_SCHEMA)}, "
@@ -179,6 +181,17 @@ class EmbeddedStore(ClosingStore):
                     continue
                 ins, sup, same = self._upsert(table, _conform(table, data), batch_id, recorded_at)
                 inserted[table], superseded[table], unchanged[table] = ins, sup, same
+            if batch.events is not None and batch.events.num_rows:
+                events = batch.events.set_column(
+                    LIFECYCLE_EVENT_SCHEMA.get_field_index("recorded_at"),
+                    "recorded_at",
+                    pa.array([recorded_at] * batch.events.num_rows, pa.timestamp("us")),
+                )
+                con.register("appended", events.select(LIFECYCLE_EVENT_SCHEMA.names).cast(LIFECYCLE_EVENT_SCHEMA))
+                try:
+                    fetch_all(con, "INSERT INTO lifecycle_events SELECT * FROM appended")
+                finally:
+                    con.unregister("appended")
             fetch_all(
                 con,
                 "INSERT INTO batches VALUES ($id, $at, $source, $s, $r, $e, $f)",
@@ -438,6 +451,31 @@ class EmbeddedStore(ClosingStore):
     def warning_events(self) -> pa.Table:
         names = ", ".join(WARNING_EVENT_SCHEMA.names)
         return fetch_arrow(self._con, f"SELECT {names} FROM warning_events ORDER BY decided_at, warning_id")
+
+    def lifecycle_events(self, case_id: str | None = None, entry_id: str | None = None) -> pa.Table:
+        names = ", ".join(LIFECYCLE_EVENT_SCHEMA.names)
+        return fetch_arrow(
+            self._con,
+            f"""SELECT {names} FROM lifecycle_events
+                WHERE ($case IS NULL OR case_id = $case) AND ($entry IS NULL OR entry_id = $entry)
+                ORDER BY recorded_at, case_id, event""",
+            {"case": case_id, "entry": entry_id},
+        )
+
+    def current_entry(self, entry_id: str) -> dict[str, Any] | None:
+        names = ", ".join(SCHEMAS["entries"].names)
+        rows = fetch_arrow(
+            self._con, f"SELECT {names} FROM entries WHERE entry_id = $id AND superseded_at IS NULL", {"id": entry_id}
+        ).to_pylist()
+        return rows[0] if rows else None
+
+    def status_history(self, entry_id: str) -> pa.Table:
+        names = ", ".join(SCHEMAS["statuses"].names)
+        return fetch_arrow(
+            self._con,
+            f"SELECT {names} FROM statuses WHERE entry_id = $id AND superseded_at IS NULL ORDER BY since",
+            {"id": entry_id},
+        )
 
     def append_audit(self, events: pa.Table, journal: dict[str, int] | None = None) -> None:
         """Append audit events and, in the same transaction, the journal positions they were read up to,

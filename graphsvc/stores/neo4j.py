@@ -30,6 +30,8 @@ from graphsvc.stores.base import (
     DERIVED_FIELDS,
     DERIVED_SCHEMA,
     ENTRY_SCHEMA,
+    LIFECYCLE_EVENT_SCHEMA,
+    STATUS_SCHEMA,
     GRAPH_ROLE_ORDER,
     GRAPH_SUBJECT_SCHEMA,
     ROLE_SCHEMA,
@@ -74,6 +76,7 @@ INFORCE_SCHEMA = pa.schema(
         ENTRY_SCHEMA.field("legal_basis"),
     ]
 )
+_EVENT_INPUT_SCHEMA = pa.schema([f for f in LIFECYCLE_EVENT_SCHEMA if f.name != "recorded_at"])
 FACT_VERSION_SCHEMAS: dict[str, pa.Schema] = {
     table: schema.append(_RECORDED_AT).append(_SUPERSEDED_AT) for table, schema in SCHEMAS.items()
 }
@@ -291,6 +294,9 @@ class Neo4jStore(ClosingStore):
                 ins += int(result["inserted"] or 0)
                 sup += int(result["superseded"] or 0)
             inserted[table], superseded[table], unchanged[table] = ins, sup, len(rows) - ins
+        if batch.events is not None and batch.events.num_rows:
+            events = _conformed_rows(batch.events.drop_columns(["recorded_at"]), _EVENT_INPUT_SCHEMA)
+            self._write(statement("lifecycle_append"), {"rows": events, "recorded_at": recorded_at})
         self._record_batch(batch_id, recorded_at, batch.source, inserted)
         return LoadResult(batch_id, recorded_at, inserted, superseded, unchanged)
 
@@ -484,6 +490,17 @@ class Neo4jStore(ClosingStore):
 
     def warning_events(self) -> pa.Table:
         return _sorted(self._read(statement("warning_events"), {}), WARNING_EVENT_SCHEMA, ("decided_at", "warning_id"))
+
+    def lifecycle_events(self, case_id: str | None = None, entry_id: str | None = None) -> pa.Table:
+        rows = self._read(statement("lifecycle_events"), {"case_id": case_id, "entry_id": entry_id})
+        return _sorted(rows, LIFECYCLE_EVENT_SCHEMA, ("recorded_at", "case_id", "event"))
+
+    def current_entry(self, entry_id: str) -> dict[str, Any] | None:
+        rows = self._read(statement("current_entry"), {"id": entry_id})
+        return pa.Table.from_pylist(rows, schema=ENTRY_SCHEMA).to_pylist()[0] if rows else None
+
+    def status_history(self, entry_id: str) -> pa.Table:
+        return _sorted(self._read(statement("status_history"), {"id": entry_id}), STATUS_SCHEMA, ("since",))
 
     def append_audit(self, events: pa.Table, journal: dict[str, int] | None = None) -> None:
         """Append audit events and, in the same transaction, the journal positions they were read up to,

@@ -1,0 +1,6 @@
+// The current version of one entry, by id (a bounded lookup from the uniquely constrained Entry).
+MATCH (:Entry {entry_id: $id})-[:VERSION]->(v:EntryVersion) WHERE v.superseded_at IS NULL
+RETURN v.entry_id AS entry_id, v.subject_id AS subject_id, v.list_type AS list_type, v.domain AS domain,
+       v.severity AS severity, v.department AS department, v.act_date AS act_date,
+       v.determined_on AS determined_on, v.valid_until AS valid_until, v.status AS status,
+       v.status_since AS status_since, v.scope AS scope, v.legal_basis AS legal_basis

@@ -28,10 +28,12 @@ from graphsvc import faults
 from graphsvc.config import DB_ENV, STORE_ENV, default_db_path
 from graphsvc.engine import evaluate
 from graphsvc.errors import GraphsvcError, InputError, LoadRejected
+from graphsvc.loading import FORMATS, LoadOptions, LoadRefused, LoadSummary, RatioScale
 from graphsvc.profiles import PROFILE_NAMES, load_profile
 from graphsvc.rules.table import RULES, VALIDITY_RULES
 from graphsvc.stores.base import GraphStore
 from graphsvc.stores.embedded import EmbeddedStore
+from graphsvc.vocab import Scope
 
 STORES = ("embedded", "neo4j")
 _err = Console(stderr=True, highlight=False, soft_wrap=True)  # no wrapping: scripts read these lines
@@ -76,15 +78,43 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     db_help = f"store file (default: ${DB_ENV} or {default_db_path()})"
-    load = sub.add_parser("load", help="validate and load a folder of canonical CSV/Parquet files")
-    load.add_argument("directory", type=Path, metavar="DIR")
+    load = sub.add_parser(
+        "load", help="validate and load canonical CSV/Parquet, FollowTheMoney, BODS or mapped CSV files"
+    )
+    load.add_argument("directory", type=Path, metavar="PATH", help="a folder (or one FtM, BODS or mapped file)")
     load.add_argument("--db", type=Path, help=db_help)
     load.add_argument(
         "--skip-invalid",
         action="store_true",
         help="load the valid rows; write rejected rows with reasons to <file>.rejected.csv beside the input",
     )
-    load.add_argument("--reader", default="canonical", help="input format reader (default: canonical)")
+    load.add_argument(
+        "--format",
+        "--reader",
+        dest="format",
+        choices=FORMATS,
+        default=None,
+        help="input format (default: detected from the content)",
+    )
+    load.add_argument(
+        "--mapping",
+        help="column mapping for --format mapped: a shipped name (loaders/mappings/) or a YAML file; "
+        "with --format ftm, overrides of loaders/ftm.yaml",
+    )
+    load.add_argument("--encoding", help="text encoding of CSV files (default: UTF-8 with or without BOM, or detected)")
+    load.add_argument(
+        "--ratio-scale",
+        choices=[s.value for s in RatioScale],
+        default=RatioScale.PERCENT.value,
+        help="shareholder ratios as percent (60) or fractions (0.6); 60%% is percent either way",
+    )
+    load.add_argument(
+        "--default-scope",
+        choices=[s.value for s in Scope],
+        default=None,
+        help="scope of entries that state none (default: none; such entries are refused)",
+    )
+    load.add_argument("--report", type=Path, help="also write the load report to this file as JSON")
 
     derived = sub.add_parser("derived", help="evaluate the rules as of a date and print the derived records")
     derived.add_argument("--db", type=Path, help=db_help)
@@ -208,7 +238,15 @@ def _reader(name: str) -> Callable[..., Any]:
 
 
 def _cmd_load(args: argparse.Namespace, out: TextIO) -> int:
-    reader = _reader(args.reader)
+    reader = _reader(args.format or "auto")
+    options = LoadOptions(
+        format=args.format,
+        mapping=args.mapping,
+        encoding=args.encoding,
+        ratio_scale=RatioScale(args.ratio_scale),
+        default_scope=args.default_scope,
+        skip_invalid=args.skip_invalid,
+    )
     with (
         closing(open_store(args)) as store,
         Progress(
@@ -225,24 +263,22 @@ def _cmd_load(args: argparse.Namespace, out: TextIO) -> int:
         def progress(text: str, done: int, total: int) -> None:
             bar.update(task, description=text, completed=done, total=total)
 
-        report = reader(args.directory, store, skip_invalid=args.skip_invalid, progress=progress)
-        where = store.location
-    result = report.result
-    out.write(f"read {', '.join(f'{n}: {c} rows' for n, c in report.files.items())}\n")
-    if result is not None:
-        out.write(
-            f"batch {result.batch_id} recorded at {result.recorded_at.isoformat()} into {where}: "
-            + ", ".join(
-                f"{t} +{result.inserted[t]} new, {result.superseded[t]} superseded, {result.unchanged[t]} unchanged"
-                for t in result.inserted
-            )
-            + "\n"
-        )
-    if report.problems:
-        out.write(f"skipped {len(report.problems)} problem(s); rejected rows written to:\n")
-        for path in report.rejected_files:
-            out.write(f"  {path}\n")
+        try:
+            summary: LoadSummary = reader(args.directory, store, options, progress)
+        except LoadRefused as exc:
+            if args.report is not None:
+                _write_report(exc.summary, args.report)
+            raise
+    for line in summary.lines():
+        out.write(line + "\n")
+    if args.report is not None:
+        _write_report(summary, args.report)
     return 0
+
+
+def _write_report(summary: LoadSummary, path: Path) -> None:
+    path.write_text(json.dumps(summary.as_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    _err.print(f"load report written to {path}", markup=False)
 
 
 def _json_default(value: object) -> str:
@@ -299,7 +335,7 @@ def _cmd_export_neo4j_import(args: argparse.Namespace, out: TextIO) -> int:
 
     reader = _reader("canonical")
     with tempfile.TemporaryDirectory() as tmp, EmbeddedStore(Path(tmp) / "staging.duckdb") as staging:
-        report = reader(args.directory, staging, skip_invalid=args.skip_invalid)
+        report = reader(args.directory, staging, LoadOptions(format="canonical", skip_invalid=args.skip_invalid))
         counts = write_import_files(staging, args.out)
     for name, n in counts.items():
         out.write(f"{args.out / name}: {n} rows\n")

@@ -38,10 +38,13 @@ class Problem:
     column: str | None
     value: str | None
     reason: str
+    pointer: str | None = None  # JSON pointer into a JSON input (FtM, BODS), where rows are not lines
 
     def __str__(self) -> str:
         where = self.file
-        if self.row is not None:
+        if self.pointer is not None:
+            where += f" {self.pointer}"
+        elif self.row is not None:
             where += f", row {self.row}"
         if self.column is not None:
             where += f", column {self.column}"

@@ -68,12 +68,14 @@ def _line_numbers_follow_rows(path: Path) -> bool:
         return b'"' not in data and b"\n\n" not in body and b"\n\r\n" not in body
 
 
-def _read_csv_exact(path: Path, header: list[str]) -> tuple[pa.Table, list[int], list[Problem]]:
+def _read_csv_exact(
+    path: Path, header: list[str], encoding: str = "utf-8"
+) -> tuple[pa.Table, list[int], list[Problem]]:
     """Slow path: the csv module, with each record's first line number; malformed rows become problems."""
     rows: list[list[str]] = []
     numbers: list[int] = []
     problems: list[Problem] = []
-    with path.open(encoding="utf-8-sig", newline="") as fh:
+    with path.open(encoding=_python_codec(encoding), newline="") as fh:
         reader = csv.reader(fh)
         next(reader, None)
         start = reader.line_num + 1
@@ -98,8 +100,14 @@ def _read_csv_exact(path: Path, header: list[str]) -> tuple[pa.Table, list[int],
     return table, numbers, problems
 
 
-def read_file(path: Path, spec: FileSpec) -> tuple[RawFile | None, list[Problem]]:
-    """The file's canonical columns as strings, or the problems that stop it from being read at all."""
+def _python_codec(encoding: str) -> str:
+    """UTF-8 is read with or without a BOM."""
+    return "utf-8-sig" if encoding.lower().replace("_", "-") in {"utf-8", "utf8", "utf-8-sig"} else encoding
+
+
+def read_file(path: Path, spec: FileSpec, encoding: str = "utf-8") -> tuple[RawFile | None, list[Problem]]:
+    """The file's canonical columns as strings, or the problems that stop it from being read at all.
+    ``encoding``: a Python codec name (loaders/encoding.py detects it); UTF-8 may carry a BOM."""
     numbers: list[int] | None = None
     try:
         if path.suffix == ".parquet":
@@ -111,7 +119,7 @@ def read_file(path: Path, spec: FileSpec) -> tuple[RawFile | None, list[Problem]
                     Problem(path.name, None, None, None, "the file is empty; it needs at least the header row")
                 ]
             with path.open("rb") as fh:
-                first = fh.readline().decode("utf-8-sig").rstrip("\r\n")
+                first = fh.readline().decode(_python_codec(encoding)).rstrip("\r\n")
             header = next(csv.reader([first]), [])
             problems = _header_problems(path, spec, header)
             if problems:
@@ -121,7 +129,7 @@ def read_file(path: Path, spec: FileSpec) -> tuple[RawFile | None, list[Problem]
                 try:
                     table = pacsv.read_csv(
                         path,
-                        read_options=pacsv.ReadOptions(encoding="utf8"),
+                        read_options=pacsv.ReadOptions(encoding=_python_codec(encoding).replace("utf-8-sig", "utf8")),
                         convert_options=pacsv.ConvertOptions(
                             column_types=dict.fromkeys(header, pa.string()),
                             strings_can_be_null=False,
@@ -131,7 +139,7 @@ def read_file(path: Path, spec: FileSpec) -> tuple[RawFile | None, list[Problem]
                 except pa.ArrowInvalid:
                     table = None  # e.g. a row with the wrong number of cells: the exact reader names it
             if table is None:
-                exact, numbers, problems = _read_csv_exact(path, header)
+                exact, numbers, problems = _read_csv_exact(path, header, encoding)
                 if problems:
                     return None, problems
                 table = exact

@@ -1,0 +1,233 @@
+"""What a load is asked to do and what it reports: shared by the CLI and the readers in ``loaders/``.
+
+The CLI finds readers through the ``graphsvc.readers`` entry points (graphsvc never imports loaders/); each
+reader is called as ``reader(path, store, options, progress)`` and returns a :class:`LoadSummary`, or raises
+:class:`LoadRefused` (a :class:`LoadRejected` that carries the summary of what was found).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TypedDict
+
+from graphsvc.errors import LoadRejected, Problem
+
+Progress = Callable[[str, int, int], None]  # (step description, steps done, steps in all)
+
+FORMATS = ("canonical", "ftm", "bods", "mapped")
+
+
+class RatioScale(StrEnum):
+    PERCENT = "percent"  # 60 means 60 % (the canonical format)
+    FRACTION = "fraction"  # 0.6 means 60 %
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    format: str | None = None  # None: detected from the content
+    mapping: str | None = None  # a shipped mapping's name or a YAML file (format mapped)
+    encoding: str | None = None  # None: detected per file (UTF-8 with or without BOM, else GB18030 …)
+    ratio_scale: RatioScale = RatioScale.PERCENT
+    default_scope: str | None = None  # the deployment's scope for entries that state none; none unless set
+    skip_invalid: bool = False
+
+
+@dataclass(frozen=True)
+class LoadWarning:
+    """Something the load accepted but a person should know: the value as read and what was done with it."""
+
+    kind: str  # e.g. partial_date, ratio_scale, shares_over_100, ignored_field, default_scope, role_title
+    file: str
+    row: int | None
+    pointer: str | None  # JSON pointer for JSON inputs
+    column: str | None
+    value: str | None
+    message: str
+    count: int = 1  # rows this warning stands for (one warning per column and kind where rows repeat it)
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.pointer is not None:
+            where += f" {self.pointer}"
+        elif self.row is not None:
+            where += f", row {self.row}"
+        if self.column is not None:
+            where += f", column {self.column}"
+        shown = "" if self.value is None else f" value {self.value!r}:"
+        return f"{where}:{shown} {self.message}"
+
+
+@dataclass
+class TableCounts:
+    read: int = 0  # rows handed to validation
+    inserted: int = 0
+    superseded: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+
+
+class WarningJson(TypedDict):
+    kind: str
+    file: str
+    row: int | None
+    pointer: str | None
+    column: str | None
+    value: str | None
+    message: str
+    count: int
+
+
+class ProblemJson(TypedDict):
+    file: str
+    row: int | None
+    pointer: str | None
+    column: str | None
+    value: str | None
+    reason: str
+
+
+class SummaryJson(TypedDict):
+    format: str
+    source: str
+    loaded: bool
+    batch_id: int | None
+    recorded_at: str | None
+    store: str | None
+    encodings: dict[str, str]
+    files: dict[str, int]
+    tables: dict[str, dict[str, int]]
+    warnings_by_kind: dict[str, int]
+    warnings: list[WarningJson]
+    problems: list[ProblemJson]
+    rejected_files: list[str]
+    role_titles: dict[str, list[str]]
+    seconds: float
+
+
+@dataclass
+class LoadSummary:
+    format: str
+    source: str
+    encodings: dict[str, str] = field(default_factory=dict)  # input file -> encoding used
+    files: dict[str, int] = field(default_factory=dict)  # input file -> records read
+    tables: dict[str, TableCounts] = field(default_factory=dict)  # store table -> counts
+    warnings: list[LoadWarning] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    rejected_files: list[str] = field(default_factory=list)
+    role_titles: dict[str, list[str]] = field(default_factory=dict)  # title as written -> roles stored
+    loaded: bool = False
+    batch_id: int | None = None
+    recorded_at: dt.datetime | None = None
+    store: str | None = None
+    seconds: float = 0.0
+
+    def warnings_by_kind(self) -> dict[str, int]:
+        counts: Counter[str] = Counter()
+        for w in self.warnings:
+            counts[w.kind] += w.count
+        return dict(sorted(counts.items()))
+
+    def as_json(self) -> SummaryJson:
+        return {
+            "format": self.format,
+            "source": self.source,
+            "loaded": self.loaded,
+            "batch_id": self.batch_id,
+            "recorded_at": self.recorded_at.isoformat() if self.recorded_at else None,
+            "store": self.store,
+            "encodings": self.encodings,
+            "files": self.files,
+            "tables": {t: vars(c).copy() for t, c in self.tables.items()},
+            "warnings_by_kind": self.warnings_by_kind(),
+            "warnings": [
+                {
+                    "kind": w.kind,
+                    "file": w.file,
+                    "row": w.row,
+                    "pointer": w.pointer,
+                    "column": w.column,
+                    "value": w.value,
+                    "message": w.message,
+                    "count": w.count,
+                }
+                for w in self.warnings
+            ],
+            "problems": [
+                {
+                    "file": p.file,
+                    "row": p.row,
+                    "pointer": p.pointer,
+                    "column": p.column,
+                    "value": p.value,
+                    "reason": p.reason,
+                }
+                for p in self.problems
+            ],
+            "rejected_files": self.rejected_files,
+            "role_titles": self.role_titles,
+            "seconds": round(self.seconds, 3),
+        }
+
+    def lines(self, *, warnings_shown: int = 20) -> list[str]:
+        """The report as printed by ``graphsvc load``."""
+        out = [
+            f"format {self.format}; "
+            + ", ".join(f"{f}: {n} records, {self.encodings.get(f, '-')}" for f, n in self.files.items())
+        ]
+        if self.loaded:
+            out.append(
+                f"batch {self.batch_id} recorded at {self.recorded_at.isoformat() if self.recorded_at else '-'}"
+                f" into {self.store}"
+            )
+        for table, c in self.tables.items():
+            out.append(
+                f"  {table}: {c.read} read, +{c.inserted} new, {c.superseded} superseded, {c.unchanged} unchanged, "
+                f"{c.rejected} rejected"
+            )
+        # Kept for scripts written against the earlier output.
+        if self.loaded:
+            out.append(
+                ", ".join(
+                    f"{t} +{c.inserted} new, {c.superseded} superseded, {c.unchanged} unchanged"
+                    for t, c in self.tables.items()
+                )
+            )
+        if self.warnings:
+            out.append("warnings: " + ", ".join(f"{k} {n}" for k, n in self.warnings_by_kind().items()))
+            out += [f"  {w}" for w in self.warnings[:warnings_shown]]
+            if len(self.warnings) > warnings_shown:
+                out.append(f"  … and {len(self.warnings) - warnings_shown} more (--report FILE lists all)")
+        if self.role_titles:
+            out.append(
+                "role titles: "
+                + "; ".join(f"{t} → {'+'.join(r)}" for t, r in list(self.role_titles.items())[:warnings_shown])
+            )
+        if self.problems and self.loaded:
+            out.append(f"skipped {len(self.problems)} problem(s); rejected rows written to:")
+            out += [f"  {p}" for p in self.rejected_files]
+        out.append(f"took {self.seconds:.2f} s")
+        return out
+
+
+class LoadRefused(LoadRejected):
+    """Nothing was loaded; the summary says what was read and found."""
+
+    def __init__(self, problems: list[Problem], summary: LoadSummary, note: str = "") -> None:
+        super().__init__(problems, note)
+        self.summary = summary
+
+
+__all__ = [
+    "FORMATS",
+    "LoadOptions",
+    "LoadRefused",
+    "LoadSummary",
+    "LoadWarning",
+    "Progress",
+    "RatioScale",
+    "TableCounts",
+]

@@ -1,0 +1,52 @@
+"""Which text encoding a file is in: UTF-8 (with or without BOM), else what charset-normalizer finds.
+
+Excel on Chinese Windows saves CSV as GBK (code page 936); GB18030 is its superset, so every GBK or GB2312
+guess is read as GB18030, which decodes all of them.
+"""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+from graphsvc.errors import InputError
+
+_SAMPLE = 1 << 20  # bytes looked at; a wrong guess shows up as a read error naming the file
+_CHINESE = {"gbk", "gb2312", "gb18030", "cp936", "hz", "big5hkscs"}
+
+
+def normalise(encoding: str) -> str:
+    """A Python codec name for ``--encoding``; refuses names Python does not know."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise InputError(f"--encoding {encoding!r} is not an encoding Python knows; try utf-8, gb18030, big5") from None
+    if name in {"gbk", "gb2312", "cp936"}:
+        return "gb18030"
+    return "utf-8" if name in {"utf-8", "utf-8-sig"} else name
+
+
+def detect(path: Path) -> str:
+    """The encoding of ``path``: ``utf-8`` when its bytes are UTF-8 (a BOM is allowed), else the best guess."""
+    with path.open("rb") as fh:
+        sample = fh.read(_SAMPLE)
+        truncated = bool(fh.read(1))
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8"
+    try:
+        sample.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut by the sample's end is still UTF-8.
+        if truncated and exc.start >= len(sample) - 3:
+            return "utf-8"
+    best = from_bytes(sample).best()
+    if best is None:
+        return "gb18030"  # no guess: the most likely non-UTF-8 encoding of the users' files
+    name = codecs.lookup(best.encoding).name
+    return "gb18030" if name in _CHINESE or name.startswith("gb") else name
+
+
+__all__ = ["detect", "normalise"]

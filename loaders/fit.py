@@ -1,0 +1,356 @@
+"""Fit real files to the canonical format before validation, saying what was done (warnings, never silence).
+
+- Dates: ``2019``, ``2019-06``, ``2019/6/1``, ``2019年6月1日``, ``20190601`` and ISO date-times are read as dates. A
+  year or month alone starts on its first day in a start column (valid_from, act_date, determined_on,
+  status_since) and ends on its last day in an end column (valid_to, valid_until); each such column gets a
+  ``partial_date`` warning naming the precision. Anything else is left for validation to refuse.
+- Ratios: ``60%`` is 60 percent; with ``--ratio-scale fraction`` plain numbers are fractions (0.6 → 60). A file
+  whose ratios all lie in 0..1 read as percent gets a ``ratio_scale`` warning. Shares of one company that add up to
+  more than 100 % on a date (within the load) get a ``shares_over_100`` warning.
+- Role titles: aliases resolve as in validation; a title naming several roles (执行董事兼总经理, 董事、总经理)
+  becomes one role per part. Every title is kept in the load report (``role_titles``).
+- Fields that carry no meaning for their row are ignored with an ``ignored_field`` warning: a severity on a red
+  (incentive) entry, a ratio on a role that is not a shareholding.
+- An empty scope takes ``--default-scope`` when given (``default_scope`` warning).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from graphsvc.loading import LoadOptions, LoadWarning, RatioScale
+from graphsvc.stores.duck import fetch_all
+from graphsvc.vocabulary import resolvers, vocabulary
+from loaders.reading import ROW, RawFile
+from loaders.source import Location, Source
+from loaders.validation import canonical
+
+START_COLUMNS = {"roles": ("valid_from",), "entries": ("act_date", "determined_on", "status_since")}
+END_COLUMNS = {"roles": ("valid_to",), "entries": ("valid_until",)}
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(\d{4})-(\d{2})-(\d{2})[T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?"), "day"),
+    (re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"), "day"),
+    (re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日"), "day"),
+    (re.compile(r"(\d{4})(\d{2})(\d{2})"), "day"),
+    (re.compile(r"(\d{4})[-/.](\d{1,2})"), "month"),
+    (re.compile(r"(\d{4})年(\d{1,2})月?"), "month"),
+    (re.compile(r"(\d{4})年?"), "year"),
+)
+_TITLE_SEPARATORS = re.compile(r"\s*(?:兼任|兼|、|，|,|/|／|;|；|\s+and\s+|&)\s*")
+
+
+def parse_date(text: str, *, end: bool) -> tuple[str, str] | None:
+    """(ISO date, precision day|month|year), or None when the text is no date this reader knows."""
+    value = text.strip()
+    for pattern, precision in _PATTERNS:
+        m = pattern.fullmatch(value)
+        if m is None:
+            continue
+        year = int(m.group(1))
+        month = int(m.group(2)) if precision in {"day", "month"} else (12 if end else 1)
+        try:
+            last = calendar.monthrange(year, month)[1] if 1 <= month <= 12 else 0
+            day = int(m.group(3)) if precision == "day" else (last if end else 1)
+            return dt.date(year, month, day).isoformat(), precision
+        except ValueError:
+            return None
+    return None
+
+
+@dataclass
+class Fitted:
+    raws: dict[str, RawFile]
+    warnings: list[LoadWarning] = field(default_factory=list)
+    role_titles: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _replace_values(table: pa.Table, column: str, mapping: dict[str, str | None]) -> pa.Table:
+    if not mapping:
+        return table
+    values = table.column(column).combine_chunks()
+    source = pa.array(list(mapping), pa.string())
+    index = pc.index_in(values, value_set=source)
+    replaced = pc.take(pa.array(list(mapping.values()), pa.string()), index)
+    fixed = pc.if_else(pc.is_null(index), values, replaced)
+    return table.set_column(table.column_names.index(column), column, fixed)
+
+
+def _rows_with(table: pa.Table, column: str, values: list[str]) -> list[int]:
+    mask = pc.is_in(table.column(column), value_set=pa.array(values, pa.string()))
+    return _row_numbers(table.filter(mask))
+
+
+def _row_numbers(table: pa.Table) -> list[int]:
+    return [int(r) for r in table.column(ROW).to_pylist() if r is not None]
+
+
+def _distinct(table: pa.Table, column: str) -> list[str]:
+    return [str(v) for v in pc.unique(pc.drop_null(table.column(column).combine_chunks())).to_pylist()]
+
+
+class _Fitter:
+    def __init__(self, options: LoadOptions) -> None:
+        self.options = options
+        self.warnings: list[LoadWarning] = []
+        self.role_titles: dict[str, list[str]] = {}
+        self.extra_rows: dict[int, int] = {}  # role row added for a combined title -> its original row
+
+    def warn(
+        self, kind: str, raw: RawFile, rows: list[int], column: str | None, value: str | None, message: str
+    ) -> None:
+        if not rows:
+            return
+        more = f" ({len(rows)} rows; the first is named)" if len(rows) > 1 else ""
+        self.warnings.append(
+            LoadWarning(kind, raw.path.name, min(rows), None, column, value, message + more, len(rows))
+        )
+
+    # -- dates ---------------------------------------------------------------------------------------------
+    def dates(self, raw: RawFile, stem: str) -> RawFile:
+        table = raw.table
+        columns = [(c, False) for c in START_COLUMNS.get(stem, ())] + [(c, True) for c in END_COLUMNS.get(stem, ())]
+        for column, end in columns:
+            mapping: dict[str, str | None] = {}
+            partial: dict[str, list[str]] = {}
+            for value in _distinct(table, column):
+                if _ISO.fullmatch(value):
+                    continue
+                parsed = parse_date(value, end=end)
+                if parsed is None:
+                    continue
+                mapping[value] = parsed[0]
+                if parsed[1] != "day":
+                    partial.setdefault(parsed[1], []).append(value)
+            for precision, values in partial.items():
+                first = values[0]
+                assert mapping[first] is not None
+                self.warn(
+                    "partial_date",
+                    raw,
+                    _rows_with(table, column, values),
+                    column,
+                    first,
+                    f"a date of {precision} precision is read as {mapping[first]} "
+                    f"({'the last' if end else 'the first'} day of its {precision}); the store keeps the day",
+                )
+            table = _replace_values(table, column, mapping)
+        return replace(raw, table=table)
+
+    # -- ratios ---------------------------------------------------------------------------------------------
+    def ratios(self, raw: RawFile) -> RawFile:
+        table = raw.table
+        mapping: dict[str, str | None] = {}
+        numbers: list[float] = []
+        fraction = self.options.ratio_scale is RatioScale.FRACTION
+        for value in _distinct(table, "ratio"):
+            text = value.replace("％", "%").replace(" ", "")
+            percent_sign = text.endswith("%")
+            try:
+                number = float(text.rstrip("%"))
+            except ValueError:
+                continue
+            if percent_sign:
+                mapping[value] = _number(number)
+            elif fraction:
+                mapping[value] = _number(number * 100.0)
+            else:
+                numbers.append(number)
+        table = _replace_values(table, "ratio", mapping)
+        if not fraction and numbers and all(0.0 <= n <= 1.0 for n in numbers) and any(0.0 < n < 1.0 for n in numbers):
+            rows = _row_numbers(table.filter(pc.is_valid(table.column("ratio"))))
+            self.warn(
+                "ratio_scale",
+                raw,
+                rows,
+                "ratio",
+                _distinct(table, "ratio")[0],
+                "every ratio of this file lies between 0 and 1, read as percent (0.6 = 0.6 %); "
+                "if they are fractions, load with --ratio-scale fraction",
+            )
+        return replace(raw, table=table)
+
+    def shares_over_100(self, raw: RawFile) -> None:
+        con = duckdb.connect()
+        try:
+            con.register("roles", raw.table)
+            rows = fetch_all(
+                con,
+                f"""WITH h AS (
+                        SELECT {ROW} AS row, target_id, TRY_CAST(ratio AS DOUBLE) AS r,
+                               coalesce(TRY_CAST(valid_from AS DATE), DATE '0001-01-01') AS f,
+                               coalesce(TRY_CAST(valid_to AS DATE), DATE '9999-12-31') AS t
+                        FROM roles WHERE role = 'shareholder' AND TRY_CAST(ratio AS DOUBLE) IS NOT NULL),
+                    d AS (SELECT DISTINCT target_id, f AS day FROM h),
+                    s AS (SELECT d.target_id, d.day, sum(h.r) AS total, count(*) AS n, min(h.row) AS row
+                          FROM d JOIN h ON h.target_id = d.target_id AND h.f <= d.day AND h.t >= d.day
+                          GROUP BY d.target_id, d.day HAVING sum(h.r) > 100.0 + 1e-6)
+                    SELECT target_id, day, total, n, row FROM (
+                        SELECT *, row_number() OVER (PARTITION BY target_id ORDER BY total DESC, day) AS k FROM s)
+                    WHERE k = 1 ORDER BY row""",
+            )
+        finally:
+            con.close()
+        for target, day, total, n, row in rows:
+            since = "" if day == dt.date(1, 1, 1) else f" on {day.isoformat()}"
+            self.warnings.append(
+                LoadWarning(
+                    "shares_over_100",
+                    raw.path.name,
+                    int(row),
+                    None,
+                    "ratio",
+                    str(target),
+                    f"the {n} holdings in {target} add up to {total:.6g} %{since}; loaded as given",
+                )
+            )
+
+    # -- role titles and fields without meaning ------------------------------------------------------------
+    def roles(self, raw: RawFile) -> RawFile:
+        resolver = resolvers()["role"]
+        table = raw.table
+        splits: dict[str, list[str]] = {}
+        for value in _distinct(table, "role"):
+            slug = resolver.resolve(value)
+            if slug is not None:
+                if slug != value:
+                    self.role_titles[value] = [slug]
+                continue
+            parts = [p for p in _TITLE_SEPARATORS.split(value) if p]
+            slugs = [resolver.resolve(p) for p in parts]
+            if len(parts) > 1 and all(s is not None for s in slugs):
+                unique = list(dict.fromkeys(s for s in slugs if s is not None))
+                splits[value] = unique
+                self.role_titles[value] = unique
+        if splits:
+            table = self._split_titles(table, splits)
+        table = canonical(table, "roles")
+        ratio_roles = set(vocabulary().ratio_roles())
+        others = [r for r in _distinct(table, "role") if r in resolver.slugs and r not in ratio_roles]
+        if others:
+            mask = pc.and_(
+                pc.is_valid(table.column("ratio")),
+                pc.is_in(table.column("role"), value_set=pa.array(others, pa.string())),
+            )
+            rows = _row_numbers(table.filter(mask))
+            if rows:
+                self.warn(
+                    "ignored_field",
+                    raw,
+                    rows,
+                    "ratio",
+                    None,
+                    "a ratio on a role that is not a shareholding carries no meaning; ignored",
+                )
+                table = table.set_column(
+                    table.column_names.index("ratio"),
+                    "ratio",
+                    pc.if_else(mask, pa.scalar(None, pa.string()), table.column("ratio")),
+                )
+        return replace(raw, table=table)
+
+    def _split_titles(self, table: pa.Table, splits: dict[str, list[str]]) -> pa.Table:
+        """One row per role named by a combined title; the added rows get new numbers that point at the original."""
+        next_row = int(pc.max(table.column(ROW)).as_py() or 1) + 1
+        parts: list[pa.Table] = []
+        first = {title: roles[0] for title, roles in splits.items()}
+        for title, roles in splits.items():
+            picked = table.filter(pc.equal(table.column("role"), pa.scalar(title, pa.string())))
+            for role in roles[1:]:
+                rows = _row_numbers(picked)
+                numbers = list(range(next_row, next_row + len(rows)))
+                next_row += len(rows)
+                self.extra_rows.update({n: int(r) for n, r in zip(numbers, rows, strict=True)})
+                extra = picked.set_column(picked.column_names.index("role"), "role", pa.array([role] * len(rows)))
+                extra = extra.set_column(extra.column_names.index(ROW), ROW, pa.array(numbers, pa.int64()))
+                parts.append(extra)
+        table = _replace_values(table, "role", dict(first.items()))
+        return pa.concat_tables([table, *parts])
+
+    def entries(self, raw: RawFile) -> RawFile:
+        table = canonical(raw.table, "entries")
+        incentive = vocabulary().incentive()
+        mask = pc.and_(
+            pc.is_valid(table.column("severity")),
+            pc.is_in(table.column("list_type"), value_set=pa.array(list(incentive), pa.string())),
+        )
+        rows = _row_numbers(table.filter(mask))
+        if rows:
+            self.warn(
+                "ignored_field",
+                raw,
+                rows,
+                "severity",
+                None,
+                f"{', '.join(incentive)} entries carry no severity; the severity is ignored",
+            )
+            table = table.set_column(
+                table.column_names.index("severity"),
+                "severity",
+                pc.if_else(mask, pa.scalar(None, pa.string()), table.column("severity")),
+            )
+        scope = self.options.default_scope
+        if scope is not None:
+            empty = pc.is_null(table.column("scope"))
+            rows = _row_numbers(table.filter(empty))
+            if rows:
+                self.warn(
+                    "default_scope",
+                    raw,
+                    rows,
+                    "scope",
+                    scope,
+                    f"no scope given: the deployment default {scope!r} (--default-scope) is used",
+                )
+                table = table.set_column(
+                    table.column_names.index("scope"),
+                    "scope",
+                    pc.if_else(empty, pa.scalar(scope, pa.string()), table.column("scope")),
+                )
+        return replace(raw, table=table)
+
+
+def _number(value: float) -> str:
+    return f"{value:.10g}"
+
+
+def fit(source: Source, options: LoadOptions) -> Source:
+    """The source with every fit rule applied; warnings and role titles added to it."""
+    fitter = _Fitter(options)
+    raws = dict(source.raws)
+    steps: dict[str, list[Callable[[RawFile], RawFile]]] = {
+        "roles": [lambda r: fitter.dates(r, "roles"), fitter.roles, fitter.ratios],
+        "entries": [lambda r: fitter.dates(r, "entries"), fitter.entries],
+    }
+    for stem, functions in steps.items():
+        raw = raws.get(stem)
+        if raw is None:
+            continue
+        for function in functions:
+            raw = function(raw)
+        raws[stem] = raw
+    if "roles" in raws:
+        fitter.shares_over_100(raws["roles"])
+    source.raws = raws
+    # Rows added for combined titles point where their original row points.
+    extra = fitter.extra_rows
+    if extra and "roles" in raws:
+        name = raws["roles"].path.name
+        table = source.locations.setdefault(name, {})
+        for new, old in extra.items():
+            table[new] = table.get(old, Location(name, old))
+    source.warnings += [source.warning(w) for w in fitter.warnings]
+    for title, roles in fitter.role_titles.items():
+        source.role_titles[title] = roles
+    return source
+
+
+__all__ = ["END_COLUMNS", "START_COLUMNS", "fit", "parse_date"]

@@ -1,0 +1,287 @@
+"""One load, any format: read → fit → the canonical validation → one store transaction → the load report.
+
+The readers (canonical, ``ftm``, ``bods``, ``mapped``) turn their input into the canonical raw string tables;
+:mod:`loaders.fit` fits real-world values (partial dates, ``60%``, combined role titles …) with warnings;
+validation and the all-or-nothing commit are the canonical loader's own (loaders/canonical.py), so every format
+is refused, skipped and reported alike. The ``graphsvc.readers`` entry points name the functions at the end.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from graphsvc.errors import InputError, LoadRejected, Problem
+from graphsvc.loading import FORMATS, LoadOptions, LoadRefused, LoadSummary, Progress, TableCounts
+from graphsvc.stores.base import GraphStore
+from graphsvc.vocabulary import resolvers
+from loaders import encoding as encodings
+from loaders.canonical import LoadReport, _validate_and_commit
+from loaders.columns import FILES, prohibited_reason
+from loaders.fit import fit
+from loaders.reading import find_file, read_file
+from loaders.source import Source
+
+Reader = Callable[[Path, LoadOptions], Source]
+
+
+def _encoding_of(path: Path, options: LoadOptions) -> str:
+    return encodings.normalise(options.encoding) if options.encoding else encodings.detect(path)
+
+
+def prohibited_in_header(path: Path, encoding: str) -> list[Problem]:
+    """PRV-01 on a CSV or Parquet header, read in the file's own encoding."""
+    try:
+        if path.suffix == ".parquet":
+            header = pq.read_schema(path).names
+        else:
+            codec = "utf-8-sig" if encoding == "utf-8" else encoding
+            with path.open(encoding=codec, newline="") as fh:
+                header = next(csv.reader(fh), [])
+    except (OSError, UnicodeDecodeError, pa.ArrowInvalid):
+        return []
+    return [
+        Problem(path.name, 1, name, None, reason) for name in header if (reason := prohibited_reason(name)) is not None
+    ]
+
+
+def read_canonical(directory: Path, options: LoadOptions) -> Source:
+    """The canonical folder (subjects, roles, entries, responsibilities as CSV or Parquet), in any encoding."""
+    if not directory.is_dir():
+        raise InputError(f"{directory} is not a directory; give the folder that holds subjects.csv etc.")
+    for stale in directory.glob("*.rejected.csv"):
+        stale.unlink()
+    source = Source("canonical", str(directory.resolve()))
+    fatal: list[Problem] = []
+    for candidate in sorted(directory.iterdir()):
+        if candidate.suffix in {".csv", ".parquet"} and not candidate.name.endswith(".rejected.csv"):
+            enc = "parquet" if candidate.suffix == ".parquet" else _encoding_of(candidate, options)
+            fatal += prohibited_in_header(candidate, enc)
+    for spec in FILES:
+        path, problems = find_file(directory, spec)
+        fatal += problems
+        if path is None:
+            continue
+        enc = "parquet" if path.suffix == ".parquet" else _encoding_of(path, options)
+        raw, problems = read_file(path, spec, "utf-8" if enc == "parquet" else enc)
+        fatal += [p for p in problems if p not in fatal]
+        if raw is not None:
+            source.raws[spec.stem] = raw
+            source.encodings[path.name] = enc
+            source.files[path.name] = raw.table.num_rows
+    if fatal:
+        raise LoadRejected(list(dict.fromkeys(fatal)), "these stop the files from being read; fix them first")
+    if not source.raws:
+        raise InputError(f"{directory} holds none of subjects, roles, entries, responsibilities (.csv or .parquet)")
+    return source
+
+
+def _readers() -> dict[str, Reader]:
+    from loaders import bods, ftm, mapping
+
+    return {"canonical": read_canonical, "ftm": ftm.read, "bods": bods.read, "mapped": mapping.read}
+
+
+def _sniff_json(path: Path) -> str | None:
+    """ftm or bods from the first record of a JSON or JSON-lines file."""
+    try:
+        with path.open(encoding="utf-8-sig") as fh:
+            head = fh.read(1 << 16)
+    except (OSError, UnicodeDecodeError):
+        return None
+    text = head.lstrip()
+    first: object = None
+    if text.startswith("["):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8-sig"))
+        except (ValueError, OSError):
+            return None
+        first = data[0] if isinstance(data, list) and data else None
+    elif text.startswith("{"):
+        try:
+            first = json.loads(text.splitlines()[0])
+        except ValueError:
+            try:
+                first = json.loads(path.read_text(encoding="utf-8-sig"))
+            except (ValueError, OSError):
+                return None
+    if not isinstance(first, dict):
+        return None
+    if "statementType" in first or "recordType" in first or "statementID" in first or "statementId" in first:
+        return "bods"
+    if "schema" in first and ("properties" in first or "id" in first):
+        return "ftm"
+    return None
+
+
+def detect_format(path: Path, options: LoadOptions) -> str:
+    """The format of ``path`` from its content: a mapping given means mapped; canonical file names mean canonical;
+    JSON records with ``schema``/``properties`` are FtM, with ``statementType``/``recordType`` BODS."""
+    if options.mapping:
+        return "mapped"
+    if not path.exists():
+        raise InputError(f"{path} is not a directory or a file; give the folder that holds the input")
+    files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+    if path.is_dir() and any(p.name in {f"{s.stem}{x}" for s in FILES for x in (".csv", ".parquet")} for p in files):
+        return "canonical"
+    found = {f for p in files if p.suffix in {".json", ".jsonl", ".ndjson"} and (f := _sniff_json(p))}
+    if len(found) == 1:
+        return found.pop()
+    if len(found) > 1:
+        raise InputError(f"{path} holds both FtM and BODS files; load them one format at a time (--format)")
+    if any(p.suffix in {".csv", ".xlsx", ".tsv"} for p in files):
+        raise InputError(
+            f"{path}: CSV files that are not the canonical subjects/roles/entries/responsibilities need a column "
+            "mapping: --mapping NAME_OR_FILE (shipped: loaders/mappings/*.yaml)"
+        )
+    raise InputError(f"cannot tell the format of {path}; give --format {'|'.join(FORMATS)}")
+
+
+def _counts(source: Source, report: LoadReport | None, problems: list[Problem]) -> dict[str, TableCounts]:
+    rejected: dict[str, set[int]] = {}
+    for p in problems:
+        if p.row is not None:
+            rejected.setdefault(p.file, set()).add(p.row)
+    counts: dict[str, TableCounts] = {}
+    for raw in source.raws.values():
+        c = counts.setdefault(raw.spec.table, TableCounts())
+        c.read += raw.table.num_rows
+        c.rejected += len(rejected.get(raw.path.name, set()))
+    result = report.result if report is not None else None
+    if result is not None:
+        for table in result.inserted:
+            c = counts.setdefault(table, TableCounts())
+            c.inserted, c.superseded, c.unchanged = (
+                result.inserted[table],
+                result.superseded[table],
+                result.unchanged[table],
+            )
+    return counts
+
+
+def _write_rejected(source: Source, problems: list[Problem], base: Path) -> list[str]:
+    """For inputs that are not the canonical files: ``<input>.rejected.csv`` with each problem's place and reason."""
+    by_file: dict[str, list[Problem]] = {}
+    for p in problems:
+        by_file.setdefault(p.file, []).append(p)
+    written: list[str] = []
+    for name, items in by_file.items():
+        target = base / f"{name}.rejected.csv"
+        with target.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["row", "pointer", "column", "value", "reason"])
+            for p in items:
+                writer.writerow([p.row or "", p.pointer or "", p.column or "", p.value or "", p.reason])
+        written.append(str(target))
+    return written
+
+
+def load(
+    path: Path, store: GraphStore, options: LoadOptions | None = None, progress: Progress | None = None
+) -> LoadSummary:
+    """Read ``path`` in ``options.format`` (detected when None), fit, validate and load it; the load report."""
+    options = options or LoadOptions()
+    started = time.perf_counter()
+    path = Path(path)
+    if options.default_scope is not None and options.default_scope not in resolvers()["scope"].slugs:
+        raise InputError(f"--default-scope: {resolvers()['scope'].refusal(options.default_scope)}")
+    fmt = options.format or detect_format(path, options)
+    readers = _readers()
+    if fmt not in readers:
+        raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    total, step = 9, 0
+
+    def tick(text: str) -> None:
+        nonlocal step
+        step += 1
+        if progress is not None:
+            progress(text, min(step, total), total)
+
+    source = readers[fmt](path, options)
+    base = path if path.is_dir() else path.parent
+    if not source.native_rows:
+        for name in source.files:
+            (base / f"{name}.rejected.csv").unlink(missing_ok=True)
+    tick(f"read {fmt}")
+    source = fit(source, options)
+    tick("fitted dates, ratios and titles")
+    summary = LoadSummary(
+        format=fmt,
+        source=source.source,
+        encodings=source.encodings,
+        files=source.files,
+        warnings=source.warnings,
+        role_titles=source.role_titles,
+        store=store.location,
+    )
+    try:
+        report = _validate_and_commit(
+            source.raws,
+            store,
+            source=source.source,
+            skip_invalid=options.skip_invalid,
+            tick=tick,
+            write_rejected=source.native_rows,
+        )
+    except LoadRejected as exc:
+        summary.tables = _counts(source, None, exc.problems)
+        summary.problems = [source.problem(p) for p in exc.problems]
+        summary.seconds = time.perf_counter() - started
+        raise LoadRefused(summary.problems, summary, "use --skip-invalid to load the valid rows") from None
+    summary.tables = _counts(source, report, report.problems)
+    summary.problems = [source.problem(p) for p in report.problems]
+    if source.native_rows:
+        summary.rejected_files = [str(p) for p in report.rejected_files]
+    elif summary.problems:
+        summary.rejected_files = _write_rejected(source, summary.problems, base)
+    if report.result is not None:
+        summary.loaded = True
+        summary.batch_id = report.result.batch_id
+        summary.recorded_at = report.result.recorded_at
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _fixed(fmt: str | None) -> Callable[[Path, GraphStore, LoadOptions | None, Progress | None], LoadSummary]:
+    def reader(
+        path: Path, store: GraphStore, options: LoadOptions | None = None, progress: Progress | None = None
+    ) -> LoadSummary:
+        chosen = options or LoadOptions()
+        if fmt is not None and chosen.format is None:
+            chosen = LoadOptions(
+                format=fmt,
+                mapping=chosen.mapping,
+                encoding=chosen.encoding,
+                ratio_scale=chosen.ratio_scale,
+                default_scope=chosen.default_scope,
+                skip_invalid=chosen.skip_invalid,
+            )
+        return load(path, store, chosen, progress)
+
+    return reader
+
+
+# The graphsvc.readers entry points (pyproject.toml): ``auto`` detects the format.
+load_auto = _fixed(None)
+load_canonical = _fixed("canonical")
+load_ftm = _fixed("ftm")
+load_bods = _fixed("bods")
+load_mapped = _fixed("mapped")
+
+__all__ = [
+    "detect_format",
+    "load",
+    "load_auto",
+    "load_bods",
+    "load_canonical",
+    "load_ftm",
+    "load_mapped",
+    "prohibited_in_header",
+    "read_canonical",
+]

@@ -234,7 +234,8 @@ def parse(data: Any, name: str) -> ColumnMapping:
             unknown = sorted(set(columns) - set(spec.columns))
             if unknown:
                 raise InputError(f"{at}: {spec.stem} has no column(s) {unknown}; expected some of {spec.columns}")
-            missing = sorted(set(spec.required) - set(columns))
+            # scope may be left to the deployment's --default-scope.
+            missing = sorted(set(spec.required) - set(columns) - {"scope"})
             if missing:
                 raise InputError(f"{at}: required {spec.stem} column(s) {missing} are not mapped")
             conditions: list[Condition] = []
@@ -298,7 +299,7 @@ def read(path: Path, options: LoadOptions) -> Source:
     skipped: Counter[tuple[str, int]] = Counter()
     first_skipped: dict[tuple[str, int], int] = {}
     for f in files:
-        if f.suffix.lower() not in {".csv", ".tsv", ".txt"}:
+        if f.suffix.lower() != ".csv":
             continue
         entry = mapping.for_file(f.name)
         if entry is None:

@@ -1,4 +1,5 @@
-"""Which text encoding a file is in: UTF-8 (with or without BOM), else what charset-normalizer finds.
+"""Which text encoding a file is in: UTF-8 (with or without BOM), else GB18030 when the bytes are valid GB18030,
+else what charset-normalizer finds.
 
 Excel on Chinese Windows saves CSV as GBK (code page 936); GB18030 is its superset, so every GBK or GB2312
 guess is read as GB18030, which decodes all of them.
@@ -42,6 +43,13 @@ def detect(path: Path) -> str:
         # A multi-byte character cut by the sample's end is still UTF-8.
         if truncated and exc.start >= len(sample) - 3:
             return "utf-8"
+    # Short files give charset detection too little to go on ("董事长" alone reads as several encodings); the
+    # users' files are mainland Chinese, so bytes that are valid GB18030 are read as GB18030.
+    try:
+        (sample if not truncated else sample[: len(sample) - 4]).decode("gb18030")
+        return "gb18030"
+    except UnicodeDecodeError:
+        pass
     best = from_bytes(sample).best()
     if best is None:
         return "gb18030"  # no guess: the most likely non-UTF-8 encoding of the users' files

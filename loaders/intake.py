@@ -203,7 +203,14 @@ def load(
         if progress is not None:
             progress(text, min(step, total), total)
 
-    source = readers[fmt](path, options)
+    try:
+        source = readers[fmt](path, options)
+    except LoadRejected as exc:
+        if isinstance(exc, LoadRefused):
+            raise
+        refused = LoadSummary(format=fmt, source=str(path.resolve()), problems=exc.problems, store=store.location)
+        refused.seconds = time.perf_counter() - started
+        raise LoadRefused(exc.problems, refused, "these stop the input from being read; fix them first") from None
     base = path if path.is_dir() else path.parent
     if not source.native_rows:
         for name in source.files:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import io
 import json
 import os
 import threading
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from api.audit import AuditJournal
+from api.cli import main as api_main
 from api.settings import ServiceSettings
 from api.storage import StoreAccess
 from graphsvc.errors import StoreError
@@ -201,3 +203,8 @@ def test_audit_export_survives_a_bad_line(tmp_path: Path) -> None:
         answer = client.get("/v1/audit", headers=keys.header("admin"))
         assert answer.status_code == 200 and f"/v1/subjects/{world.listed}" in {e["endpoint"] for e in answer.json()}
         assert client.get("/v1/audit", headers=keys.header("admin")).status_code == 200
+    # The command line's export after the service stopped, with another damaged segment.
+    (db.with_name(db.name + ".audit") / "late-worker.jsonl").write_bytes(b"\x00garbage\n")
+    out = io.StringIO()
+    assert api_main(["audit", "--db", str(db), "--format", "json"], out) == 0
+    assert f"/v1/subjects/{world.listed}" in {e["endpoint"] for e in json.loads(out.getvalue())}

@@ -75,7 +75,7 @@ class BodyLimit:
         if declared is not None and declared > self.limit:
             await _problem(send, 413, "Request body too large", detail, path, [])
             return
-        if declared_length(scope) is not None:
+        if declared is not None:
             # Declared within the limit: the server never hands over more than Content-Length bytes.
             await self.app(scope, receive, send)
             return

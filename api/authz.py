@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from api.tiers import Caller, Tier
+from graphsvc.vocab import Scope
 
 NO_SUCH_ENTRY = "No such entry"
 
@@ -35,7 +36,7 @@ class Refusal:
 
 def may_read(caller: Caller, scope: str | None, subject_id: str | None) -> bool:
     """An unknown scope counts as the most restricted one (authorised)."""
-    return (scope or "authorised") in caller.scopes_for(subject_id)
+    return (scope or Scope.AUTHORISED) in caller.scopes_for(subject_id)
 
 
 def may_write_for(caller: Caller, department: str | None) -> bool:

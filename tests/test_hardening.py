@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as dt
 import io
 import os
 import re
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 from fastapi.testclient import TestClient
 
@@ -22,6 +24,8 @@ from api.app import create_app
 from api.middleware import TokenBuckets
 from api.settings import RateLimit
 from graphsvc.cli import main as graphsvc_main
+from graphsvc.stores.base import WARNING_EVENT_SCHEMA
+from graphsvc.stores.embedded import EmbeddedStore
 from graphsvc.stores.neo4j import Neo4jSettings, Neo4jStore
 from loaders.canonical import load_directory
 from tests.api_world import DEPARTMENT, Keys, World, build_world, settings_for, write_keys
@@ -275,6 +279,28 @@ def test_store_lock_generation_and_audit_files_are_private(tmp_path: Path) -> No
     audit = db.with_name("store.duckdb.audit")
     assert mode(audit) == 0o700
     assert [mode(p) for p in audit.glob("*.jsonl")] and all(mode(p) == 0o600 for p in audit.glob("*.jsonl"))
+
+
+def test_the_write_ahead_log_is_private_while_a_writer_is_open(tmp_path: Path) -> None:
+    db = tmp_path / "store.duckdb"
+    previous = os.umask(0o022)
+    try:
+        with EmbeddedStore(db) as store:
+            event = {
+                "warning_id": "d-1",
+                "state": "confirmed",
+                "reason": "r",
+                "actor": "k",
+                "decided_at": dt.datetime(2024, 6, 30),
+                "rule": "W1",
+                "subject_id": "S",
+            }
+            store.append_warning_events(pa.Table.from_pylist([event], schema=WARNING_EVENT_SCHEMA))
+            wal = db.with_name("store.duckdb.wal")
+            assert wal.exists() and stat.S_IMODE(wal.stat().st_mode) == 0o600
+        assert os.umask(0o022) == 0o022  # the process's umask is back when the writer closes
+    finally:
+        os.umask(previous)
 
 
 def _one_line_error(capsys: pytest.CaptureFixture[str], code: int) -> str:

@@ -25,9 +25,9 @@ from graphsvc.errors import StoreError
 from graphsvc.stores.base import (
     AUDIT_SCHEMA,
     AUTHORISATION_SCHEMA,
-    LIFECYCLE_EVENT_SCHEMA,
     DERIVED_SCHEMA,
     KEYS,
+    LIFECYCLE_EVENT_SCHEMA,
     SCHEMAS,
     WARNING_EVENT_SCHEMA,
     Batch,
@@ -94,9 +94,15 @@ class EmbeddedStore(ClosingStore):
         self.in_memory = str(path) == ":memory:"
         # An in-memory store belongs to this connection alone: nothing to coordinate or publish.
         self._lock = None if self.in_memory else StoreLock(self.path, exclusive=not read_only, timeout=lock_timeout)
+        # Everything DuckDB creates while a writer is open (the file, its WAL, temporary files) is private.
+        self._private_umask = not read_only and not self.in_memory
+        if self._private_umask:
+            _PRIVATE_UMASK.enter()
         try:
             self._con = _connect(self.path, read_only=read_only, in_memory=self.in_memory)
         except duckdb.Error as exc:
+            if self._private_umask:
+                _PRIVATE_UMASK.leave()
             if self._lock is not None:
                 self._lock.release()
             fault = faults.describe(exc, str(self.path))
@@ -118,8 +124,9 @@ class EmbeddedStore(ClosingStore):
     # -- lifecycle -------------------------------------------------------------------------------------
     def close(self) -> None:
         self._con.close()
-        if not self.read_only and not self.in_memory:
+        if self._private_umask:
             _private(self.path, self.path.with_name(self.path.name + ".wal"))
+            _PRIVATE_UMASK.leave()
         if self._lock is not None:
             self._lock.release()
 
@@ -563,20 +570,36 @@ def write_generation(store_path: Path, generation: Generation) -> None:
 # The store holds unmasked personal data (PRV-03): its files are its owner's alone, whatever the umask.
 PRIVATE_FILE = 0o600
 PRIVATE_FOLDER = 0o700
-_UMASK_LOCK = threading.Lock()
+
+
+class _PrivateUmask:
+    """umask 077 while any writer of this process is open: the umask is the process's, so writers count in
+    and out, and the first one in keeps the umask to restore when the last one leaves."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open = 0
+        self._saved = 0
+
+    def enter(self) -> None:
+        with self._lock:
+            if self._open == 0:
+                self._saved = os.umask(0o077)
+            self._open += 1
+
+    def leave(self) -> None:
+        with self._lock:
+            self._open -= 1
+            if self._open == 0:
+                os.umask(self._saved)
+
+
+_PRIVATE_UMASK = _PrivateUmask()
 
 
 def _connect(path: Path, *, read_only: bool, in_memory: bool) -> duckdb.DuckDBPyConnection:
-    """Open the DuckDB file; a new store file is created private (umask 077 while DuckDB creates it)."""
-    if in_memory or read_only or path.exists():
-        con = duckdb.connect(str(path), read_only=read_only)
-    else:
-        with _UMASK_LOCK:
-            previous = os.umask(0o077)
-            try:
-                con = duckdb.connect(str(path), read_only=read_only)
-            finally:
-                os.umask(previous)
+    """Open the DuckDB file; a writer makes an older store's file private."""
+    con = duckdb.connect(str(path), read_only=read_only)
     if not read_only and not in_memory:
         _private(path)
     return con

@@ -31,6 +31,7 @@ from followthemoney.exc import InvalidData
 from followthemoney.proxy import EntityProxy
 
 from graphsvc.errors import InputError, LoadRejected, Problem
+from graphsvc.export_ftm import DERIVED_PROGRAM
 from graphsvc.identifiers import id_number_problem, uscc_problem
 from graphsvc.loading import LoadOptions, LoadWarning
 from graphsvc.vocabulary import resolvers
@@ -176,8 +177,16 @@ class _Reader:
                 return kind
         return None
 
-    def subject(self, r: Record, kind: str) -> None:
+    def subject(self, r: Record, kind: str, addresses: dict[str, Record]) -> None:
         p = r.proxy
+        region = None
+        # The library's proxy drops addressEntity values it has not seen resolved; the JSON keeps them.
+        properties = r.raw.get("properties") or {}
+        for ref in properties.get("addressEntity") or [] if isinstance(properties, dict) else []:
+            address = addresses.get(str(ref))
+            if address is not None:
+                region = _first(address.proxy, "region", "state", "full")
+                break
         uscc = None
         id_number = None
         if kind == "person":
@@ -198,7 +207,7 @@ class _Reader:
                 "name": name,
                 "uscc": uscc,
                 "id_number": id_number,
-                "region": _first(p, "country", "jurisdiction", "mainCountry"),
+                "region": region or _first(p, "country", "jurisdiction", "mainCountry"),
             },
             r.where,
         )
@@ -254,20 +263,32 @@ class _Reader:
         topics = [str(t) for t in entity.proxy.get("topics")] if entity is not None else []
         if entity is not None and "topics" not in entity.proxy.schema.properties:
             topics = []
-        determined = _first(p, "listingDate", "startDate", "date") or r.raw.get("first_seen")
-        legal = "; ".join(str(v) for v in [*p.get("program"), *p.get("reason")] if v) or None
+        listed = _first(p, "listingDate")
+        determined = listed or _first(p, "startDate", "date") or r.raw.get("first_seen")
+        legal = _first(p, "provisions") or "; ".join(str(v) for v in [*p.get("program"), *p.get("reason")] if v)
+        # Values written by `graphsvc export --format ftm` (or anyone using the vocabulary) are read back as such.
+        vocab = resolvers()
+        list_type = next(
+            (t for t in (vocab["list_type"].resolve(v) for v in p.get("programId") + p.get("program")) if t), None
+        )
+        if program in self.config.programs:
+            list_type = self.config.programs[program]
+        summary, reason, status = _first(p, "summary"), _first(p, "reason"), _first(p, "status")
         self.entries.add(
             {
                 "entry_id": p.id,
                 "subject_id": _first(p, "entity"),
-                "list_type": self.list_type_of(program, topics),
-                "domain": self.config.domains_by_program.get(program or "", self.config.domain),
+                "list_type": list_type or self.list_type_of(program, topics),
+                "domain": (vocab["domain"].resolve(summary) if summary else None)
+                or self.config.domains_by_program.get(program or "", self.config.domain),
+                "severity": vocab["severity"].resolve(reason) if reason else None,
                 "department": _first(p, "authority", "publisher"),
+                "act_date": _day(_first(p, "date")) if listed else None,
                 "determined_on": _day(str(determined)) if determined else None,
                 "valid_until": _day(_first(p, "endDate")),
-                "status": self.config.status,
+                "status": (vocab["status"].resolve(status) if status else None) or self.config.status,
                 "scope": self.config.scope,
-                "legal_basis": legal,
+                "legal_basis": legal or None,
             },
             r.where,
         )
@@ -328,8 +349,8 @@ class _Reader:
             self.roles.rows = [r for i, r in enumerate(self.roles.rows) if i not in dropped]
             self.roles.origins = [o for i, o in enumerate(self.roles.origins) if i not in dropped]
 
-    def ignore(self, r: Record) -> None:
-        name = r.proxy.schema.name
+    def ignore(self, r: Record, what: str | None = None) -> None:
+        name = what or r.proxy.schema.name
         self.ignored[name] += 1
         self.first_ignored.setdefault(name, r.where)
 
@@ -343,12 +364,13 @@ def read(path: Path, options: LoadOptions) -> Source:
         raise LoadRejected(problems, "these stop the entities from being read; fix them first")
     reader = _Reader(path.name, config)
     by_id = {r.proxy.id: r for r in records}
+    addresses = {i: r for i, r in by_id.items() if i and r.proxy.schema.name == "Address"}
     sanctioned = {_first(r.proxy, "entity") for r in records if r.proxy.schema.name == "Sanction"}
     for r in records:
         schema = r.proxy.schema
         kind = reader.kind(r.proxy) if schema.is_a("LegalEntity") else None
         if kind is not None:
-            reader.subject(r, kind)
+            reader.subject(r, kind, addresses)
             reader.topic_entries(r, covered=r.proxy.id in sanctioned)
         elif schema.name == "Ownership":
             reader.role(r, "owner", "asset", "shareholder")
@@ -356,6 +378,10 @@ def read(path: Path, options: LoadOptions) -> Source:
             reader.role(r, "director", "organization", "director")
         elif schema.name == "Representation":
             reader.role(r, "agent", "client", None)
+        elif schema.name == "UnknownLink":
+            reader.role(r, "subject", "object", None)
+        elif schema.name == "Sanction" and any(str(v).startswith(DERIVED_PROGRAM) for v in r.proxy.get("programId")):
+            reader.ignore(r, "derived record (recomputed by the rules, never loaded)")
         elif schema.name == "Sanction":
             entity_id = _first(r.proxy, "entity")
             entity = by_id.get(entity_id) if entity_id else None

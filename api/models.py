@@ -409,3 +409,27 @@ class VocabularyAnswer(BaseModel):
     domains: dict[str, dict[str, Any]]
     subject_kinds: dict[str, dict[str, Any]]
     rules: dict[str, dict[str, Any]]
+
+
+# -- investigator analytics ------------------------------------------------------------------------------------------
+
+
+class AnalyticsCut(BaseModel):
+    """One cap or limit that cut an analytics answer (graphsvc.analytics.completeness)."""
+
+    limit: str = Field(description="expand_cap, max_length, max_depth, max_visited, ... (see meaning)")
+    value: float = Field(description="the cap's or limit's value in this query")
+    meaning: str
+    subjects: list[str] = Field(description="where it cut (e.g. the nodes capped), the first by subject id")
+    more_subjects: int = Field(description="further subjects where it cut, not listed")
+
+
+class AnalyticsAnswer(BaseModel):
+    """A paths, exposure, ownership or groups answer: the query's own fields (README, "Investigator analytics"),
+    and whether it is whole. ``complete: false`` names in ``cut_by`` every cap or limit that left something out;
+    "no path" is only said (``no_path: true``) when the search was complete."""
+
+    model_config = ConfigDict(extra="allow")
+
+    complete: bool
+    cut_by: list[AnalyticsCut]

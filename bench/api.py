@@ -75,6 +75,35 @@ def _machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
+# What uvicorn's "auto" settings (the service's: api/cli.py passes neither ``loop`` nor ``http``) pick in the
+# interpreter that runs ``graphsvc-api``: uvloop and httptools when installed (uvicorn[standard]), else asyncio's
+# own loop and h11.
+_STACK_PROBE = """
+import json, uvicorn
+from uvicorn.config import Config
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
+loop = Config(app=None).get_loop_factory()()
+try:
+    kind = type(loop)
+    print(json.dumps({"uvicorn": uvicorn.__version__, "event_loop": kind.__module__ + "." + kind.__qualname__,
+                      "http_parser": AutoHTTPProtocol.__module__ + "." + AutoHTTPProtocol.__qualname__}))
+finally:
+    loop.close()
+"""
+
+
+def serving_stack() -> dict[str, Any]:
+    """The event loop and HTTP parser the service runs on, asked of the interpreter that runs ``graphsvc-api``."""
+    script = BIN / "graphsvc-api"
+    first = script.read_text(encoding="utf-8").splitlines()[0] if script.exists() else ""
+    python = first[2:].strip() if first.startswith("#!") else sys.executable
+    probe = subprocess.run([python, "-c", _STACK_PROBE], capture_output=True, text=True, check=True)
+    stack: dict[str, Any] = json.loads(probe.stdout.strip().splitlines()[-1])
+    stack["python"] = python
+    stack["standard"] = stack["event_loop"].startswith("uvloop") and "httptools" in stack["http_parser"]
+    return stack
+
+
 def _public_args(argv: list[str]) -> list[str]:
     """The command line without --output (where this copy of the results went)."""
     out, skip = [], False
@@ -146,9 +175,9 @@ def prepare_store(data: Path, pristine: Path, served: Path) -> dict[str, Any]:
 
 def phase_mix(db: Path, as_of: str, out: Path, count: int, seed: int) -> dict[str, Any]:
     """Write ``count`` decision-check paths, mixed per MIX, one a line."""
+    from graphsvc.context import build_context
     from graphsvc.engine import evaluate
     from graphsvc.profiles import load_profile
-    from graphsvc.context import build_context
     from graphsvc.stores.embedded import EmbeddedStore
 
     day = dt.date.fromisoformat(as_of)
@@ -740,6 +769,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "see cpu.generator_cores_busy and cpu.workers_cores_busy"
         ),
     }
+    report["serving"] = serving_stack()
+    _say_stack(report["serving"])
     if not (data / "subjects.csv").exists():
         start = time.perf_counter()
         subprocess.run(
@@ -791,10 +822,25 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return report
 
 
+def _stack_line(stack: dict[str, Any]) -> str:
+    line = (
+        f"service stack: uvicorn {stack['uvicorn']}, event loop {stack['event_loop']}, "
+        f"HTTP parser {stack['http_parser']}"
+    )
+    if not stack["standard"]:
+        line += " (NOT uvicorn[standard]: run `bash scripts/setup.sh` to serve as measured)"
+    return line
+
+
+def _say_stack(stack: dict[str, Any]) -> None:
+    print(_stack_line(stack), file=sys.stderr, flush=True)
+
+
 def _summary(r: dict[str, Any]) -> str:
     lines = [
         f"{r['subjects']:,} subjects, {r['workers']} workers, {r['concurrency']} connections ({r['client']}), "
         f"{r['machine']}; {r['note']}",
+        _stack_line(r["serving"]),
         f"{'':10} {'req/s':>8} {'p50':>7} {'p90':>7} {'p99':>7} {'max':>8} {'errors':>6}  "
         "cores busy (workers / generator)",
     ]

@@ -432,16 +432,33 @@ def _cmd_groups(args: argparse.Namespace, out: TextIO) -> int:
     return _emit(report, graph, args, out)
 
 
+def _say_cut(report: Any) -> None:
+    """On stderr, beside the JSON: that the answer is not whole, and which caps or limits cut it."""
+    if not isinstance(report, dict) or report.get("complete", True):
+        return
+    for cut in report.get("cut_by", []):
+        where = ", ".join(cut["subjects"]) + (f" and {cut['more_subjects']} more" if cut["more_subjects"] else "")
+        _err.print(
+            f"incomplete answer: cut by {cut['limit']} = {cut['value']:g} ({cut['meaning']})"
+            + (f" at {where}" if where else ""),
+            markup=False,
+        )
+
+
 def _emit(report: Any, graph: Any, args: argparse.Namespace, out: TextIO) -> int:
     """Print a report as JSON and, with --export, write its subgraph for Gephi, Cytoscape or networkx."""
-    from graphsvc.analytics.export import FORMATS, subgraph_from_report, write_subgraph
-
     fmt = args.export.suffix.lstrip(".").lower() if args.export is not None else None
-    if fmt is not None and fmt not in FORMATS:
-        raise InputError(f"--export {args.export}: use a .graphml, .gexf or .json file name")
+    if fmt is not None:  # networkx is imported only to export
+        from graphsvc.analytics.export import FORMATS
+
+        if fmt not in FORMATS:
+            raise InputError(f"--export {args.export}: use a .graphml, .gexf or .json file name")
     json.dump(report, out, ensure_ascii=False, indent=1, default=_json_default)
     out.write("\n")
+    _say_cut(report)
     if fmt is not None:
+        from graphsvc.analytics.export import subgraph_from_report, write_subgraph
+
         subgraph = subgraph_from_report(graph, report)
         write_subgraph(subgraph, args.export, fmt)
         _err.print(

@@ -86,3 +86,16 @@ def test_unknown_export_format_and_unreachable_neo4j_are_reported(
     uri = f"bolt://127.0.0.1:{free_port()}"
     assert main(["--store", "neo4j", "--neo4j-uri", uri, "paths", ids["firm"], ids["sister"]], out=io.StringIO()) == 1
     assert f"cannot reach a Neo4j server at {uri}" in capsys.readouterr().err
+
+
+def test_a_cut_answer_is_said_on_stderr(
+    loaded: tuple[list[str], dict[str, str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, ids = loaded
+    short = _run(["paths", ids["firm"], ids["sister"], *db, "--as-of", "2024-06-30", "--max-length", "1"])
+    assert isinstance(short, dict)
+    assert (short["length"], short["no_path"], short["complete"]) == (None, False, False)
+    assert "incomplete answer: cut by max_length = 1" in capsys.readouterr().err
+    whole = _run(["paths", ids["firm"], ids["sister"], *db, "--as-of", "2024-06-30"])
+    assert isinstance(whole, dict) and whole["complete"] is True
+    assert "incomplete" not in capsys.readouterr().err

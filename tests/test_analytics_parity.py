@@ -412,14 +412,68 @@ def test_exported_subgraphs(world: World) -> None:
     world.same(exported(lambda g, e: exposure(g, e, ids["exposed"], k=3, settings=PROFILE.exposure)))
 
 
+# -- whether an answer was cut ----------------------------------------------------------------------------------------
+
+
+def _cuts(report: dict[str, Any]) -> dict[str, tuple[float, list[str]]]:
+    """Which caps or limits cut an answer (limit -> value, subjects where it cut); empty when it is complete."""
+    assert report["complete"] is (not report["cut_by"])
+    return {c["limit"]: (c["value"], c["subjects"]) for c in report["cut_by"]}
+
+
+def test_answers_say_when_they_were_cut(world: World) -> None:
+    ids = world.ids
+    hub = ids["hub"]
+    capped = world.same(lambda g, e: exposure(g, e, hub, settings=PROFILE.exposure, expand_cap=HUB_CAP))
+    assert _cuts(capped) == {"expand_cap": (HUB_CAP, [hub])} and not capped["complete"]
+    whole = world.same(lambda g, e: exposure(g, e, hub, settings=PROFILE.exposure, expand_cap=HUB_CAP + 15))
+    assert whole["complete"] and _cuts(whole) == {}
+    assert {i["entry_id"] for i in whole["items"]} == {"E-first", "E-last"}
+
+    # shortest paths: "no path" only when the search was complete
+    beyond = world.same(lambda g, e: shortest_paths(g, ids["hub_first"], ids["hub_last"], expand_cap=HUB_CAP))
+    assert (beyond["length"], beyond["no_path"], _cuts(beyond)) == (None, False, {"expand_cap": (HUB_CAP, [hub])})
+    found = world.same(lambda g, e: shortest_paths(g, ids["hub_first"], ids["hub_last"]))
+    assert (found["length"], found["complete"]) == (2, True)
+    apart = world.same(lambda g, e: shortest_paths(g, ids["group_a"], ids["grandchild"]))
+    assert (apart["length"], apart["no_path"], apart["complete"]) == (None, True, True)
+    short = world.same(lambda g, e: shortest_paths(g, ids["chain_p"], ids["deep_top"], max_length=2))
+    assert (short["no_path"], _cuts(short)) == (False, {"max_length": (2, [])})
+    assert _cuts(world.same(lambda g, e: shortest_paths(g, ids["chain_p"], ids["deep_top"]))) == {
+        "max_length": (6, [])  # the default: deep_top lies 15 steps away
+    }
+    far = world.same(lambda g, e: shortest_paths(g, ids["chain_p"], ids["deep_top"], max_length=20))
+    assert (far["length"], far["complete"]) == (15, True)
+
+    simple = world.same(lambda g, e: simple_paths(g, ids["hub_first"], ids["hub_last"], expand_cap=HUB_CAP))
+    assert (simple["count"], simple["no_path"], _cuts(simple)) == (0, False, {"expand_cap": (HUB_CAP, [hub])})
+    every = world.same(lambda g, e: simple_paths(g, ids["loop_a"], ids["loop_d"]))
+    assert (every["count"], every["complete"], every["no_path"]) == (4, True, False)
+
+    # ownership: the depth cap cuts where a path stopped with owners beyond it
+    deep = world.same(lambda g, e: penetration_report(g, penetrate(g, ids["deep_bottom"], "up", max_depth=3)))
+    [(value, [where])] = _cuts(deep).values()
+    assert list(_cuts(deep)) == ["max_depth"] and value == 3
+    assert where == next(h["subject_id"] for h in deep["holdings"] if h["depth"] == 3)
+    top = world.same(lambda g, e: penetration_report(g, penetrate(g, ids["deep_bottom"], "up", max_depth=12)))
+    assert top["complete"] and top["holdings"][-1]["subject_id"] == ids["deep_top"]
+
+    # groups: membership is whole; evidence is capped, and says so
+    listed = world.same(lambda g, e: groups(g, e, limit=1))
+    assert _cuts(listed) == {"max_group_links": (MAX_GROUP_LINKS, [listed["groups"][0]["group_id"]])}
+    second = world.same(lambda g, e: groups(g, e, limit=1, cursor=listed["next_cursor"]))
+    assert second["groups"][0]["more_links"] == 0 and second["complete"]
+    assert world.same(lambda g, e: group_of(g, e, ids["grandchild"]))["complete"]
+
+
 def test_the_adjacency_cache_follows_the_store(world: World) -> None:
     cache = AdjacencyCache()
     first = cache.get(world.neo4j, AS_OF)
     assert cache.get(world.neo4j, AS_OF) is first  # same batch: no second read
     embedded = AdjacencyCache().get(world.embedded, AS_OF)
-    assert (first.ids, first.roles, first.source.tolist(), first.target.tolist()) == (
-        embedded.ids,
-        embedded.roles,
+    assert (list(first.ids), list(first.roles), first.source.tolist(), first.target.tolist()) == (
+        list(embedded.ids),
+        list(embedded.roles),
         embedded.source.tolist(),
         embedded.target.tolist(),
     )

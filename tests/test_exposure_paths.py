@@ -244,6 +244,16 @@ def test_a_hub_is_capped_and_answers(tmp_path: Path) -> None:
     assert report["subjects_reached"] == 1001
     paths = shortest_paths(graph, people[0], people[1], expand_cap=1000)
     assert paths["length"] == 2 and paths["capped"] == [{"subject_id": hub, "edges": 1500, "followed": 1000}]
+    # the cap is said: which one, its value and where it cut; without it the answer is whole
+    assert report["complete"] is False and paths["complete"] is False
+    [cut] = report["cut_by"]
+    assert (cut["limit"], cut["value"], cut["subjects"], cut["more_subjects"]) == ("expand_cap", 1000, [hub], 0)
+    whole = exposure(graph, entries, hub, settings=DEFAULT, expand_cap=1500)
+    assert (whole["complete"], whole["cut_by"], set(_scores(whole))) == (True, [], {"E-first", "E-last"})
+    beyond = shortest_paths(graph, people[0], people[-1], expand_cap=1000)
+    assert (beyond["length"], beyond["no_path"], beyond["complete"]) == (None, False, False)  # not "no path"
+    reached = shortest_paths(graph, people[0], people[-1], expand_cap=1500)
+    assert (reached["length"], reached["complete"], reached["cut_by"]) == (2, True, [])
 
 
 def test_unknown_subject(tmp_path: Path) -> None:
@@ -286,7 +296,22 @@ def test_shortest_paths_in_a_diamond(tmp_path: Path) -> None:
     assert [st["direction"] for st in back["paths"][0]["steps"]] == ["in", "in"]
     only = shortest_paths(graph, top, bottom, roles=["shareholder"])
     assert [p["subjects"] for p in only["paths"]] == [[top, left, bottom]]
-    assert shortest_paths(graph, top, bottom, max_length=1)["paths"] == []
+    short = shortest_paths(graph, top, bottom, max_length=1)
+    assert (short["paths"], short["no_path"], short["complete"]) == ([], False, False)
+    assert [(c["limit"], c["value"]) for c in short["cut_by"]] == [("max_length", 1)]
+    assert (result["complete"], result["cut_by"], result["no_path"]) == (True, [], False)
+
+
+def test_no_path_is_said_only_after_a_complete_search(tmp_path: Path) -> None:
+    s = Scenario()
+    a, b, c = s.org("甲公司"), s.org("乙公司"), s.org("孤岛公司")
+    s.role(s.person("张三"), "legal_representative", a)
+    s.role(a, "shareholder", b, ratio=10)
+    graph = _graph(s, tmp_path)
+    apart = shortest_paths(graph, a, c)
+    assert (apart["length"], apart["no_path"], apart["complete"], apart["cut_by"]) == (None, True, True, [])
+    none = simple_paths(graph, a, c)
+    assert (none["count"], none["no_path"], none["complete"]) == (0, True, True)
 
 
 def test_simple_paths_with_a_cycle(tmp_path: Path) -> None:

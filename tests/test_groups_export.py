@@ -207,9 +207,15 @@ def test_hub_representative_groups_many_firms_with_capped_evidence(tmp_path: Pat
     assert len(group["links"]) == MAX_GROUP_LINKS
     assert group["more_links"] == 30
     assert {link["via"]["subject_id"] for link in group["links"]} == {hub}
+    listing = groups(graph, entries)
+    assert listing["complete"] is False  # the group's evidence was capped, and the answer says where
+    assert [(c["limit"], c["value"], c["subjects"]) for c in listing["cut_by"]] == [
+        ("max_group_links", MAX_GROUP_LINKS, [group["group_id"]])
+    ]
     report = group_of(graph, entries, firms[5], limit=10)
     assert len(report["members"]) == 10
     assert report["more"] == len(firms) - 10
+    assert (report["complete"], report["cut_by"]) == (True, [])  # a page is not a cut: the cursor gives the rest
     assert decode_cursor("group", report["next_cursor"]) == 10  # cursors are opaque: they decode to the offset
 
 

@@ -103,6 +103,14 @@ def test_depth_cap_and_threshold(tmp_path: Path) -> None:
     store, cache = _graph(s, tmp_path)
     assert len(_percents(store, cache, chain[0])) == 10  # default depth cap
     assert len(_percents(store, cache, chain[0], max_depth=3)) == 3
+    graph = cache.get(store, AS_OF)
+    cut = penetration_report(graph, penetrate(graph, chain[0], "up", max_depth=3))
+    assert cut["complete"] is False
+    assert [(c["limit"], c["value"], c["subjects"]) for c in cut["cut_by"]] == [("max_depth", 3, [chain[3]])]
+    whole = penetration_report(graph, penetrate(graph, chain[0], "up", max_depth=12))
+    assert (whole["complete"], whole["cut_by"], len(whole["holdings"])) == (True, [], 12)
+    exact = penetration_report(graph, penetrate(graph, chain[0], "up", max_depth=11))
+    assert exact["complete"] is False and exact["cut_by"][0]["subjects"] == [chain[11]]
     s2 = Scenario()
     p, a, b = s2.person("冯二"), s2.org("甲公司"), s2.org("乙公司")
     s2.role(p, "shareholder", a, ratio=10)

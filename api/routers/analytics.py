@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from fastapi import APIRouter, Query, Request, Response
 
+from api.models import AnalyticsAnswer
 from api.problems import PROBLEM_RESPONSES, documented
 from api.service import AsOfQuery, ProfileQuery, Service, ServiceDep, require
 from api.tiers import Caller, Tier
@@ -102,7 +103,7 @@ CapQuery = Annotated[int, Query(ge=1, le=100_000, description="edges expanded pe
 
 
 @router.get(
-    "/exposure/{subject_id}", response_model=dict[str, Any], responses=RESPONSES, summary="Related-party exposure"
+    "/exposure/{subject_id}", response_model=AnalyticsAnswer, responses=RESPONSES, summary="Related-party exposure"
 )
 def related_exposure(
     request: Request,
@@ -119,7 +120,8 @@ def related_exposure(
     export: Export | None = None,
 ) -> Any:
     """In-force entries within k hops, each with its path, roles, dates and score; the overall level
-    (red/yellow/green) uses the profile's thresholds. Super-nodes are capped and reported."""
+    (red/yellow/green) uses the profile's thresholds. Super-nodes are capped and reported; ``complete`` says
+    whether a cap cut the answer (``cut_by``: which, at which nodes)."""
     date = service.date_or_today(as_of)
     graph, entries = _inputs(service, caller, profile, date)
     settings = load_profile(service.profile_or_default(profile)).exposure
@@ -138,7 +140,7 @@ def related_exposure(
     return _answer(service, request, caller, graph, report, export, ids)
 
 
-@router.get("/paths", response_model=dict[str, Any], responses=RESPONSES, summary="Paths between two subjects")
+@router.get("/paths", response_model=AnalyticsAnswer, responses=RESPONSES, summary="Paths between two subjects")
 def paths(
     request: Request,
     service: ServiceDep,
@@ -154,7 +156,9 @@ def paths(
     expand_cap: CapQuery = 1000,
     export: Export | None = None,
 ) -> Any:
-    """Shortest paths (with their count) or all simple paths, with role types, ratios and dates on every step."""
+    """Shortest paths (with their count) or all simple paths, with role types, ratios and dates on every step.
+    ``complete`` says whether a cap or limit (expand_cap, max_length, a budget) cut the search; ``no_path`` is
+    true only when a complete search found none."""
     graph = _graph(service, service.date_or_today(as_of))
     options: dict[str, Any] = {"roles": _roles(roles), "expand_cap": expand_cap}
     if max_length is not None:
@@ -169,7 +173,7 @@ def paths(
 
 
 @router.get(
-    "/ownership/{subject_id}", response_model=dict[str, Any], responses=RESPONSES, summary="Ownership penetration"
+    "/ownership/{subject_id}", response_model=AnalyticsAnswer, responses=RESPONSES, summary="Ownership penetration"
 )
 def ownership(
     request: Request,
@@ -210,7 +214,7 @@ def controllers(
     return _answer(service, request, caller, graph, report, None, [subject_id])
 
 
-@router.get("/groups", response_model=dict[str, Any], responses=RESPONSES, summary="Enterprise groups")
+@router.get("/groups", response_model=AnalyticsAnswer, responses=RESPONSES, summary="Enterprise groups")
 def enterprise_groups(
     request: Request,
     service: ServiceDep,

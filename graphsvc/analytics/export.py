@@ -63,7 +63,7 @@ def subgraph_from_report(graph: Adjacency, report: Any) -> nx.MultiDiGraph[str]:
     g: nx.MultiDiGraph[str] = nx.MultiDiGraph(as_of=graph.as_of.isoformat())
     for sid in sorted(nodes):
         attrs = dict(nodes[sid])
-        node = graph.index.get(sid)
+        node = graph.find(sid)
         if node is not None:
             attrs["kind"], attrs["name"] = graph.kinds[node], graph.names[node]
         if "name" in attrs:

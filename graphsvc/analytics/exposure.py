@@ -17,6 +17,8 @@ Overall: ``total = sum(score)`` over all items (not only the page shown), and
 ``level = red if total >= red_threshold, yellow if total >= yellow_threshold, else green``
 (total rounded to 9 decimals first, so that float noise cannot move a level at a threshold).
 The seeds state none of this: the weights, decay and thresholds are graphsvc's scoring, set per profile.
+The answer says whether it is whole (``complete``, ``cut_by``): a node capped at ``expand_cap`` edges or the
+node budget (MAX_VISITED) cuts it; ``k`` and ``roles`` are the question, not cuts.
 Analytics report, explain and score; they never create list entries.
 """
 
@@ -30,15 +32,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from graphsvc.analytics.adjacency import Adjacency, AdjacencyCache, IntArray, inputs_on
+from graphsvc.analytics.adjacency import (
+    ROLE_ORDER,
+    Adjacency,
+    AdjacencyCache,
+    BoolArray,
+    FloatArray,
+    IntArray,
+    inputs_on,
+)
+from graphsvc.analytics.completeness import Cut, completeness
 from graphsvc.analytics.paging import decode_cursor, page
 from graphsvc.analytics.paths import (
     DEFAULT_EXPAND_CAP,
     MAX_VISITED,
-    ROLE_ORDER,
     check_roles,
     step_dict,
 )
@@ -67,9 +77,6 @@ def level_of(total: float, settings: ExposureSettings) -> str:
 
 # -- indexes built once per adjacency (and per entries table), reused by every query --------------------------------
 
-BoolArray = npt.NDArray[np.bool_]
-FloatArray = npt.NDArray[np.float64]
-
 
 @dataclass
 class _WalkIndex:
@@ -92,18 +99,11 @@ _WALKS: weakref.WeakKeyDictionary[Adjacency, _WalkIndex] = weakref.WeakKeyDictio
 
 def _walk_index(graph: Adjacency) -> _WalkIndex:
     built = _WALKS.get(graph)
-    if built is None:
+    if built is None:  # the adjacency holds the walk order (built once, and kept on disk with it)
         base = graph_index(graph)
-        loops = graph.source == graph.target  # a self-loop leads nowhere
-        edges = np.flatnonzero(~loops).astype(np.int64)
-        node = np.concatenate([graph.source[edges], graph.target[edges]])
-        other = np.concatenate([graph.target[edges], graph.source[edges]])
-        edge = np.concatenate([edges, edges])
-        outward = np.concatenate([np.ones(len(edges), dtype=np.bool_), np.zeros(len(edges), dtype=np.bool_)])
-        order = np.lexsort((edge, base.rank[other], node))
-        ptr = np.zeros(len(graph.ids) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(node, minlength=len(graph.ids)), out=ptr[1:])
-        built = _WalkIndex(ptr, edge[order], other[order], outward[order], base.role_codes, base.rank)
+        built = _WalkIndex(
+            graph.walk_ptr, graph.walk_edge, graph.walk_other, graph.walk_outward, base.role_codes, base.rank
+        )
         _WALKS[graph] = built
     return built
 
@@ -134,7 +134,11 @@ class _EntryIndex:
     severities: list[str | None]
     id_rank: IntArray
     has: BoolArray
-    dicts: list[dict[str, Any]]  # per position in ``rows``, the entry as a JSON-ready dict
+
+    def dicts(self, positions: list[int]) -> list[dict[str, Any]]:
+        """The entries at these positions in ``rows``, as JSON-ready dicts (read only for the page shown)."""
+        taken = self.table.take(pa.array(self.rows[positions], pa.int64())).to_pylist() if positions else []
+        return [{key: _json(value) for key, value in row.items()} for row in taken]
 
 
 _ENTRIES: weakref.WeakKeyDictionary[Adjacency, list[_EntryIndex]] = weakref.WeakKeyDictionary()
@@ -150,28 +154,26 @@ def _entry_index(graph: Adjacency, entries: pa.Table) -> _EntryIndex:
     for built in kept:
         if built.table.num_rows == entries.num_rows and built.table.equals(entries):
             return built
-    subject_ids: list[str] = [str(s) for s in entries.column("subject_id").to_pylist()]
-    list_types = entries.column("list_type").to_pylist()
-    nodes = np.fromiter(
-        (graph.index.get(s, -1) if t != RED_LIST else -1 for s, t in zip(subject_ids, list_types, strict=True)),
-        dtype=np.int64,
-        count=len(subject_ids),
-    )
+    list_type: pa.ChunkedArray[Any] = entries.column("list_type")
+    red = np.asarray(pc.equal(list_type, pa.scalar(RED_LIST, pa.string())).fill_null(False), dtype=np.bool_)
+    nodes = np.where(red, -1, graph.find_column(entries.column("subject_id")))
     rows = np.flatnonzero(nodes >= 0)
     rows = rows[np.argsort(nodes[rows], kind="stable")]
     n = len(graph.ids)
     counts = np.bincount(nodes[rows], minlength=n)
     ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=ptr[1:])
-    severity_of = entries.column("severity").to_pylist()
-    severities = sorted({severity_of[r] for r in rows.tolist()}, key=lambda s: (s is not None, s or ""))
+    taken = entries.take(pa.array(rows, pa.int64()))
+    severity_of = taken.column("severity")
+    severities = sorted(set(pc.unique(severity_of).to_pylist()), key=lambda s: (s is not None, s or ""))
     code = {s: i for i, s in enumerate(severities)}
-    severity = np.array([code[severity_of[r]] for r in rows.tolist()], dtype=np.int64)
-    entry_ids = entries.column("entry_id").to_pylist()
-    ids = np.array([str(entry_ids[r]) for r in rows.tolist()], dtype=np.str_)
-    id_rank = np.unique(ids, return_inverse=True)[1].astype(np.int64) if len(ids) else np.zeros(0, np.int64)
-    dicts = [{key: _json(value) for key, value in row.items()} for row in entries.take(rows).to_pylist()]
-    built = _EntryIndex(entries, ptr, rows, severity, severities, id_rank.reshape(-1), counts > 0, dicts)
+    named = [s for s in severities if s is not None]
+    found = pc.index_in(severity_of, value_set=pa.array(named, pa.string())).to_numpy(zero_copy_only=False)
+    by_name = np.array([code[s] for s in named] + [code.get(None, 0)], dtype=np.int64)
+    severity = by_name[np.nan_to_num(np.asarray(found, dtype=np.float64), nan=len(named)).astype(np.int64)]
+    ids = pc.cast(taken.column("entry_id"), pa.string())
+    id_rank = np.asarray(pc.rank(ids, sort_keys="ascending", tiebreaker="dense").to_numpy(), dtype=np.int64) - 1
+    built = _EntryIndex(entries, ptr, rows, severity, severities, id_rank.reshape(-1), counts > 0)
     kept.append(built)
     del kept[:-_ENTRY_INDEXES_KEPT]
     return built
@@ -223,8 +225,9 @@ def _walk(
         role_ok[[ROLE_ORDER.index(r) for r in wanted]] = True
     one = np.array([start], dtype=np.int64)
     out = _Walk([one], [np.zeros(1, np.int64)], [np.ones(1)], [one], [one], [np.ones(1, np.bool_)], {}, False)
-    seen = one
-    layer, layer_weight = one, np.ones(1)
+    seen: IntArray = one
+    layer: IntArray = one
+    layer_weight = np.ones(1)
     for depth in range(k):
         starts, lengths = walk.ptr[layer], walk.ptr[layer + 1] - walk.ptr[layer]
         idx = _ranges(starts, lengths)
@@ -318,7 +321,7 @@ def exposure(
     total = math.fsum(scores.tolist())
 
     shown_at = ranked[offset : offset + limit]
-    rows = [index.dicts[i] for i in at[shown_at].tolist()]
+    rows = index.dicts(at[shown_at].tolist())
     nodes = where[shown_at]
     paths = _paths(graph, found, reached, reached[nodes])
     shown = [
@@ -355,6 +358,12 @@ def exposure(
         **page("exposure", len(scores), offset, limit),
         "truncated": found.truncated,
         "capped": sorted(capped, key=lambda r: str(r["subject_id"])),
+        **completeness(
+            [
+                Cut("expand_cap", expand_cap, tuple(graph.ids[n] for n in found.capped)) if found.capped else None,
+                Cut("max_visited", MAX_VISITED) if found.truncated else None,
+            ]
+        ),
     }
 
 

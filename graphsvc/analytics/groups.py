@@ -16,6 +16,9 @@ That is intended (they do share that person), and is why every list in a report 
 paginated (``limit``/``cursor``, ``more``), a group's evidence stops at ``MAX_GROUP_LINKS`` links
 (``more_links``), a member's links at ``MAX_MEMBER_LINKS`` and its entries at ``MAX_MEMBER_ENTRIES``.
 
+Each answer says whether it is whole (``complete``, ``cut_by``): membership is never cut (pages are pages),
+but evidence is, at ``MAX_GROUP_LINKS``, ``MAX_MEMBER_LINKS`` and ``MAX_MEMBER_ENTRIES``, naming where.
+
 Cursors are offsets into a deterministic order (groups by size descending, then smallest member id; members by
 subject id); they are valid for the same adjacency (date and batch).
 """
@@ -32,8 +35,11 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
+from scipy.sparse import coo_array
+from scipy.sparse.csgraph import connected_components
 
 from graphsvc.analytics.adjacency import Adjacency, IntArray
+from graphsvc.analytics.completeness import Cut, completeness
 from graphsvc.analytics.ownership import MAJORITY  # percent: a strict majority links
 from graphsvc.analytics.paging import page, window
 from graphsvc.errors import InputError
@@ -71,65 +77,61 @@ class Grouping:
 _cache: weakref.WeakKeyDictionary[Adjacency, Grouping] = weakref.WeakKeyDictionary()
 
 
-def _find(parent: list[int], x: int) -> int:
-    while parent[x] != x:
-        parent[x] = parent[parent[x]]
-        x = parent[x]
-    return x
-
-
 def grouping(graph: Adjacency) -> Grouping:
-    """Union-find over the enterprises; computed once per adjacency (so pages of one date are consistent)."""
+    """Connected components of the enterprise links (scipy.sparse.csgraph); computed once per adjacency (so
+    pages of one date are consistent)."""
     cached = _cache.get(graph)
     if cached is not None:
         return cached
     n = len(graph.ids)
-    enterprise = np.asarray([k == SubjectKind.ENTERPRISE.value for k in graph.kinds], dtype=bool)
-    roles = np.asarray(graph.roles, dtype=object)
+    is_enterprise = pc.equal(graph.kinds.array, pa.scalar(SubjectKind.ENTERPRISE.value, pa.string()))
+    enterprise: npt.NDArray[np.bool_] = np.asarray(is_enterprise.to_numpy(zero_copy_only=False), dtype=np.bool_)
+    codes = graph.role_code
     source, target = graph.source, graph.target
-    m = len(roles)
+    m = len(codes)
     is_link = np.zeros(m, dtype=bool)
-    parent = list(range(n))
-
-    def union(a: int, b: int) -> None:
-        ra, rb = _find(parent, a), _find(parent, b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-
+    pairs_a: list[IntArray] = []
+    pairs_b: list[IntArray] = []
     if m:
         target_ent = enterprise[target]
         # Shared legal representative / actual controller: consecutive targets of one (role, holder) are joined.
         for role in (RoleType.LEGAL_REPRESENTATIVE.value, RoleType.ACTUAL_CONTROLLER.value):
-            edges = np.flatnonzero((roles == role) & target_ent)
+            edges = np.flatnonzero((codes == graph.code_of(role)) & target_ent)
             if not len(edges):
                 continue
             edges = edges[np.lexsort((target[edges], source[edges]))]
-            _, starts, counts = np.unique(source[edges], return_index=True, return_counts=True)
-            for start, count in zip(starts.tolist(), counts.tolist(), strict=True):
-                block = edges[start : start + count]
-                targets = target[block]
-                if len(np.unique(targets)) < 2:
-                    continue  # one enterprise (perhaps twice): nothing shared
-                is_link[block] = True
-                first = int(targets[0])
-                for t in targets[1:].tolist():
-                    union(first, int(t))
+            holder, targets = source[edges], target[edges]
+            same_holder = holder[1:] == holder[:-1]
+            # a holder links its enterprises when it holds the role at two different ones
+            starts = np.flatnonzero(np.concatenate([[True], ~same_holder]))
+            counts = np.diff(np.concatenate([starts, [len(edges)]]))
+            first_target = np.repeat(targets[starts], counts)
+            block_of = np.repeat(np.arange(len(starts)), counts)
+            differs = np.zeros(len(starts), dtype=bool)
+            np.logical_or.at(differs, block_of, targets != first_target)
+            shared = differs[block_of]
+            is_link[edges[shared]] = True
+            pairs_a.append(first_target[shared])
+            pairs_b.append(targets[shared])
         ratio = np.nan_to_num(graph.ratio, nan=0.0)
         majority = np.flatnonzero(
-            (roles == RoleType.SHAREHOLDER.value)
+            (codes == graph.code_of(RoleType.SHAREHOLDER.value))
             & (ratio > MAJORITY)
             & enterprise[source]
             & target_ent
             & (source != target)
         )
         is_link[majority] = True
-        for e in majority.tolist():
-            union(int(source[e]), int(target[e]))
+        pairs_a.append(source[majority])
+        pairs_b.append(target[majority])
+    a = np.concatenate(pairs_a) if pairs_a else np.zeros(0, dtype=np.int64)
+    b = np.concatenate(pairs_b) if pairs_b else np.zeros(0, dtype=np.int64)
+    links = coo_array((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
+    _, component = connected_components(links, directed=False)
 
     nodes = np.flatnonzero(enterprise).astype(np.int64)
-    roots = np.asarray([_find(parent, int(x)) for x in nodes.tolist()], dtype=np.int64)
-    rank = np.empty(n, dtype=np.int64)
-    rank[np.argsort(np.asarray(graph.ids, dtype=str), kind="stable")] = np.arange(n, dtype=np.int64)
+    roots = component[nodes].astype(np.int64)
+    rank = np.asarray(graph.rank, dtype=np.int64)
     if len(nodes):
         _, label, sizes = np.unique(roots, return_inverse=True, return_counts=True)
         label = label.reshape(-1)
@@ -157,6 +159,21 @@ def grouping(graph: Adjacency) -> Grouping:
 
 
 # -- report pieces -------------------------------------------------------------------------------------------
+
+
+def _evidence_cuts(
+    members: list[tuple[str, dict[str, Any]]], group_links: list[tuple[str, int]]
+) -> list[Cut | None]:
+    """The evidence caps that cut an answer: per member (id, row) its links and entries, per group (id, left off)
+    its links."""
+    cut_groups = tuple(g for g, left_off in group_links if left_off > 0)
+    cut_links = tuple(sid for sid, row in members if row["more_links"] > 0)
+    cut_entries = tuple(sid for sid, row in members if row["more_entries"] > 0)
+    return [
+        Cut("max_group_links", MAX_GROUP_LINKS, cut_groups) if cut_groups else None,
+        Cut("max_member_links", MAX_MEMBER_LINKS, cut_links) if cut_links else None,
+        Cut("max_member_entries", MAX_MEMBER_ENTRIES, cut_entries) if cut_entries else None,
+    ]
 
 
 def _link(graph: Adjacency, e: int) -> dict[str, Any]:
@@ -264,6 +281,7 @@ def group_of(
         "group": {key: summary[key] for key in ("group_id", "members", "entries", "list_types")},
         "members": rows,
         **page("group", len(members), start, limit),
+        **completeness(_evidence_cuts([(str(r["subject_id"]), r) for r in rows], [])),
     }
 
 
@@ -285,10 +303,12 @@ def groups(
     start, stop = window("groups", total, cursor, limit)
     shown = range(start, stop)
     by_subject = _entries_by_subject(entries, [graph.ids[x] for g in shown for x in grouped.group_members(g).tolist()])
+    summaries = [_summary(graph, grouped, g, by_subject) for g in shown]
     return {
         "as_of": graph.as_of.isoformat(),
         "min_size": min_size,
         "total": total,
-        "groups": [_summary(graph, grouped, g, by_subject) for g in shown],
+        "groups": summaries,
         **page("groups", total, start, limit),
+        **completeness(_evidence_cuts([], [(str(s["group_id"]), int(s["more_links"])) for s in summaries])),
     }

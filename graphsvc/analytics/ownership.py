@@ -5,6 +5,10 @@ path once). Only simple paths are followed, so a cross-holding or cycle (A owns 
 twice. Paths stop at ``max_depth`` or when their cumulative ratio falls below ``threshold``: multiplying by a
 ratio of at most 100 % can only lower it, so pruning loses nothing above the threshold. Zero-ratio holdings and
 holdings without a ratio carry no ownership and are not followed.
+
+The answer says whether it is whole (``complete``, ``cut_by``): ``max_depth`` cuts it at the subjects where a
+path stopped although they have holdings (up: owners; down: holdings) above the threshold that were not
+followed; the path budget and the paths shown per holder cut it too. The threshold is the question, not a cut.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any, Literal
 import numpy as np
 
 from graphsvc.analytics.adjacency import Adjacency
+from graphsvc.analytics.completeness import Cut, completeness
 
 Direction = Literal["up", "down"]
 MAX_PATHS_PER_HOLDER = 20  # paths returned per holder ("and N more" beyond)
@@ -40,6 +45,8 @@ class Penetration:
     direction: Direction
     holdings: dict[int, Holding]
     truncated: bool  # the path budget ran out (very dense cross-holdings)
+    max_depth: int = 10
+    depth_cut_at: frozenset[int] = frozenset()  # nodes where max_depth stopped a path with holdings beyond
 
 
 def penetrate(
@@ -57,25 +64,30 @@ def penetrate(
     holdings: dict[int, Holding] = {}
     explored = 0
     truncated = False
+    depth_cut: set[int] = set()
+    shareholder = graph.code_of("shareholder")
+    codes, ratios = graph.role_code, graph.ratio
+    ends = graph.source if direction == "up" else graph.target
     # Depth-first over simple paths: (node, cumulative fraction, edges so far, nodes on the path)
     stack: list[tuple[int, float, list[int], frozenset[int]]] = [(start, 1.0, [], frozenset({start}))]
     while stack:
         node, fraction, path, seen = stack.pop()
-        if len(path) >= max_depth:
-            continue
         edges = graph.in_edges(node) if direction == "up" else graph.out_edges(node)
         for e in edges.tolist():
-            if graph.roles[e] != "shareholder":
+            if codes[e] != shareholder:
                 continue
-            ratio = graph.ratio[e]
+            ratio = float(ratios[e])
             if np.isnan(ratio) or ratio <= 0:
                 continue
-            other = int(graph.source[e] if direction == "up" else graph.target[e])
+            other = int(ends[e])
             if other in seen:
                 continue  # a cycle: this path would count a holding twice
-            share = fraction * float(ratio) / 100.0
+            share = fraction * ratio / 100.0
             if share * 100.0 < threshold:
                 continue
+            if len(path) >= max_depth:  # a holding beyond the depth cap: the answer is cut here
+                depth_cut.add(node)
+                break
             explored += 1
             if explored > MAX_PATHS_EXPLORED:
                 truncated = True
@@ -90,19 +102,19 @@ def penetrate(
             stack.append((other, share, step, seen | {other}))
         if truncated:
             break
-    return Penetration(start, direction, holdings, truncated)
+    return Penetration(start, direction, holdings, truncated, max_depth, frozenset(depth_cut))
 
 
 def _has_owner(graph: Adjacency, node: int) -> bool:
-    return any(
-        graph.roles[e] == "shareholder" and not np.isnan(graph.ratio[e]) and graph.ratio[e] > 0
-        for e in graph.in_edges(node).tolist()
-    )
+    edges = graph.in_edges(node)
+    ratios = graph.ratio[edges]
+    return bool(np.any((graph.role_code[edges] == graph.code_of("shareholder")) & (ratios > 0)))
 
 
 def penetration_report(graph: Adjacency, result: Penetration, *, limit: int = 100) -> dict[str, Any]:
     """JSON-ready: holdings by cumulative percentage, with paths (role edges, ratios, dates) and cursors."""
     ordered = sorted(result.holdings.values(), key=lambda h: (-h.percent, graph.ids[h.node]))
+    paths_cut = [h.node for h in ordered[:limit] if h.path_count > len(h.paths)]  # among those shown
     rows = []
     for h in ordered[:limit]:
         rows.append(
@@ -123,6 +135,17 @@ def penetration_report(graph: Adjacency, result: Penetration, *, limit: int = 10
         "holdings": rows,
         "more": max(0, len(ordered) - limit),
         "truncated": result.truncated,
+        **completeness(
+            [
+                Cut("max_depth", result.max_depth, tuple(graph.ids[n] for n in result.depth_cut_at))
+                if result.depth_cut_at
+                else None,
+                Cut("max_paths_explored", MAX_PATHS_EXPLORED) if result.truncated else None,
+                Cut("max_paths_per_holder", MAX_PATHS_PER_HOLDER, tuple(graph.ids[n] for n in paths_cut))
+                if paths_cut
+                else None,
+            ]
+        ),
     }
 
 

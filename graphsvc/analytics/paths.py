@@ -7,6 +7,9 @@ types followed. Every step carries its role, ratio and validity dates.
 Super-nodes: expanding a node follows at most ``expand_cap`` of its edges, in a deterministic order (by the
 neighbour's subject_id, then by edge), and the answer lists every node that was capped. Budgets on the nodes
 and paths explored bound the work on dense graphs; hitting one sets ``"truncated": true``.
+Every answer says whether it is whole (``complete``, ``cut_by``: graphsvc.analytics.completeness): a capped
+node, a budget or, for shortest paths, ``max_length`` reached before the goal cut it; "no path"
+(``no_path: true``) is said only when the search was complete.
 Analytics report, explain and score; they never create list entries.
 """
 
@@ -19,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from graphsvc.analytics.adjacency import Adjacency, IntArray
+from graphsvc.analytics.adjacency import ROLE_ORDER, Adjacency, IntArray
+from graphsvc.analytics.completeness import Cut, completeness
 from graphsvc.analytics.paging import decode_cursor, page
 from graphsvc.errors import InputError
 from graphsvc.vocab import RoleType, values
@@ -38,19 +42,15 @@ class _GraphIndex:
     rank: IntArray  # per node, its position in subject_id order
 
 
-ROLE_ORDER: tuple[str, ...] = tuple(r.value for r in RoleType)
 _INDEXES: weakref.WeakKeyDictionary[Adjacency, _GraphIndex] = weakref.WeakKeyDictionary()
 
 
 def _index(graph: Adjacency) -> _GraphIndex:
     built = _INDEXES.get(graph)
     if built is None:
-        code = {r: i for i, r in enumerate(ROLE_ORDER)}
-        role_codes = np.fromiter((code.get(r, -1) for r in graph.roles), dtype=np.int64, count=len(graph.roles))
-        order = sorted(range(len(graph.ids)), key=graph.ids.__getitem__)
-        rank = np.empty(len(graph.ids), dtype=np.int64)
-        rank[np.asarray(order, dtype=np.int64)] = np.arange(len(graph.ids), dtype=np.int64)
-        built = _GraphIndex(role_codes, rank)
+        # codes past the vocabulary (role types only this graph has) become -1
+        role_codes = np.where(graph.role_code < len(ROLE_ORDER), graph.role_code, -1).astype(np.int8)
+        built = _GraphIndex(role_codes, graph.rank)
         _INDEXES[graph] = built
     return built
 
@@ -123,6 +123,12 @@ class Walker:
         ]
         return sorted(rows, key=lambda r: str(r["subject_id"]))
 
+    def cap_cut(self) -> Cut | None:
+        """The expand_cap cut, at the nodes it capped (None if it capped none)."""
+        if not self.capped:
+            return None
+        return Cut("expand_cap", self.expand_cap, tuple(self.graph.ids[n] for n in self.capped))
+
 
 def step_dict(graph: Adjacency, edge: int, outward: bool) -> dict[str, Any]:
     """One step of a path: the role edge (source holds role at target) and the walk's direction over it."""
@@ -172,15 +178,25 @@ def shortest_paths(
         "as_of": graph.as_of.isoformat(),
         "max_length": max_length,
     }
+    length_cut = goal not in dist and bool(frontier) and depth >= max_length and not truncated
+    cuts = completeness(
+        [
+            walker.cap_cut(),
+            Cut("max_visited", MAX_VISITED) if truncated else None,
+            Cut("max_length", max_length) if length_cut else None,
+        ]
+    )
     if goal not in dist:
         return {
             **result,
             "length": None,
+            "no_path": cuts["complete"],  # only a complete search may say there is none
             "paths": [],
             "count": 0,
             "more": 0,
             "truncated": truncated,
             "capped": walker.capped_report(),
+            **cuts,
         }
     # The shortest-path DAG: nodes from which the goal is reached along parents, with children in order.
     on_dag, stack = {goal}, [goal]
@@ -216,11 +232,13 @@ def shortest_paths(
     return {
         **result,
         "length": dist[goal],
+        "no_path": False,
         "paths": paths,
         "count": total,
         "more": total - len(paths),
         "truncated": truncated,
         "capped": walker.capped_report(),
+        **cuts,
     }
 
 
@@ -274,7 +292,7 @@ def simple_paths(
     start, goal = graph.node(a), graph.node(b)
     walker = Walker(graph, check_roles(roles), expand_cap)
     found: list[list[Step]] = []
-    truncated = False
+    truncated, budget = False, ""
     if start == goal:
         found.append([])
     else:
@@ -289,12 +307,14 @@ def simple_paths(
                 step = [*path, (edge, other, outward)]
                 if other == goal:
                     found.append(step)
-                    truncated = len(found) >= MAX_FOUND
+                    if len(found) >= MAX_FOUND:
+                        truncated, budget = True, "max_found"
                 elif len(step) + bound.get(other, beyond) <= max_length:
                     explored += 1
                     stack.append((other, step, on_path | {other}))
-                if truncated or explored > MAX_EXPLORED:
-                    truncated = True
+                if not truncated and explored > MAX_EXPLORED:
+                    truncated, budget = True, "max_explored"
+                if truncated:
                     break
     rank = walker.index.rank
     found.sort(key=lambda p: (len(p), [int(rank[n]) for _, n, _ in p], [e for e, _, _ in p]))
@@ -305,7 +325,14 @@ def simple_paths(
         "max_length": max_length,
         "paths": [_path_dict(graph, start, p) for p in found[offset : offset + limit]],
         "count": len(found),
+        "no_path": not found and not truncated and not walker.capped,  # said only when the search was complete
         **page("simple_paths", len(found), offset, limit),
         "truncated": truncated,
         "capped": walker.capped_report(),
+        **completeness(
+            [
+                walker.cap_cut(),
+                Cut(budget, MAX_FOUND if budget == "max_found" else MAX_EXPLORED) if truncated else None,
+            ]
+        ),
     }

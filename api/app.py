@@ -15,7 +15,17 @@ from fastapi_offline import FastAPIOffline
 
 from api import problems
 from api.middleware import BodyLimit, RateLimiter, SecurityHeaders
-from api.routers import analytics, authorisations, intake, records, statistics, subjects, system, vocabulary
+from api.routers import (
+    analytics,
+    authorisations,
+    intake,
+    lifecycle,
+    records,
+    statistics,
+    subjects,
+    system,
+    vocabulary,
+)
 from api.service import Service
 from api.settings import ServiceSettings
 from api.strict import strict_request
@@ -75,6 +85,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         statistics.router,
         analytics.router,
         vocabulary.router,
+        lifecycle.router,
         system.router,
     ):
         app.include_router(router)

@@ -80,17 +80,31 @@ def test_a_jiangsu_objection_filed_before_the_national_day_holiday(store: GraphS
     assert [d.name for d in overdue[0].overdue_on(dt.date(2024, 10, 11))] == ["verify"]
     assert objections.list_cases(store, state="open", overdue_on=dt.date(2024, 10, 10)) == []
     decided = objections.decide(
-        store, case.case_id, decided_on=dt.date(2024, 10, 15), outcome=objections.Outcome.UPHELD,
-        reason="日期有误", correction={"valid_until": "2025-03-01"}, actor="k1", profile=JIANGSU, calendar=CALENDAR,
-    )  # fmt: skip
+        store,
+        case.case_id,
+        decided_on=dt.date(2024, 10, 15),
+        outcome=objections.Outcome.UPHELD,
+        reason="日期有误",
+        correction={"valid_until": "2025-03-01"},
+        actor="k1",
+        profile=JIANGSU,
+        calendar=CALENDAR,
+    )
     assert decided.state == "decided" and decided.deadline("republish").due == dt.date(2024, 10, 18)  # type: ignore[union-attr]
     after = _p1(store, "jiangsu", "2024-10-16")
     assert [(r["subject_id"], r["flags"], r["valid_until"]) for r in after] == [(lr, None, dt.date(2025, 3, 1))]
     with pytest.raises(CaseConflict, match="was decided"):
         objections.decide(
-            store, case.case_id, decided_on=dt.date(2024, 10, 16), outcome=objections.Outcome.REJECTED, reason="",
-            correction=None, actor="k1", profile=JIANGSU, calendar=CALENDAR,
-        )  # fmt: skip
+            store,
+            case.case_id,
+            decided_on=dt.date(2024, 10, 16),
+            outcome=objections.Outcome.REJECTED,
+            reason="",
+            correction=None,
+            actor="k1",
+            profile=JIANGSU,
+            calendar=CALENDAR,
+        )
 
 
 def test_a_past_objection_window_still_suspends_after_it_was_rejected(store: GraphStore, tmp_path: Path) -> None:
@@ -102,9 +116,16 @@ def test_a_past_objection_window_still_suspends_after_it_was_rejected(store: Gra
     filing = objections.Filing(entry, dt.date(2024, 4, 8), "周一", objections.Ground.INACCURATE, "并非本公司所为")
     case = objections.file(store, filing, actor="k1", profile=DAQING, calendar=CALENDAR)
     objections.decide(
-        store, case.case_id, decided_on=dt.date(2024, 4, 19), outcome=objections.Outcome.REJECTED,
-        reason="核实无误", correction=None, actor="k1", profile=DAQING, calendar=CALENDAR,
-    )  # fmt: skip
+        store,
+        case.case_id,
+        decided_on=dt.date(2024, 4, 19),
+        outcome=objections.Outcome.REJECTED,
+        reason="核实无误",
+        correction=None,
+        actor="k1",
+        profile=DAQING,
+        calendar=CALENDAR,
+    )
     assert _p1(store, "daqing", "2024-04-10") == []
     assert [r["subject_id"] for r in _p1(store, "daqing", "2024-04-19")] == [lr]
     assert [r["subject_id"] for r in _p1(store, "daqing", "2024-04-07")] == [lr]
@@ -115,21 +136,40 @@ def test_an_upheld_objection_without_correction_revokes_and_is_announced(store: 
     _firm, _lr, entry = _listed_firm(s, determined_on="2024-03-01", act_date="2024-01-10")
     _load(store, s, tmp_path)
     case = objections.file(
-        store, objections.Filing(entry, dt.date(2024, 5, 6), "周一", objections.Ground.PROHIBITED_DATA, "含病史信息"),
-        actor="k1", profile=JIANGSU, calendar=CALENDAR,
-    )  # fmt: skip
+        store,
+        objections.Filing(entry, dt.date(2024, 5, 6), "周一", objections.Ground.PROHIBITED_DATA, "含病史信息"),
+        actor="k1",
+        profile=JIANGSU,
+        calendar=CALENDAR,
+    )
     objections.decide(
-        store, case.case_id, decided_on=dt.date(2024, 5, 10), outcome=objections.Outcome.UPHELD, reason="撤销",
-        correction=None, actor="k1", profile=JIANGSU, calendar=CALENDAR,
-    )  # fmt: skip
+        store,
+        case.case_id,
+        decided_on=dt.date(2024, 5, 10),
+        outcome=objections.Outcome.UPHELD,
+        reason="撤销",
+        correction=None,
+        actor="k1",
+        profile=JIANGSU,
+        calendar=CALENDAR,
+    )
     assert _p1(store, "jiangsu", "2024-05-10") == []
     shown = publication.announcements(store, dt.date(2024, 5, 20), JIANGSU)
     assert [(a.kind, a.entry_id) for a in shown] == [("exit", entry)]
     appeal = objections.file(
         store,
-        objections.Filing(entry, dt.date(2024, 5, 13), "市监局", objections.Ground.OTHER, "不服", kind=CaseKind.APPEAL,
-                          against=case.case_id),
-        actor="k1", profile=JIANGSU, calendar=CALENDAR,
+        objections.Filing(
+            entry,
+            dt.date(2024, 5, 13),
+            "市监局",
+            objections.Ground.OTHER,
+            "不服",
+            kind=CaseKind.APPEAL,
+            against=case.case_id,
+        ),
+        actor="k1",
+        profile=JIANGSU,
+        calendar=CALENDAR,
     )
     assert appeal.kind is CaseKind.APPEAL and appeal.deadlines == []
 
@@ -142,22 +182,45 @@ def test_objections_refuse_bad_input(store: GraphStore, tmp_path: Path) -> None:
     with pytest.raises(Exception, match="before the entry's determination date"):
         objections.file(store, early, actor="k", profile=JIANGSU, calendar=CALENDAR)
     with pytest.raises(Exception, match="no current entry"):
-        objections.file(store, objections.Filing("E404", dt.date(2024, 4, 1), "x", objections.Ground.OTHER, "y"),
-                        actor="k", profile=JIANGSU, calendar=CALENDAR)  # fmt: skip
+        objections.file(
+            store,
+            objections.Filing("E404", dt.date(2024, 4, 1), "x", objections.Ground.OTHER, "y"),
+            actor="k",
+            profile=JIANGSU,
+            calendar=CALENDAR,
+        )
     # a deadline in a year the calendar lacks is an error naming the year, and nothing is written
     late = objections.Filing(entry, dt.date(2026, 12, 28), "x", objections.Ground.INACCURATE, "年末")
     with pytest.raises(CalendarError, match="no year 2027"):
         objections.file(store, late, actor="k", profile=JIANGSU, calendar=CALENDAR)
     assert objections.list_cases(store) == []
-    first = objections.file(store, objections.Filing(entry, dt.date(2024, 4, 1), "x", objections.Ground.OTHER, "y"),
-                            actor="k", profile=JIANGSU, calendar=CALENDAR)  # fmt: skip
+    first = objections.file(
+        store,
+        objections.Filing(entry, dt.date(2024, 4, 1), "x", objections.Ground.OTHER, "y"),
+        actor="k",
+        profile=JIANGSU,
+        calendar=CALENDAR,
+    )
     with pytest.raises(CaseConflict, match="already has an open objection"):
-        objections.file(store, objections.Filing(entry, dt.date(2024, 4, 2), "x", objections.Ground.OTHER, "z"),
-                        actor="k", profile=JIANGSU, calendar=CALENDAR)  # fmt: skip
+        objections.file(
+            store,
+            objections.Filing(entry, dt.date(2024, 4, 2), "x", objections.Ground.OTHER, "z"),
+            actor="k",
+            profile=JIANGSU,
+            calendar=CALENDAR,
+        )
     with pytest.raises(Exception, match="may change"):
-        objections.decide(store, first.case_id, decided_on=dt.date(2024, 4, 3), outcome=objections.Outcome.UPHELD,
-                          reason="", correction={"subject_id": "X"}, actor="k", profile=JIANGSU,
-                          calendar=CALENDAR)  # fmt: skip
+        objections.decide(
+            store,
+            first.case_id,
+            decided_on=dt.date(2024, 4, 3),
+            outcome=objections.Outcome.UPHELD,
+            reason="",
+            correction={"subject_id": "X"},
+            actor="k",
+            profile=JIANGSU,
+            calendar=CALENDAR,
+        )
 
 
 # -- listing: notice, public notice, activation (004 JI(六)) ------------------------------------------------------
@@ -172,23 +235,34 @@ def test_a_red_candidate_with_an_objection_during_its_public_notice_never_become
     red = s.entry(firm, "red", status="candidate", determined_on="2024-05-06", act_date=None)
     clean = s.entry(other, "red", status="candidate", determined_on="2024-05-06", act_date=None)
     _load(store, s, tmp_path)
-    notice = listing.public_notice(store, red, from_on=dt.date(2024, 5, 6), actor="k", profile=JIANGSU,
-                                   calendar=CALENDAR)  # fmt: skip
+    notice = listing.public_notice(
+        store, red, from_on=dt.date(2024, 5, 6), actor="k", profile=JIANGSU, calendar=CALENDAR
+    )
     assert notice["notice_until"] == dt.date(2024, 5, 11)  # Saturday 11 May 2024 is an adjusted working day
     listing.public_notice(store, clean, from_on=dt.date(2024, 5, 6), actor="k", profile=JIANGSU, calendar=CALENDAR)
     objection = objections.file(
-        store, objections.Filing(red, dt.date(2024, 5, 8), "举报人", objections.Ground.INACCURATE, "存在欠薪"),
-        actor="k", profile=JIANGSU, calendar=CALENDAR,
-    )  # fmt: skip
+        store,
+        objections.Filing(red, dt.date(2024, 5, 8), "举报人", objections.Ground.INACCURATE, "存在欠薪"),
+        actor="k",
+        profile=JIANGSU,
+        calendar=CALENDAR,
+    )
     with pytest.raises(NotEligible, match="runs until 2024-05-11"):
         listing.activate(store, clean, on=dt.date(2024, 5, 11), actor="k", profile=JIANGSU)
     listing.activate(store, clean, on=dt.date(2024, 5, 13), actor="k", profile=JIANGSU)
     with pytest.raises(NotEligible, match=f"objection {objection.case_id} .* is open"):
         listing.activate(store, red, on=dt.date(2024, 5, 13), actor="k", profile=JIANGSU)
     objections.decide(
-        store, objection.case_id, decided_on=dt.date(2024, 5, 15), outcome=objections.Outcome.UPHELD,
-        reason="查实欠薪", correction=None, actor="k", profile=JIANGSU, calendar=CALENDAR,
-    )  # fmt: skip
+        store,
+        objection.case_id,
+        decided_on=dt.date(2024, 5, 15),
+        outcome=objections.Outcome.UPHELD,
+        reason="查实欠薪",
+        correction=None,
+        actor="k",
+        profile=JIANGSU,
+        calendar=CALENDAR,
+    )
     with pytest.raises((NotEligible, CaseConflict)):
         listing.activate(store, red, on=dt.date(2024, 5, 20), actor="k", profile=JIANGSU)
     in_force = {e["entry_id"] for e in store.entries_in_force(build_context(JIANGSU, dt.date(2024, 5, 20))).to_pylist()}
@@ -236,11 +310,21 @@ def test_a_repair_refused_for_each_unmet_condition_then_approved_after_its_notic
         repairs.apply(store, uncorrected, actor="k", profile=JIANGSU)
     assert repairs.list_cases(store) == []  # nothing recorded for a refused application
     case = repairs.apply(
-        store, repairs.Application(entry, dt.date(2025, 3, 3), "承诺不再失信", dt.date(2024, 2, 1), ("整改报告",)),
-        actor="k", profile=JIANGSU,
-    )  # fmt: skip
-    approved = repairs.decide(store, case.case_id, decided_on=dt.date(2025, 3, 4), approve=True, reason="符合条件",
-                              actor="k", profile=JIANGSU, calendar=CALENDAR)  # fmt: skip
+        store,
+        repairs.Application(entry, dt.date(2025, 3, 3), "承诺不再失信", dt.date(2024, 2, 1), ("整改报告",)),
+        actor="k",
+        profile=JIANGSU,
+    )
+    approved = repairs.decide(
+        store,
+        case.case_id,
+        decided_on=dt.date(2025, 3, 4),
+        approve=True,
+        reason="符合条件",
+        actor="k",
+        profile=JIANGSU,
+        calendar=CALENDAR,
+    )
     assert approved.state == "notice" and approved.detail["notice_until"] == "2025-03-11"
     s_p1 = _p1(store, "jiangsu", "2025-03-11")
     assert [(r["subject_id"], r["source_entry_id"]) for r in s_p1] == [(lr, entry)]  # in force during the notice
@@ -254,8 +338,16 @@ def test_a_repair_refused_for_each_unmet_condition_then_approved_after_its_notic
     assert [a.kind for a in publication.announcements(store, dt.date(2025, 3, 20), JIANGSU)] == ["exit"]
     assert repairs.state_on(repairs.get(store, case.case_id), dt.date(2025, 3, 12)) == "repaired"
     with pytest.raises(CaseConflict, match="decided already"):
-        repairs.decide(store, case.case_id, decided_on=dt.date(2025, 3, 5), approve=False, reason="",
-                       actor="k", profile=JIANGSU, calendar=CALENDAR)  # fmt: skip
+        repairs.decide(
+            store,
+            case.case_id,
+            decided_on=dt.date(2025, 3, 5),
+            approve=False,
+            reason="",
+            actor="k",
+            profile=JIANGSU,
+            calendar=CALENDAR,
+        )
 
 
 def test_a_repair_needs_the_entry_in_force_and_no_later_act_of_the_same_type(store: GraphStore, tmp_path: Path) -> None:

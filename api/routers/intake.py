@@ -6,7 +6,6 @@ written in one store transaction per request: a batch is all-or-nothing.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 import pyarrow as pa
@@ -17,8 +16,10 @@ from api.models import EntryBatchIn, EntryIn, FindingBatchIn, FindingIn, IntakeR
 from api.problems import PROBLEM_RESPONSES, ApiProblem, documented
 from api.service import Service, ServiceDep, require
 from api.tiers import Caller, Tier
+from graphsvc.errors import InputError
+from graphsvc.lifecycle import listing
+from graphsvc.lifecycle.cases import CaseConflict
 from graphsvc.stores.base import LoadResult
-from graphsvc.vocab import EntryStatus
 from loaders.canonical import load_tables
 
 router = APIRouter(prefix="/v1", tags=["intake"])
@@ -28,14 +29,6 @@ WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
     **PROBLEM_RESPONSES,
 }
 
-# Status changes the service accepts (RGT-02..06, EXIT-02/05): an objection is filed against an entry in force,
-# verification ends it (back to active, or a suspension, revocation ...); repaired, revoked, exited and expired
-# entries are closed and stay closed (a new designation is a new entry).
-TRANSITIONS: dict[str, frozenset[str]] = {
-    EntryStatus.ACTIVE: frozenset({"objection_pending", "suspended", "repaired", "revoked", "exited", "expired"}),
-    EntryStatus.OBJECTION_PENDING: frozenset({"active", "suspended", "repaired", "revoked", "exited", "expired"}),
-    EntryStatus.SUSPENDED: frozenset({"active", "objection_pending", "repaired", "revoked", "exited", "expired"}),
-}
 
 
 def _rows(items: list[Any]) -> pa.Table:
@@ -156,31 +149,22 @@ def change_status(
     service: ServiceDep,
     caller: Annotated[Caller, require(Tier.GOVERNMENT)],
 ) -> Any:
-    """A status change is a new version of the entry (the old one is kept, superseded), so the lists as they
-    were known before the change stay answerable."""
+    """A status change is a row of the entry's status history from ``since`` (valid time, graphsvc/lifecycle/):
+    the lists on any earlier date stay as they were, and an exit is announced (GET /v1/announcements)."""
     with service.access.write() as store:
-        current = [e for e in store.current_entries().to_pylist() if e["entry_id"] == entry_id]
+        current = store.current_entry(entry_id)
         # Scope and department first: what follows (dates, status) must not show to a caller who may not write.
-        refusal = authz.existing_entry_write(caller, entry_id, current[0] if current else None)
+        refusal = authz.existing_entry_write(caller, entry_id, current)
         if refusal is not None:
             raise service.refuse(request, caller, refusal, [entry_id])
-        entry = current[0]
-        allowed = TRANSITIONS.get(entry["status"], frozenset())
-        if body.status not in allowed:
-            detail = f"entry {entry_id} is {entry['status']}: " + (
-                f"it may become {', '.join(sorted(allowed))}" if allowed else "a closed entry does not change"
+        try:
+            changed = listing.change_status(
+                store, entry_id, status=body.status, since=body.since, note=body.note or "", actor=caller.key_id
             )
-            raise ApiProblem(409, "Status change not allowed", detail)
-        if entry["determined_on"] and body.since < entry["determined_on"]:
-            raise ApiProblem(
-                400, "Bad date", f"since {body.since} is before the entry's determination date {entry['determined_on']}"
-            )
-        entry.pop("recorded_at", None)
-        entry["status"] = body.status
-        entry["status_since"] = body.since
-        row = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in entry.items()}
-        table = pa.table({k: pa.array([v], type=pa.string()) for k, v in row.items()})
-        report = load_tables({"entries": table}, store, source=f"api:{caller.key_id}:status:{body.note or ''}")
+        except CaseConflict as exc:
+            raise ApiProblem(409, "Status change not allowed", str(exc)) from exc
+        except InputError as exc:
+            raise ApiProblem(400, "Bad date", str(exc)) from exc
     service.access.forget_generation()
     service.record_access(request, caller, [entry_id], {"status": body.status, "since": body.since.isoformat()})
-    return _answer(report.result, [entry_id])
+    return _answer(changed.result, [entry_id])

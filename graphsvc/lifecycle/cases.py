@@ -19,7 +19,7 @@ from typing import Any
 import pyarrow as pa
 
 from graphsvc.errors import GraphsvcError, InputError
-from graphsvc.stores.base import LIFECYCLE_EVENT_SCHEMA, STATUS_SCHEMA, Batch, GraphStore
+from graphsvc.stores.base import LIFECYCLE_EVENT_SCHEMA, STATUS_SCHEMA, Batch, GraphStore, LoadResult
 from graphsvc.vocab import PRE_LISTING_STATUSES, EntryStatus
 
 
@@ -144,7 +144,7 @@ def record(
     events: list[Event],
     statuses: Iterable[tuple[str, str, dt.date, str]] = (),
     entries: pa.Table | None = None,
-) -> None:
+) -> LoadResult:
     """Write a step: its events, the statuses it sets and any corrected entry version, in one batch."""
     tables: dict[str, pa.Table] = {}
     rows = list(statuses)
@@ -152,7 +152,7 @@ def record(
         tables["statuses"] = status_rows(rows)
     if entries is not None:
         tables["entries"] = entries
-    store.apply_batch(Batch(source=source, tables=tables, events=events_table(events)))
+    return store.apply_batch(Batch(source=source, tables=tables, events=events_table(events)))
 
 
 def status_on(entry: Mapping[str, Any], history: pa.Table, day: dt.date) -> tuple[str, dt.date]:

@@ -13,6 +13,7 @@ department's own status changes after it (suspension, exit, revocation, expiry).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from graphsvc.calendar import WorkingCalendar
@@ -30,7 +31,7 @@ from graphsvc.lifecycle.cases import (
     status_on,
 )
 from graphsvc.profiles import Profile
-from graphsvc.stores.base import GraphStore
+from graphsvc.stores.base import GraphStore, LoadResult
 from graphsvc.vocab import EntryStatus
 from graphsvc.vocabulary import vocabulary
 
@@ -135,9 +136,18 @@ def activate(store: GraphStore, entry_id: str, *, on: dt.date, actor: str, profi
     return {"entry_id": entry_id, "status": "active", "since": on}
 
 
+@dataclass(frozen=True)
+class StatusChange:
+    entry_id: str
+    status: str
+    since: dt.date
+    previous: str
+    result: LoadResult
+
+
 def change_status(
     store: GraphStore, entry_id: str, *, status: str, since: dt.date, note: str, actor: str
-) -> dict[str, Any]:
+) -> StatusChange:
     """A department's status change from ``since`` (valid time), recorded as status history and an event."""
     entry = entry_or_unknown(store, entry_id)
     not_before(since, entry["determined_on"], "since", "the entry's determination date")
@@ -152,5 +162,5 @@ def change_status(
         raise InputError(f"unknown status {status!r}")
     detail = {"status": status, "from": current, "note": note}
     event = Event(f"sta-{entry_id}", CaseKind.STATUS.value, entry_id, "changed", since, actor, detail)
-    record(store, f"lifecycle:{actor}:status", [event], [(entry_id, status, since, note or f"set by {actor}")])
-    return {"entry_id": entry_id, "status": status, "since": since, "previous": current}
+    result = record(store, f"lifecycle:{actor}:status", [event], [(entry_id, status, since, note or f"set by {actor}")])
+    return StatusChange(entry_id, status, since, current, result)

@@ -158,9 +158,7 @@ def get(store: GraphStore, objection_id: str) -> Case:
     return case
 
 
-def file(
-    store: GraphStore, filing: Filing, *, actor: str, profile: Profile, calendar: WorkingCalendar
-) -> Case:
+def file(store: GraphStore, filing: Filing, *, actor: str, profile: Profile, calendar: WorkingCalendar) -> Case:
     entry = entry_or_unknown(store, filing.entry_id)
     not_before(filing.filed_on, entry["determined_on"], "filed_on", "the entry's determination date")
     if not filing.statement.strip():

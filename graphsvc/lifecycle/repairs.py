@@ -151,8 +151,11 @@ def apply(store: GraphStore, application: Application, *, actor: str, profile: P
         "evidence": list(application.evidence),
         "department": entry["department"],
     }
-    record(store, f"lifecycle:{actor}:{cid}", [Event(cid, CaseKind.REPAIR.value, entry["entry_id"], "applied",
-                                                    application.applied_on, actor, detail)])
+    record(
+        store,
+        f"lifecycle:{actor}:{cid}",
+        [Event(cid, CaseKind.REPAIR.value, entry["entry_id"], "applied", application.applied_on, actor, detail)],
+    )
     return get(store, cid)
 
 
@@ -173,8 +176,11 @@ def decide(
     not_before(decided_on, case.opened_on, "decided_on", "the application date")
     if not approve:
         detail: dict[str, Any] = {"reason": reason}
-        record(store, f"lifecycle:{actor}:{repair_id}", [Event(repair_id, "repair", case.entry_id, "refused",
-                                                              decided_on, actor, detail)])
+        record(
+            store,
+            f"lifecycle:{actor}:{repair_id}",
+            [Event(repair_id, "repair", case.entry_id, "refused", decided_on, actor, detail)],
+        )
         return get(store, repair_id)
     entry = entry_or_unknown(store, case.entry_id)
     status, _ = status_on(entry, store.status_history(case.entry_id), decided_on)

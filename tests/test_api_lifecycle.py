@@ -1,0 +1,146 @@
+"""The lifecycle over HTTP: objections, repairs, listing steps and announcements, with who may do what."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api_world import Keys, World, build_world, running_app
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[tuple[TestClient, Keys, World]]:
+    scenario, world = build_world()
+    candidate = scenario.org("大庆守信候选有限公司")
+    scenario.entry(
+        candidate,
+        "red",
+        status="candidate",
+        determined_on="2024-05-06",
+        act_date=None,
+        entry_id="RED-CANDIDATE",
+        domain="tax",
+    )
+    with running_app(tmp_path, scenario) as (client, keys, _db):
+        yield client, keys, world
+
+
+def _problem(answer: Any, status: int) -> dict[str, Any]:
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+def test_an_objection_is_filed_listed_and_decided_by_the_entry_department(app: Any) -> None:
+    client, keys, world = app
+    body = {
+        "filer": "大庆豪丰电力工程有限公司",
+        "filed_on": "2024-09-27",
+        "grounds": "inaccurate",
+        "statement": "处罚决定书日期有误",
+        "evidence": ["决定书复印件"],
+    }
+    filed = client.post(f"/v1/entries/{world.listed_entry}/objections", json=body, headers=keys.header("reader"))
+    assert filed.status_code == 201, filed.text
+    case = filed.json()
+    assert case["state"] == "open"
+    assert {d["name"]: d["due"] for d in case["deadlines"]} == {"review": "2024-10-16", "verify": "2024-10-10"}
+    listed = client.get(
+        "/v1/objections", params={"state": "open", "overdue_on": "2024-10-11"}, headers=keys.header("government")
+    ).json()
+    assert [c["case_id"] for c in listed["items"]] == [case["case_id"]]
+    assert [d["overdue"] for d in listed["items"][0]["deadlines"]] == [False, True]
+    decision = {"decided_on": "2024-10-15", "outcome": "rejected", "reason": "核实无误"}
+    # another department may not decide; nor a key without a department; the public may not even ask
+    _problem(
+        client.post(
+            f"/v1/objections/{case['case_id']}/decision", json=decision, headers=keys.header("other_department")
+        ),
+        403,
+    )
+    _problem(
+        client.post(f"/v1/objections/{case['case_id']}/decision", json=decision, headers=keys.header("reader")), 403
+    )
+    _problem(client.post(f"/v1/objections/{case['case_id']}/decision", json=decision), 403)
+    decided = client.post(
+        f"/v1/objections/{case['case_id']}/decision", json=decision, headers=keys.header("government")
+    )
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["state"] == "decided"
+    again = client.post(f"/v1/objections/{case['case_id']}/decision", json=decision, headers=keys.header("government"))
+    _problem(again, 409)
+
+
+def test_an_entry_the_caller_cannot_see_answers_as_unknown(app: Any) -> None:
+    client, keys, world = app
+    body = {"filer": "x", "filed_on": "2024-05-01", "grounds": "other", "statement": "y"}
+    hidden = _problem(
+        client.post(f"/v1/entries/{world.secret_entry}/objections", json=body, headers=keys.header("government")), 404
+    )
+    unknown = _problem(client.post("/v1/entries/E-NONE/objections", json=body, headers=keys.header("government")), 404)
+    assert hidden["detail"].replace(world.secret_entry, "?") == unknown["detail"].replace("E-NONE", "?")
+
+
+def test_a_repair_answers_every_unmet_condition_then_runs_its_notice(app: Any) -> None:
+    client, keys, world = app
+    early = {"applied_on": "2024-06-03", "corrected_on": "2024-04-01", "commitment": ""}
+    refused = _problem(
+        client.post(f"/v1/entries/{world.listed_entry}/repairs", json=early, headers=keys.header("government")), 422
+    )
+    assert len(refused["errors"]) == 2 and "commitment" in refused["errors"][1]["reason"]
+    ok = {"applied_on": "2025-04-07", "corrected_on": "2024-04-01", "commitment": "承诺不再失信"}
+    applied = client.post(f"/v1/entries/{world.listed_entry}/repairs", json=ok, headers=keys.header("government"))
+    assert applied.status_code == 201, applied.text
+    repair_id = applied.json()["case_id"]
+    decision = {"decided_on": "2025-04-08", "approve": True, "reason": "符合条件"}
+    _problem(
+        client.post(f"/v1/repairs/{repair_id}/decision", json=decision, headers=keys.header("other_department")), 403
+    )
+    approved = client.post(f"/v1/repairs/{repair_id}/decision", json=decision, headers=keys.header("government"))
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["state"] == "notice"
+    assert approved.json()["deadlines"][0]["due"] == "2025-04-15"
+    notices = client.get("/v1/announcements", params={"on": "2025-04-10"}).json()["items"]
+    assert [(a["kind"], a["entry_id"]) for a in notices] == [("repair_notice", world.listed_entry)]
+    later = client.get("/v1/repairs", params={"on": "2025-04-16"}, headers=keys.header("government")).json()
+    assert [c["state"] for c in later["items"]] == ["repaired"]
+
+
+def test_a_red_candidate_goes_on_public_notice_then_into_force(app: Any) -> None:
+    client, keys, _world = app
+    step = client.post(
+        "/v1/entries/RED-CANDIDATE/public-notice", json={"on": "2024-05-06"}, headers=keys.header("government")
+    )
+    assert step.status_code == 200, step.text
+    assert step.json()["notice_until"] == "2024-05-11"
+    notices = client.get("/v1/announcements", params={"on": "2024-05-07"}).json()["items"]
+    assert [(a["kind"], a["entry_id"]) for a in notices] == [("public_notice", "RED-CANDIDATE")]
+    too_early = _problem(
+        client.post(
+            "/v1/entries/RED-CANDIDATE/activation", json={"on": "2024-05-10"}, headers=keys.header("government")
+        ),
+        422,
+    )
+    assert "runs until 2024-05-11" in too_early["errors"][0]["reason"]
+    done = client.post(
+        "/v1/entries/RED-CANDIDATE/activation", json={"on": "2024-05-13"}, headers=keys.header("government")
+    )
+    assert done.status_code == 200 and done.json()["status"] == "active"
+
+
+def test_the_public_sees_only_announcements_of_public_entries(app: Any, tmp_path: Path) -> None:
+    client, keys, world = app
+    for entry, on in ((world.defaulter_entry, "2024-08-01"), (world.listed_entry, "2024-08-01")):
+        answer = client.post(
+            f"/v1/entries/{entry}/status", json={"status": "exited", "since": on}, headers=keys.header("admin")
+        )
+        assert answer.status_code in (200, 201), answer.text
+    public = {a["entry_id"] for a in client.get("/v1/announcements", params={"on": "2024-08-02"}).json()["items"]}
+    government = client.get("/v1/announcements", params={"on": "2024-08-02"}, headers=keys.header("government"))
+    assert public == {world.listed_entry}
+    assert {a["entry_id"] for a in government.json()["items"]} == {world.listed_entry, world.defaulter_entry}

@@ -38,6 +38,11 @@ KEY_HEADER = "X-API-Key"
 AUTHORISATION_HEADER = "X-Authorisation-Ref"
 
 
+def shows_archive(tier: Tier) -> bool:
+    """Entries out of force (the archive, 004 MB 第三十五条) are shown to the authorised and admin tiers only."""
+    return tier >= Tier.AUTHORISED
+
+
 class Tier(IntEnum):
     PUBLIC = 0
     GOVERNMENT = 1

@@ -180,7 +180,7 @@ class Views:
         for i, entry in enumerate(in_force):
             current = snapshot.entries.get(entry["entry_id"], {})
             entry["scope_rank"] = _rank(entry["scope"])
-            entry["status"] = current.get("status")
+            entry["status"] = entry.get("status") or current.get("status")  # in force on the date (its history)
             entry["status_since"] = current.get("status_since")
             entry["act_date"] = current.get("act_date")
             entries_by_subject[entry["subject_id"]].append(i)

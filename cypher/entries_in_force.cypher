@@ -3,4 +3,4 @@
 // orders by subject_id, entry_id.
 RETURN e.entry_id AS entry_id, e.subject_id AS subject_id, e.list_type AS list_type, e.domain AS domain,
        sev AS severity, e.department AS department, e.determined_on AS determined_on,
-       until AS valid_until, flag AS flags, e.scope AS scope, e.legal_basis AS legal_basis
+       until AS valid_until, flag AS flags, e.scope AS scope, e.legal_basis AS legal_basis, eff_status AS status

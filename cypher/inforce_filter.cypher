@@ -2,7 +2,7 @@
 // (RGT-02..04): active, or objection pending where the profile lets measures continue (flagged where it says
 // so). W3 (LST-10, 004 JI(六)): with $remove_conflicting_red, a red entry leaves force from the later
 // determination date c of itself and a black-class entry in force on c (its status on c from its history; an
-// entry ever revoked never counts). Binds e, sev, until, flag.
+// entry ever revoked never counts). Binds e, sev, until, eff_status, flag.
 WITH e.subject_id AS subject,
      collect({e: e, sev: sev, status: eff_status, until: until, history: history}) AS entries
 UNWIND entries AS x
@@ -25,5 +25,5 @@ WHERE x.e.determined_on <= $as_of AND (x.until IS NULL OR $as_of <= x.until)
                                          WHEN b.e.status_since IS NULL OR b.e.status_since <= c THEN b.e.status
                                          ELSE 'active' END]
                                                WHERE st = 'active' OR (st = 'objection_pending' AND $objection_in_force))))))
-WITH x.e AS e, x.sev AS sev, x.until AS until,
+WITH x.e AS e, x.sev AS sev, x.until AS until, x.status AS eff_status,
      CASE WHEN x.status = 'objection_pending' AND $objection_flagged THEN 'objection_pending' END AS flag

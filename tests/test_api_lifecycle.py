@@ -144,3 +144,22 @@ def test_the_public_sees_only_announcements_of_public_entries(app: Any, tmp_path
     government = client.get("/v1/announcements", params={"on": "2024-08-02"}, headers=keys.header("government"))
     assert public == {world.listed_entry}
     assert {a["entry_id"] for a in government.json()["items"]} == {world.listed_entry, world.defaulter_entry}
+
+
+def test_entries_out_of_force_are_archived_for_the_public_and_government_tiers(app: Any) -> None:
+    """004 MB 第三十条: 有效期届满的 … 不再公开发布; 第三十五条: the original is kept as an archive."""
+    client, keys, world = app
+    exited = client.post(
+        f"/v1/entries/{world.listed_entry}/status",
+        json={"status": "exited", "since": "2024-06-01"},
+        headers=keys.header("government"),
+    )
+    assert exited.status_code == 201, exited.text
+    for tier in (None, "government"):
+        headers = keys.header(tier) if tier else {}
+        profile = client.get(f"/v1/subjects/{world.listed}", headers=headers).json()
+        assert profile["entries_in_force"] == [] and profile["entry_history"] == []
+    admin = client.get(f"/v1/subjects/{world.listed}", headers=keys.header("admin")).json()
+    assert [e["entry_id"] for e in admin["entry_history"]] == [world.listed_entry]
+    earlier = client.get(f"/v1/subjects/{world.listed}", params={"as_of": "2024-05-31"}).json()
+    assert [(e["entry_id"], e["status"]) for e in earlier["entries_in_force"]] == [(world.listed_entry, "active")]

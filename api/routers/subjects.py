@@ -13,7 +13,7 @@ from api.models import DecisionAnswer, SubjectProfile
 from api.problems import PROBLEM_RESPONSES, ApiProblem, documented
 from api.queries import scope_rank_for, shown_record
 from api.service import CallerDep, ProfileQuery, Service, ServiceDep
-from api.tiers import Caller, Tier
+from api.tiers import Caller, Tier, shows_archive
 from api.views import SCOPE_RANK, DateView, Snapshot, mask_text, masked_subject
 from graphsvc.decisions import Action, decide, parse_action
 from graphsvc.vocab import SubjectKind
@@ -95,6 +95,12 @@ def subject_profile(
     findings = [f for f in facts["findings"].to_pylist() if snapshot.entry_scope_rank(f["entry_id"]) <= max_rank]
     derived = [shown_record(r, snapshot, caller) for r in view.subject_records(subject_id, max_rank)]
     in_force = [_shown_entry(e) for e in view.subject_entries(subject_id, max_rank)]
+    if not shows_archive(caller.tier):
+        # 004 MB 第三十条 (有效期届满的 … 不再公开发布), 第三十五条 (修复后 … 转为档案保存): the public and government
+        # tiers see the entries in force only; expired, repaired, revoked and exited ones are the archive.
+        shown = {e["entry_id"] for e in in_force}
+        history = [e for e in history if e["entry_id"] in shown]
+        findings = [f for f in findings if f["entry_id"] in shown]
     service.record_access(
         request, caller, [subject_id, *[e["entry_id"] for e in in_force], *[r["record_id"] for r in derived]]
     )

@@ -400,7 +400,7 @@ def inforce_sql(context: EvaluationContext) -> tuple[str, dict[str, Any]]:
     """The entries in force on the as-of date under the profile's V1/V2 (the rules' own in-force test)."""
     sql = f"""WITH {_common_ctes()}
     SELECT entry_id, subject_id, list_type, domain, severity, department, determined_on, until AS valid_until,
-           flag AS flags, scope, legal_basis
+           flag AS flags, scope, legal_basis, eff_status AS status
     FROM inforce ORDER BY subject_id, entry_id"""
     return sql, context.validity_parameters()
 

@@ -74,6 +74,7 @@ INFORCE_SCHEMA = pa.schema(
         pa.field("flags", pa.string()),
         ENTRY_SCHEMA.field("scope"),
         ENTRY_SCHEMA.field("legal_basis"),
+        ENTRY_SCHEMA.field("status"),  # the status in force on the date (status history)
     ]
 )
 _EVENT_INPUT_SCHEMA = pa.schema([f for f in LIFECYCLE_EVENT_SCHEMA if f.name != "recorded_at"])

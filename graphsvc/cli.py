@@ -198,6 +198,20 @@ def _parser() -> argparse.ArgumentParser:
             "--export", type=Path, help="also write the subgraph to this file: .graphml, .gexf or .json (node-link)"
         )
 
+    export_ftm = sub.add_parser(
+        "export", help="write subjects, roles, entries and derived records as FollowTheMoney entities (JSON lines)"
+    )
+    export_ftm.add_argument("--format", choices=("ftm",), default="ftm")
+    export_ftm.add_argument("--db", type=Path, help=db_help)
+    export_ftm.add_argument("--as-of", type=_date, default=None, help="roles held on this date (default: today)")
+    export_ftm.add_argument(
+        "--scope",
+        choices=[s.value for s in Scope],
+        default=Scope.PUBLIC.value,
+        help="entries visible at this tier and below; persons' ID numbers only at authorised (default: public)",
+    )
+    export_ftm.add_argument("--output", type=Path, help="write to this file instead of standard output")
+
     summary = sub.add_parser("summary", help="the latest evaluation: derived records by rule and effect")
     summary.add_argument("--db", type=Path, help=db_help)
 
@@ -469,6 +483,20 @@ def _emit(report: Any, graph: Any, args: argparse.Namespace, out: TextIO) -> int
     return 0
 
 
+def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    from graphsvc.export_ftm import write_ftm
+
+    as_of = args.as_of or dt.date.today()
+    with closing(open_store(args, read_only=True)) as store:
+        if args.output:
+            with args.output.open("w", encoding="utf-8") as fh:
+                n = write_ftm(store, fh, as_of=as_of, scope=Scope(args.scope))
+            _err.print(f"{n} FtM entities written to {args.output}", markup=False)
+        else:
+            write_ftm(store, out, as_of=as_of, scope=Scope(args.scope))
+    return 0
+
+
 def _cmd_summary(args: argparse.Namespace, out: TextIO) -> int:
     with closing(open_store(args, read_only=True)) as store:
         counts = store.stats()
@@ -525,6 +553,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "groups": _cmd_groups,
     "controllers": _cmd_controllers,
     "export-neo4j-import": _cmd_export_neo4j_import,
+    "export": _cmd_export,
     "profiles": _cmd_profiles,
     "rules": _cmd_rules,
 }

@@ -22,6 +22,8 @@ rm -rf "$data" "$db" "$db.wal" "$db.audit" "$db.generation" "$keys"
 .venv/bin/graphsvc derived --db "$db" --profile "$profile" --as-of "$as_of" --format csv --output "$out/derived.csv"
 .venv/bin/graphsvc summary --db "$db"
 echo "derived records: $out/derived.csv; store: $db"
+# The README's command examples run as written after `source $out/demo.env` (tests/test_readme_examples.py).
+.venv/bin/python scripts/demo_env.py "$data" "$db" "$out/demo.env" "$as_of"
 if [ "${GRAPHSVC_DEMO_SERVE:-1}" = "0" ]; then
   exit 0
 fi

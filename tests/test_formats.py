@@ -702,3 +702,105 @@ def test_cli_refusal_still_writes_the_report(tmp_path: Path, capsys: pytest.Capt
     data = json.loads(report.read_text(encoding="utf-8"))
     assert data["loaded"] is False and data["tables"]["roles"]["rejected"] == 1
     assert data["problems"][0]["file"] == "x.jsonl"
+
+
+# -- FtM export and the round trip ---------------------------------------------------------------------------
+
+
+def _round_trip_world() -> Scenario:
+    s = Scenario()
+    firm, parent, branch = s.org("大庆某某食品有限公司"), s.org("北京某某集团"), s.org("大庆某某食品有限公司分公司")
+    lr, director = s.person("张伟"), s.person("李娜")
+    s.role(lr, "legal_representative", firm, since="2016-01-01")
+    s.role(director, "director", firm, since="2017-05-01", until="2030-12-31")
+    s.role(parent, "shareholder", firm, ratio=62.5)
+    s.role(lr, "shareholder", firm, ratio=37.5, since="2018-01-01")
+    s.role(branch, "branch_of", firm)
+    s.role(parent, "actual_controller", firm)
+    s.entry(firm, "black", domain="food_drug", valid_until="2027-03-01")
+    s.entry(firm, "focus", severity="fairly_serious", domain="environment", determined_on="2024-02-01")
+    s.entry(lr, "court_defaulter", domain="judicial", act_date=None)
+    return s
+
+
+def _canonical_view(store: EmbeddedStore) -> tuple[list[Any], list[Any], list[Any]]:
+    subjects = sorted(_rows(store.current_subjects()), key=lambda r: r["subject_id"])
+    roles = sorted(
+        (r["source_id"], r["role"], r["target_id"], r["ratio"], r["valid_from"], r["valid_to"]) for r in roles_of(store)
+    )
+    entries = sorted(
+        (
+            {k: v for k, v in r.items() if k not in {"recorded_at", "status_since"}}
+            for r in _rows(store.current_entries())
+        ),
+        key=lambda r: r["entry_id"],
+    )
+    return subjects, roles, entries
+
+
+def test_canonical_to_ftm_to_canonical_keeps_subjects_roles_ratios_and_entries(tmp_path: Path) -> None:
+    from graphsvc.export_ftm import write_ftm
+    from graphsvc.vocab import Scope
+
+    with EmbeddedStore(tmp_path / "a.duckdb") as first, EmbeddedStore(tmp_path / "b.duckdb") as second:
+        load(_round_trip_world().write(tmp_path / "in"), first)
+        exported = tmp_path / "out" / "graph.ftm.json"
+        exported.parent.mkdir()
+        with exported.open("w", encoding="utf-8") as fh:
+            write_ftm(first, fh, as_of=DAY, scope=Scope.AUTHORISED)
+        summary = load(exported, second, LoadOptions(format="ftm"))
+        assert summary.problems == [] and summary.loaded
+        assert _canonical_view(second) == _canonical_view(first)
+
+
+def test_the_ftm_export_is_read_back_by_the_followthemoney_library(tmp_path: Path) -> None:
+    db = tmp_path / "a.duckdb"
+    assert main(["load", str(_round_trip_world().write(tmp_path / "in")), "--db", str(db)], out=io.StringIO()) == 0
+    args = ["derived", "--db", str(db), "--profile", "default", "--as-of", DAY.isoformat(), "--format", "json"]
+    derived_out = io.StringIO()
+    assert main(args, out=derived_out) == 0
+    derived = json.loads(derived_out.getvalue())
+    assert derived
+    out = io.StringIO()
+    assert main(["export", "--format", "ftm", "--db", str(db), "--as-of", DAY.isoformat()], out=out) == 0
+    proxies = [model.get_proxy(json.loads(line)) for line in out.getvalue().splitlines()]
+    by_schema: dict[str, int] = {}
+    for p in proxies:
+        by_schema[p.schema.name] = by_schema.get(p.schema.name, 0) + 1
+    assert by_schema["Company"] == 3 and by_schema["Person"] == 2 and by_schema["Ownership"] == 2
+    assert by_schema["Directorship"] == 2 and by_schema["UnknownLink"] == 2
+    assert all(not p.get("idNumber") for p in proxies if p.schema.name == "Person")  # public tier: no ID numbers
+    marked = [p for p in proxies if any(v.startswith("graphsvc:derived:") for v in p.get("programId", quiet=True))]
+    assert len(marked) == len(derived)
+    one = next(p for p in marked if p.first("programId") == f"graphsvc:derived:{derived[0]['rule']}")
+    assert one.schema.name == "Sanction" and one.first("entity") and one.first("recordId")
+    assert {p.first("provisions") for p in marked} >= {d["legal_basis"] for d in derived if d["legal_basis"]}
+    # Loaded back, the derived records are skipped: the rules recompute them.
+    back = tmp_path / "back.ftm.json"
+    back.write_text(out.getvalue(), encoding="utf-8")
+    with EmbeddedStore(tmp_path / "b.duckdb") as store:
+        summary = load(back, store)
+        assert store.stats()["entries"] == 3
+        [skipped] = [w for w in summary.warnings if w.kind == "ignored_record" and "derived" in (w.value or "")]
+        assert skipped.count == len(derived)
+
+
+# -- holdings without a ratio -----------------------------------------------------------------------------------
+
+
+def test_holdings_without_a_ratio_are_shown_as_of_unknown_size(tmp_path: Path) -> None:
+    s = Scenario()
+    firm, parent, nominee, person = s.org("甲公司"), s.org("乙公司"), s.org("离岸公司"), s.person("王五")
+    s.role(parent, "shareholder", firm, ratio=60)
+    s.role(nominee, "shareholder", firm)  # ICIJ-style: the holding is known, its size is not
+    s.role(person, "shareholder", parent)
+    db = tmp_path / "x.duckdb"
+    assert main(["load", str(s.write(tmp_path / "in")), "--db", str(db)], out=io.StringIO()) == 0
+    out = io.StringIO()
+    assert main(["ownership", firm, "--db", str(db), "--as-of", DAY.isoformat()], out=out) == 0
+    report = json.loads(out.getvalue())
+    assert [(h["subject_id"], h["percent"]) for h in report["holdings"]] == [(parent, 60.0)]
+    unknown = {(h["subject_id"], h["via"], h["depth"]): h for h in report["holdings_of_unknown_size"]}
+    assert set(unknown) == {(nominee, firm, 1), (person, parent, 2)}
+    assert unknown[(nominee, firm, 1)]["percent"] is None and unknown[(nominee, firm, 1)]["size"] == "unknown"
+    assert [step["source"] for step in unknown[(person, parent, 2)]["path"]] == [parent, person]

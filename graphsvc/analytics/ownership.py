@@ -4,7 +4,9 @@ Cumulative ratios multiply along a shareholding path and add up over parallel pa
 path once). Only simple paths are followed, so a cross-holding or cycle (A owns B owns A) is never counted
 twice. Paths stop at ``max_depth`` or when their cumulative ratio falls below ``threshold``: multiplying by a
 ratio of at most 100 % can only lower it, so pruning loses nothing above the threshold. Zero-ratio holdings and
-holdings without a ratio carry no ownership and are not followed.
+holdings without a ratio carry no ownership and are not followed; the report lists the holdings without a ratio
+that touch the subject or a holding it reached as ``holdings_of_unknown_size`` (graphsvc/analytics/unknown_size.py),
+never dropping them in silence.
 
 The answer says whether it is whole (``complete``, ``cut_by``): ``max_depth`` cuts it at the subjects where a
 path stopped although they have holdings (up: owners; down: holdings) above the threshold that were not
@@ -20,6 +22,7 @@ import numpy as np
 
 from graphsvc.analytics.adjacency import Adjacency
 from graphsvc.analytics.completeness import Cut, completeness
+from graphsvc.analytics.unknown_size import unknown_size_holdings
 
 Direction = Literal["up", "down"]
 MAX_PATHS_PER_HOLDER = 20  # paths returned per holder ("and N more" beyond)
@@ -135,6 +138,7 @@ def penetration_report(graph: Adjacency, result: Penetration, *, limit: int = 10
         "holdings": rows,
         "more": max(0, len(ordered) - limit),
         "truncated": result.truncated,
+        **unknown_size_holdings(graph, result, limit=limit),
         **completeness(
             [
                 Cut("max_depth", result.max_depth, tuple(graph.ids[n] for n in result.depth_cut_at))

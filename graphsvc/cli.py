@@ -28,6 +28,8 @@ from graphsvc import faults
 from graphsvc.config import DB_ENV, STORE_ENV, default_db_path
 from graphsvc.engine import evaluate
 from graphsvc.errors import GraphsvcError, InputError, LoadRejected
+from graphsvc.lifecycle.commands import add_commands as add_lifecycle_commands
+from graphsvc.lifecycle.commands import run_objection, run_repair
 from graphsvc.loading import FORMATS, LoadOptions, LoadRefused, LoadSummary, RatioScale
 from graphsvc.profiles import PROFILE_NAMES, load_profile
 from graphsvc.rules.table import RULES, VALIDITY_RULES
@@ -217,6 +219,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("profiles", help="list the jurisdiction profiles and the rules each enables")
     sub.add_parser("rules", help="print the rule table")
+    add_lifecycle_commands(sub, db_help)
     return parser
 
 
@@ -534,7 +537,8 @@ def _cmd_rules(args: argparse.Namespace, out: TextIO) -> int:
     for spec in RULES.values():
         out.write(
             f"{spec.id}  {spec.title} / {spec.title_zh}\n    trigger: {spec.trigger_text}\n"
-            f"    reaches: {spec.targets_text}\n    effect:  {', '.join(spec.effects)}\n"
+            f"    shape:   {spec.shape.value}\n"
+            f"    reaches: {spec.targets_text}\n    effect:  {', '.join(spec.effects.values())}\n"
             f"    cites:   {spec.citation(None)}\n"
         )
     for rule_id, text in VALIDITY_RULES.items():
@@ -556,6 +560,8 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "export": _cmd_export,
     "profiles": _cmd_profiles,
     "rules": _cmd_rules,
+    "objection": lambda args, out: run_objection(args, out, open_store),
+    "repair": lambda args, out: run_repair(args, out, open_store),
 }
 
 

@@ -380,3 +380,88 @@ def test_status_changes_follow_the_transitions_and_are_announced(store: GraphSto
         listing.change_status(store, entry, status="active", since=dt.date(2024, 8, 5), note="", actor="k")
     assert [a.kind for a in publication.announcements(store, dt.date(2024, 8, 15), JIANGSU)] == ["exit"]
     assert publication.announcements(store, dt.date(2024, 9, 15), JIANGSU) == []
+
+
+# -- the command line --------------------------------------------------------------------------------------------
+
+
+def test_objection_and_repair_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from graphsvc.cli import main
+
+    s = Scenario()
+    _firm, _lr, entry = _listed_firm(s, determined_on="2024-01-05", act_date="2023-12-20")
+    db = str(tmp_path / "cli.duckdb")
+    assert main(["load", str(s.write(tmp_path / "in")), "--db", db]) == 0
+    capsys.readouterr()
+    common = ["--db", db, "--profile", "jiangsu", "--actor", "江苏省市场监督管理局"]
+    assert (
+        main(
+            [
+                "objection",
+                "file",
+                entry,
+                "--filed-on",
+                "2024-09-27",
+                "--filer",
+                "周一",
+                "--grounds",
+                "inaccurate",
+                "--statement",
+                "日期有误",
+                *common,
+            ]
+        )
+        == 0
+    )
+    filed = json.loads(capsys.readouterr().out)
+    assert {d["name"]: d["due"] for d in filed["deadlines"]} == {"review": "2024-10-16", "verify": "2024-10-10"}
+    assert main(["objection", "list", "--state", "open", "--overdue-on", "2024-10-11", *common]) == 0
+    assert [c["case_id"] for c in json.loads(capsys.readouterr().out)] == [filed["case_id"]]
+    assert (
+        main(
+            [
+                "objection",
+                "decide",
+                filed["case_id"],
+                "--decided-on",
+                "2024-10-14",
+                "--outcome",
+                "rejected",
+                "--reason",
+                "核实无误",
+                *common,
+            ]
+        )
+        == 0
+    )
+    assert json.loads(capsys.readouterr().out)["state"] == "decided"
+    assert main(["repair", "apply", entry, "--applied-on", "2024-10-20", "--corrected-on", "2024-02-01", *common]) == 1
+    refused = capsys.readouterr().err
+    assert "not before 2025-02-01" in refused and "commitment" in refused
+    assert (
+        main(
+            [
+                "repair",
+                "apply",
+                entry,
+                "--applied-on",
+                "2025-03-03",
+                "--corrected-on",
+                "2024-02-01",
+                "--commitment",
+                "承诺不再失信",
+                *common,
+            ]
+        )
+        == 0
+    )
+    repair_id = json.loads(capsys.readouterr().out)["case_id"]
+    assert (
+        main(["repair", "decide", repair_id, "--decided-on", "2025-03-04", "--approve", "--reason", "符合", *common])
+        == 0
+    )
+    capsys.readouterr()
+    assert main(["repair", "list", "--on", "2025-03-12", *common]) == 0
+    assert [c["state"] for c in json.loads(capsys.readouterr().out)] == ["repaired"]

@@ -70,9 +70,17 @@ class Running:
     key: str
     log: Path
 
-    def get(self, path: str, **params: Any) -> Any:
+    def get(self, path: str, *, public: bool = False, **params: Any) -> Any:
         query = urllib.parse.urlencode(params, doseq=True)
-        request = urllib.request.Request(f"{self.url}{path}?{query}", headers={"X-API-Key": self.key})
+        headers = {} if public else {"X-API-Key": self.key}
+        request = urllib.request.Request(f"{self.url}{path}?{query}", headers=headers)
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return json.loads(answer.read())
+
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        data = json.dumps(body).encode("utf-8")
+        headers = {"X-API-Key": self.key, "Content-Type": "application/json"}
+        request = urllib.request.Request(f"{self.url}{path}", data=data, headers=headers, method="POST")
         with urllib.request.urlopen(request, timeout=10) as answer:
             return json.loads(answer.read())
 
@@ -326,3 +334,41 @@ def test_api_docs_load_offline_from_the_service_itself(service: Running, browser
     browser.get(service.url + "/redoc")
     wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "h1"), "ReDoc")
     assert "graphsvc" in browser.find_element(By.CSS_SELECTOR, "h1").text
+
+
+def test_the_inbox_counts_deadlines_down_and_shows_announcements(
+    service: Running, browser: WebDriver, artifacts: Path
+) -> None:
+    """An objection filed on 1 June 2026 was due for review by 15 June (10 working days): on 30 June it is
+    overdue and drawn in red; an exit on 20 June is announced to the public for the announcement period."""
+    def sources(public: bool, before: str) -> list[str]:
+        # entries behind P1 records (organisations' entries in force), determined before the given day
+        items = service.get("/v1/derived", public=public, rule="P1", limit=500)["items"]
+        return list(dict.fromkeys(r["source_entry_id"] for r in items if str(r["valid_from"]) < before))
+
+    entry_id = sources(False, "2026-06-01")[0]
+    filed = service.post(
+        f"/v1/entries/{entry_id}/objections",
+        {"filer": "某某有限公司", "filed_on": "2026-06-01", "grounds": "inaccurate", "statement": "记载错误"},
+    )
+    assert {d["name"]: d["due"] for d in filed["deadlines"]} == {"review": "2026-06-15", "verify": "2026-06-08"}
+    exited = next(e for e in sources(True, "2026-06-20") if e != entry_id)
+    service.post(f"/v1/entries/{exited}/status", {"status": "exited", "since": "2026-06-20"})
+
+    browser.get(service.url + "/")
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid=announcement]"), "the announcements")
+    kinds = [a.get_attribute("data-kind") for a in find_all(browser, "announcement")]
+    assert "exit" in kinds
+    assert "government key" in find_one(browser, "inbox-table").text  # the public sees no inbox
+    find_one(browser, "api-key").send_keys(service.key)
+    find_one(browser, "apply-key").click()
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, f"[data-case='{filed['case_id']}']"), "the inbox row")
+    row = browser.find_element(By.CSS_SELECTOR, f"[data-case='{filed['case_id']}']")
+    assert "overdue" in (row.get_attribute("class") or "")
+    deadlines = [d.text for d in row.find_elements(By.CSS_SELECTOR, "[data-testid=deadline]")]
+    assert any("已逾期 overdue (2026-06-15)" in d for d in deadlines), deadlines
+    color = row.find_element(By.CSS_SELECTOR, "li.overdue").value_of_css_property("color")
+    assert color.replace(" ", "") in ("rgba(176,0,32,1)", "rgb(176,0,32)"), color
+    inbox = artifacts / "dashboard-inbox.png"
+    browser.execute_script("document.querySelector('[data-testid=inbox]').scrollIntoView()")
+    browser.save_screenshot(str(inbox))

@@ -9,7 +9,7 @@
   const KEY_STORAGE = "graphsvc.apiKey";
   // Tiers whose keys may decide warnings (the service still checks the key's department).
   const WRITE_TIERS = new Set(["government", "authorised", "admin"]);
-  const LIST_ORDER = Object.keys(L.WARNING_LISTS);
+  let LIST_ORDER = []; // the warning lists, in the vocabulary's order (set once Labels.ready resolves)
   const TEXT_FILTERS = [
     "filter-region",
     "filter-department",
@@ -734,6 +734,7 @@
     loadStatistics();
     loadWarnings();
     if (state.subjectId) openSubject(state.subjectId);
+    document.dispatchEvent(new Event("dashboard:refreshed")); // the inbox (inbox.js) redraws itself
   }
 
   function applyKey(event) {
@@ -792,6 +793,7 @@
   }
 
   function start() {
+    LIST_ORDER = Object.keys(L.WARNING_LISTS);
     fillSelect($("filter-rule"), L.WARNING_RULES, (r) => `${r} ${L.RULES[r][0]}`);
     $("api-key").value = state.apiKey;
     state.limit = Number($("page-size").value);
@@ -802,6 +804,8 @@
   }
 
   // Exposed for the browser test and the console; the page does not need it.
-  window.Dashboard = { state, refreshAll, loadWarnings, openSubject };
-  start();
+  window.Dashboard = { state, refreshAll, loadWarnings, openSubject, apiJson, el };
+  L.ready.then(start, (error) => {
+    document.body.insertAdjacentText("afterbegin", `词表加载失败 vocabulary not loaded: ${error.message}`);
+  });
 })();

@@ -804,3 +804,26 @@ def test_holdings_without_a_ratio_are_shown_as_of_unknown_size(tmp_path: Path) -
     assert set(unknown) == {(nominee, firm, 1), (person, parent, 2)}
     assert unknown[(nominee, firm, 1)]["percent"] is None and unknown[(nominee, firm, 1)]["size"] == "unknown"
     assert [step["source"] for step in unknown[(person, parent, 2)]["path"]] == [parent, person]
+
+
+@pytest.mark.parametrize(
+    ("title", "roles"),
+    [
+        ("法人", ["legal_representative"]),  # graph exports of registries label the legal representative so
+        ("执行事务合伙人", ["main_person_in_charge"]),  # partnerships name no legal representative
+        ("独立非执行董事", ["director"]),
+        ("职工代表监事", ["supervisor"]),
+        ("首席执行官", ["senior_manager"]),
+        ("董事长兼总经理", ["director", "senior_manager"]),
+        ("董事、财务负责人", ["director", "senior_manager"]),
+        ("有限合伙人", ["shareholder"]),
+    ],
+)
+def test_titles_of_registry_and_disclosure_data_become_roles(
+    tmp_path: Path, store: EmbeddedStore, title: str, roles: list[str]
+) -> None:
+    s = Scenario()
+    s.role(s.person("周七"), title, s.org("甲合伙企业（有限合伙）"))
+    summary = load(s.write(tmp_path / "in"), store)
+    assert sorted(r["role"] for r in roles_of(store)) == roles
+    assert summary.role_titles == {title: roles}

@@ -827,3 +827,20 @@ def test_titles_of_registry_and_disclosure_data_become_roles(
     summary = load(s.write(tmp_path / "in"), store)
     assert sorted(r["role"] for r in roles_of(store)) == roles
     assert summary.role_titles == {title: roles}
+
+
+def test_controller_candidates_name_holders_of_unknown_size_last(tmp_path: Path) -> None:
+    s = Scenario()
+    firm, parent, nominee = s.org("甲公司"), s.org("乙公司"), s.org("离岸公司")
+    s.role(parent, "shareholder", firm, ratio=60)
+    s.role(nominee, "shareholder", firm)
+    db = tmp_path / "x.duckdb"
+    assert main(["load", str(s.write(tmp_path / "in")), "--db", str(db)], out=io.StringIO()) == 0
+    out = io.StringIO()
+    assert main(["controllers", firm, "--db", str(db), "--as-of", DAY.isoformat()], out=out) == 0
+    candidates = json.loads(out.getvalue())
+    assert [(c["subject_id"], c["method"]) for c in candidates] == [
+        (parent, "majority_chain"),
+        (parent, "largest_ultimate_holder"),
+        (nominee, "holder_of_unknown_size"),
+    ]

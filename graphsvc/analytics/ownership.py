@@ -161,7 +161,8 @@ def controller_candidates(
     1. ``explicit``: actual_controller roles on the subject held on the date;
     2. ``majority_chain``: the top of the chain of strict-majority shareholders (> 50 % at every step);
     3. ``largest_ultimate_holder``: the ultimate owner with the largest cumulative percentage, if at least
-       ``ultimate_threshold`` percent.
+       ``ultimate_threshold`` percent;
+    4. ``holder_of_unknown_size``: shareholders without a ratio of the subject or of an owner reached, with the path.
     The seeds define neither 实际控制人 nor a threshold (docs/policy.md); this is the documented method.
     """
     start = graph.node(subject_id)
@@ -206,4 +207,16 @@ def controller_candidates(
                     "evidence": [[graph.edge(e).as_dict() for e in p] for p in best.paths],
                 }
             )
+    # 4. Holders whose share is not stated (no ratio) cannot be weighed, but may control: listed last, never
+    # dropped in silence.
+    for unknown in unknown_size_holdings(graph, upward)["holdings_of_unknown_size"]:
+        candidates.append(
+            {
+                "subject_id": unknown["subject_id"],
+                "kind": unknown["kind"],
+                "name": unknown["name"],
+                "method": "holder_of_unknown_size",
+                "evidence": [unknown["path"]],
+            }
+        )
     return candidates

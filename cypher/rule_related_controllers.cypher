@@ -12,7 +12,7 @@ WHERE rel.role = $relation_role AND y.subject_id <> o.subject_id
   AND (rel.valid_from IS NULL OR rel.valid_from <= $as_of) AND (rel.valid_to IS NULL OR $as_of <= rel.valid_to)
 MATCH (y)-[:VERSION]->(yv:SubjectVersion)
 WHERE yv.recorded_at <= $known_at AND (yv.superseded_at IS NULL OR yv.superseded_at > $known_at)
-  AND yv.kind = 'enterprise'
+  AND yv.kind IN $related_kinds
 MATCH (y)<-[ac:ROLE]-(c)
 WHERE ac.role = $controller_role AND c.subject_id <> o.subject_id
   AND ac.recorded_at <= $known_at AND (ac.superseded_at IS NULL OR ac.superseded_at > $known_at)

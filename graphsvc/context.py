@@ -46,6 +46,7 @@ class ResolvedRule:
     appointment_kinds: tuple[str, ...] = ()
     own_controllers: bool = False
     related_controllers: bool = False
+    related_kinds: tuple[str, ...] = ()
     min_domains: int | None = None
     counted_list_types: tuple[str, ...] = ()
     monitoring_years: int | None = None
@@ -139,6 +140,7 @@ def resolve_rule(spec: RuleSpec, setting: RuleSettings, vocab: Vocabulary) -> Re
         appointment_kinds=tuple(values.get("appointment_kinds", ())),
         own_controllers=bool(values.get("own_controllers", False)),
         related_controllers=bool(values.get("related_controllers", False)),
+        related_kinds=tuple(values.get("related_kinds", ())),
         min_domains=values.get("min_domains"),
         counted_list_types=tuple(values.get("counted_list_types", ())),
         monitoring_years=values.get("monitoring_years"),

@@ -49,6 +49,7 @@ class ListTypeInfo(Labelled):
     max_severity: str | None = None  # LST-12
     default_severity: str | None = None  # when the file leaves severity empty (profiles may override)
     subject_kinds: tuple[str, ...] | None = None  # None: any subject
+    validity_told: bool = False  # told to the subject before listing (LST-13), where the profile requires it
 
     @model_validator(mode="after")
     def _consistent(self) -> ListTypeInfo:

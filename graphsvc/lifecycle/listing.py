@@ -68,10 +68,14 @@ def notify(
     if status != EntryStatus.CANDIDATE:
         raise CaseConflict(f"entry {entry_id} is {status} on {notified_on}: only a candidate is notified")
     rules = profile.lifecycle.listing
-    if rules.focus_validity_told and entry["list_type"] == "focus" and entry["valid_until"] is None:
+    told = vocabulary().list_types[entry["list_type"]].validity_told
+    if rules.validity_told and told and entry["valid_until"] is None:
         raise NotEligible(
             f"entry {entry_id} cannot be notified",
-            ["a focus entry tells the subject its validity (LST-13, 001 四(六) 提示重点关注有效期): set valid_until"],
+            [
+                f"a {entry['list_type']} entry tells the subject its validity (LST-13, 001 四(六) 提示重点关注有效期): "
+                "set valid_until"
+            ],
         )
     reply_by = calendar.add_working_days(notified_on, rules.reply_days)
     detail = {"reply_by": reply_by.isoformat(), "valid_until": entry["valid_until"], "basis": "LST-10 事前告知"}

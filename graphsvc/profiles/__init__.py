@@ -122,7 +122,7 @@ class ListingRules(_Strict):
     reply_days: int = Field(default=5, ge=0, le=60)  # working days the notified subject has to reply
     public_notice_days: int = Field(default=5, ge=0, le=60)  # working days a red candidate is on public notice
     red_needs_public_notice: bool = True  # 004 JI(六): 经公示无异议的，可认定为红名单
-    focus_validity_told: bool = False  # 001 四(六): 提示重点关注有效期 — a focus entry needs its valid_until
+    validity_told: bool = False  # 001 四(六) 提示重点关注有效期: list types marked validity_told need a valid_until
 
 
 class PublicationRules(_Strict):

@@ -82,7 +82,7 @@ SHAPES: Mapping[Shape, ShapeInfo] = MappingProxyType(
             ("ban", "violation"), ("appointment_roles", "appointment_kinds"), True, False, _ban_words
         ),
         Shape.CONTROLLERS: ShapeInfo(
-            ("record",), ("own_controllers", "related_controllers"), True, False, _controller_words
+            ("record",), ("own_controllers", "related_controllers", "related_kinds"), True, False, _controller_words
         ),
         Shape.DOMAIN_COUNT: ShapeInfo(("warning",), ("min_domains", "counted_list_types"), False, False, _domain_words),
         Shape.FOCUS_TO_BLACK: ShapeInfo(("warning",), ("counted_list_types",), False, False),

@@ -294,10 +294,11 @@ _RULES: tuple[RuleSpec, ...] = (
         requirements=("PROP-08", "LST-11"),
         sources={"003": "三(二)"},
         trigger=Trigger(subject_kinds=_ORGANISATIONS, severity=Severity.SERIOUS),
-        defaults={"own_controllers": True, "related_controllers": True},
+        defaults={"own_controllers": True, "related_controllers": True, "related_kinds": (SubjectKind.ENTERPRISE,)},
         parameters={
             "own_controllers": "reach the listed organisation's own actual controllers (003: 严重失信主体)",
             "related_controllers": "reach the related enterprises' actual controllers (003: 关联企业实际控制人)",
+            "related_kinds": "the kinds of related organisation whose controllers are reached (003: 关联企业)",
         },
         explanation="{subject_name} ({subject_id}) is actual controller of {related_name} ({related_id}){own_text}"
         " whose {list_type} entry {source_entry_id} is serious; key supervision",

@@ -255,6 +255,7 @@ def _controllers(rule: ResolvedRule, context: EvaluationContext, params: dict[st
     params[f"{rid}_relation"] = RoleType.RELATED_ENTERPRISE.value
     params[f"{rid}_own"] = rule.own_controllers
     params[f"{rid}_related"] = rule.related_controllers
+    params[f"{rid}_related_kinds"] = list(rule.related_kinds)
     trigger = _trigger(rule, "e", "o", params)
     return f"""
     {rid}_rows AS (
@@ -275,7 +276,7 @@ def _controllers(rule: ResolvedRule, context: EvaluationContext, params: dict[st
               UNION ALL
               SELECT target_id, source_id, role, valid_from, valid_to FROM r WHERE role = ${rid}_relation) rel
             ON rel.one = e.subject_id AND rel.other <> e.subject_id AND {_held("rel", "$as_of")}
-        JOIN s y ON y.subject_id = rel.other AND y.kind = 'enterprise'
+        JOIN s y ON y.subject_id = rel.other AND list_contains(${rid}_related_kinds, y.kind)
         JOIN r c ON c.target_id = rel.other AND c.role = ${rid}_controller AND {_held("c", "$as_of")}
         WHERE ${rid}_related AND {trigger} AND c.source_id <> e.subject_id
     )"""

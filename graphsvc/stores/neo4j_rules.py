@@ -313,6 +313,7 @@ def parameters(context: EvaluationContext, rule: ResolvedRule, known_at: dt.date
         "appointment_kinds": list(rule.appointment_kinds),
         "own_controllers": rule.own_controllers,
         "related_controllers": rule.related_controllers,
+        "related_kinds": list(rule.related_kinds),
         "controller_role": RoleType.ACTUAL_CONTROLLER.value,
         "relation_role": RoleType.RELATED_ENTERPRISE.value,
         "counted_list_types": list(rule.counted_list_types),

@@ -184,18 +184,29 @@ class _Fitter:
             con.register("roles", raw.table)
             rows = fetch_all(
                 con,
+                # A sweep over the days holdings start and end (one pass per company, so a company with
+                # 100,000 shareholders costs 200,000 events, not their product).
                 f"""WITH h AS (
                         SELECT {ROW} AS row, target_id, TRY_CAST(ratio AS DOUBLE) AS r,
                                coalesce(TRY_CAST(valid_from AS DATE), DATE '0001-01-01') AS f,
-                               coalesce(TRY_CAST(valid_to AS DATE), DATE '9999-12-31') AS t
-                        FROM roles WHERE role = 'shareholder' AND TRY_CAST(ratio AS DOUBLE) IS NOT NULL),
-                    d AS (SELECT DISTINCT target_id, f AS day FROM h),
-                    s AS (SELECT d.target_id, d.day, sum(h.r) AS total, count(*) AS n, min(h.row) AS row
-                          FROM d JOIN h ON h.target_id = d.target_id AND h.f <= d.day AND h.t >= d.day
-                          GROUP BY d.target_id, d.day HAVING sum(h.r) > 100.0 + 1e-6)
-                    SELECT target_id, day, total, n, row FROM (
-                        SELECT *, row_number() OVER (PARTITION BY target_id ORDER BY total DESC, day) AS k FROM s)
-                    WHERE k = 1 ORDER BY row""",
+                               TRY_CAST(valid_to AS DATE) AS t
+                        FROM roles WHERE role = 'shareholder' AND TRY_CAST(ratio AS DOUBLE) IS NOT NULL
+                          AND coalesce(TRY_CAST(valid_to AS DATE), DATE '9999-12-31')
+                              >= coalesce(TRY_CAST(valid_from AS DATE), DATE '0001-01-01')),
+                    ev AS (SELECT target_id, f AS day, r AS delta, 1 AS n FROM h
+                           UNION ALL
+                           SELECT target_id, CAST(t + INTERVAL 1 DAY AS DATE), -r, -1 FROM h
+                           WHERE t IS NOT NULL AND t < DATE '9999-12-31'),
+                    agg AS (SELECT target_id, day, sum(delta) AS delta, sum(n) AS n FROM ev GROUP BY target_id, day),
+                    run AS (SELECT target_id, day,
+                                   sum(delta) OVER (PARTITION BY target_id ORDER BY day) AS total,
+                                   sum(n) OVER (PARTITION BY target_id ORDER BY day) AS n
+                            FROM agg),
+                    top AS (SELECT *, row_number() OVER (PARTITION BY target_id ORDER BY total DESC, day) AS k
+                            FROM run WHERE total > 100.0 + 1e-6),
+                    first_row AS (SELECT target_id, min(row) AS row FROM h GROUP BY target_id)
+                    SELECT top.target_id, top.day, top.total, top.n, first_row.row
+                    FROM top JOIN first_row USING (target_id) WHERE k = 1 ORDER BY first_row.row""",
             )
         finally:
             con.close()

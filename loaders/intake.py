@@ -82,10 +82,23 @@ def read_canonical(directory: Path, options: LoadOptions) -> Source:
     return source
 
 
-def _readers() -> dict[str, Reader]:
-    from loaders import bods, ftm, mapping
+def _reader(fmt: str) -> Reader:
+    """The reader of one format, imported only when asked for (followthemoney takes a second to import)."""
+    if fmt == "canonical":
+        return read_canonical
+    if fmt == "ftm":
+        from loaders import ftm
 
-    return {"canonical": read_canonical, "ftm": ftm.read, "bods": bods.read, "mapped": mapping.read}
+        return ftm.read
+    if fmt == "bods":
+        from loaders import bods
+
+        return bods.read
+    if fmt == "mapped":
+        from loaders import mapping
+
+        return mapping.read
+    raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
 def _sniff_json(path: Path) -> str | None:
@@ -192,9 +205,7 @@ def load(
     if options.default_scope is not None and options.default_scope not in resolvers()["scope"].slugs:
         raise InputError(f"--default-scope: {resolvers()['scope'].refusal(options.default_scope)}")
     fmt = options.format or detect_format(path, options)
-    readers = _readers()
-    if fmt not in readers:
-        raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    reader = _reader(fmt)
     total, step = 9, 0
 
     def tick(text: str) -> None:
@@ -204,7 +215,7 @@ def load(
             progress(text, min(step, total), total)
 
     try:
-        source = readers[fmt](path, options)
+        source = reader(path, options)
     except LoadRejected as exc:
         if isinstance(exc, LoadRefused):
             raise

@@ -129,3 +129,31 @@ def test_the_neo4j_store_answers_ownership_with_unknown_sizes_like_the_embedded_
             answers.append(penetration_report(graph, penetrate(graph, "e1")))
     assert answers[0] == answers[1]
     assert [h["subject_id"] for h in answers[0]["holdings_of_unknown_size"]] == ["p1"]
+
+
+def test_cli_loads_a_mapped_gbk_export_into_neo4j_and_exports_it_as_ftm(
+    tmp_path: Path, neo4j_clean: BoltServer
+) -> None:
+    import io
+
+    from graphsvc.cli import main
+
+    flags = [
+        "--store=neo4j",
+        f"--neo4j-uri={neo4j_clean.uri}",
+        f"--neo4j-user={neo4j_clean.user}",
+        f"--neo4j-password={neo4j_clean.password}",
+        f"--neo4j-database={neo4j_clean.database}",
+    ]
+    path, options = _inputs(tmp_path)[2]
+    report = tmp_path / "report.json"
+    out = io.StringIO()
+    code = main([*flags, "load", str(path), "--mapping", str(options.mapping), "--report", str(report)], out=out)
+    assert code == 0, out.getvalue()
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["store"] == neo4j_clean.uri or neo4j_clean.uri in str(data["store"])
+    assert data["encodings"] == {"行政处罚.csv": "gb18030"} and data["tables"]["entries"]["inserted"] == 2
+    exported = io.StringIO()
+    assert main([*flags, "export", "--format", "ftm", "--as-of", DAY.isoformat()], out=exported) == 0
+    schemas = [json.loads(line)["schema"] for line in exported.getvalue().splitlines()]
+    assert schemas.count("Sanction") == 2 and schemas.count("Company") == 2

@@ -1,4 +1,4 @@
-"""Investigator-analytics benchmark on the embedded store, beside a straightforward networkx peer.
+"""Investigator-analytics benchmark on the embedded store, beside a networkx peer and an igraph peer.
 
     python -m bench.analytics [--subjects 1000000] [--as-of 2026-06-30] [--samples 200]
 
@@ -8,6 +8,17 @@ exposure k=2 and k=3 from typical subjects and from hubs, and upward ownership p
 Before any time is reported the answers are compared: exposure items (entry, distance, score, path), reach,
 count, total and capped nodes against a like-for-like networkx exposure, and cumulative percentages
 (penetration). The exposure indexes (walk order, step weights, entries by node) are built and timed apart.
+
+The igraph peer: the same roles in an ``igraph.Graph`` (C), asked for the subjects within k hops
+(``neighborhood(order=k, mode="all")``) from the same typical subjects and hubs, with no expansion cap; graphsvc
+answers the same questions uncapped (``expand_cap`` above the largest degree), both as the reach alone
+(``graphsvc.analytics.exposure.reach``) and as the whole exposure answer (reach, path weights, entries, scores,
+one page of 100 items with paths). Before any time is reported, every subject's reach and distances must equal
+igraph's (one ``neighborhood(order=d, mindist=d)`` per layer d). Graph memory: graphsvc's columns
+(``Adjacency.nbytes``) and the resident-set growth of building each graph in this process.
+
+Then the command line: ``graphsvc exposure`` in a fresh process, first with no saved graph (it builds the
+adjacency and saves it beside the store), then again (it maps the saved one), wall time of the whole process.
 """
 
 from __future__ import annotations
@@ -20,20 +31,25 @@ import os
 import platform
 import random
 import resource
+import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
+import igraph as ig
 import networkx as nx
 import numpy as np
+import psutil
 import pyarrow as pa
 
-from graphsvc.analytics.adjacency import Adjacency, AdjacencyCache
-from graphsvc.analytics.exposure import exposure, prepare
+from graphsvc.analytics.adjacency import Adjacency, AdjacencyCache, saved_directory
+from graphsvc.analytics.exposure import exposure, prepare, reach
 from graphsvc.analytics.ownership import penetrate
 from graphsvc.analytics.paths import MAX_VISITED
-from graphsvc.profiles import ExposureSettings, load_profile
 from graphsvc.context import build_context
+from graphsvc.profiles import ExposureSettings, load_profile
 from graphsvc.stores.embedded import EmbeddedStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -209,6 +225,84 @@ def _nx_penetrate(g: nx.MultiDiGraph[str], subject: str, depth: int) -> dict[str
     return out
 
 
+def _rss_mb() -> float:
+    return float(psutil.Process().memory_info().rss) / 2**20
+
+
+def _igraph_graph(graph: Adjacency) -> ig.Graph:
+    """The same role edges, numbered alike, as a directed igraph graph (walked with mode="all")."""
+    edges = np.column_stack([np.asarray(graph.source, np.int64), np.asarray(graph.target, np.int64)])
+    return ig.Graph(n=len(graph.ids), edges=edges, directed=True)
+
+
+def _igraph_layers(g: ig.Graph, node: int, k: int) -> list[list[int]]:
+    """The nodes at distance 1..k of ``node``, each layer sorted (for the check, not timed)."""
+    return [sorted(g.neighborhood(node, order=d, mode="all", mindist=d)) for d in range(1, k + 1)]
+
+
+def _our_layers(found: Any, k: int) -> list[list[int]]:
+    return [sorted(found.nodes[found.distance == d].tolist()) for d in range(1, k + 1)]
+
+
+def igraph_peer(graph: Adjacency, entries: pa.Table, settings: ExposureSettings, pools: dict[str, list[str]]) -> Any:
+    """igraph's k-hop reach beside graphsvc's reach and exposure, uncapped, answers checked first."""
+    out: dict[str, Any] = {}
+    before = _rss_mb()
+    start = time.perf_counter()
+    g = _igraph_graph(graph)
+    out["igraph_build_seconds"] = time.perf_counter() - start
+    out["igraph_graph_rss_mb"] = _rss_mb() - before
+    uncapped = int(np.diff(np.asarray(graph.walk_ptr)).max()) + 1
+    out["uncapped_expand_cap"] = uncapped
+    queries = (
+        ("k2_typical", "typical", 2),
+        ("k3_typical", "typical", 3),
+        ("k2_hubs", "hubs", 2),
+        ("k3_hubs", "hubs", 3),
+    )
+    timings: dict[str, Any] = {}
+    for label, pool, k in queries:
+        items = pools[pool]
+        nodes = [graph.node(s) for s in items]
+        for subject, node in zip(items, nodes, strict=True):  # like for like, before any time
+            ours = reach(graph, subject, k=k, expand_cap=uncapped)
+            if ours.truncated or _our_layers(ours, k) != _igraph_layers(g, node, k):
+                raise SystemExit(f"reach {label} from {subject}: differs from igraph; not reporting times")
+            answer = exposure(graph, entries, subject, k=k, settings=settings, expand_cap=uncapped)
+            if answer["subjects_reached"] != len(ours.nodes) or not answer["complete"]:
+                raise SystemExit(f"exposure {label} from {subject}: reach differs from igraph; not reporting times")
+        peer_times, _ = _timed(lambda s, k=k: g.neighborhood(graph.node(s), order=k, mode="all"), items)
+        reach_times, _ = _timed(lambda s, k=k: reach(graph, s, k=k, expand_cap=uncapped), items)
+        exposure_times, _ = _timed(
+            lambda s, k=k: exposure(graph, entries, s, k=k, settings=settings, expand_cap=uncapped), items
+        )
+        timings[label] = {
+            "igraph_reach": _percentiles(peer_times),
+            "graphsvc_reach": _percentiles(reach_times),
+            "graphsvc_exposure": _percentiles(exposure_times),
+            "reached_mean": float(np.mean([len(g.neighborhood(n, order=k, mode="all")) for n in nodes])),
+        }
+        t = timings[label]
+        t["ratio_reach_p50"] = t["graphsvc_reach"]["p50_ms"] / t["igraph_reach"]["p50_ms"]
+        t["ratio_exposure_p50"] = t["graphsvc_exposure"]["p50_ms"] / t["igraph_reach"]["p50_ms"]
+    out["queries"] = timings
+    return out
+
+
+def cli_timings(db: Path, as_of: dt.date, subject: str, graph_dir: Path | None) -> dict[str, Any]:
+    """Wall time of ``graphsvc exposure`` in a fresh process: with no saved graph, then mapping the saved one."""
+    if graph_dir is not None:
+        shutil.rmtree(graph_dir.parent.parent, ignore_errors=True)
+    command = [str(Path(sys.executable).parent / "graphsvc"), "exposure", subject, "--db", str(db)]
+    command += ["--as-of", as_of.isoformat()]
+    runs = []
+    for _ in range(4):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        runs.append(time.perf_counter() - start)
+    return {"command": " ".join(["graphsvc", *command[1:]]), "first_seconds": runs[0], "later_seconds": runs[1:]}
+
+
 def run(subjects: int, as_of: dt.date, samples: int, work: Path, db: Path | None = None) -> dict[str, Any]:
     db = db or work / f"core-{subjects}.duckdb"
     if not db.exists():
@@ -220,11 +314,16 @@ def run(subjects: int, as_of: dt.date, samples: int, work: Path, db: Path | None
     }
     profile = load_profile("default")
     with EmbeddedStore(db, read_only=True) as store:
+        before = _rss_mb()
         start = time.perf_counter()
-        graph = AdjacencyCache().get(store, as_of)
+        graph = AdjacencyCache(keep_on_disk=False).get(store, as_of)  # built here, in memory, to be measured
         report["adjacency_build_seconds"] = time.perf_counter() - start
+        report["adjacency_rss_mb_after_build"] = _rss_mb() - before
+        report["adjacency_columns_mb"] = graph.nbytes() / 2**20
         entries = store.entries_in_force(build_context(profile, as_of))
+        graph_dir = saved_directory(store, as_of, store.generation().batch)
     report["edges"] = len(graph.roles)
+    report["entries_in_force"] = entries.num_rows
     degree = np.bincount(graph.source, minlength=len(graph.ids)) + np.bincount(graph.target, minlength=len(graph.ids))
     rng = random.Random(7)
     typical_pool = [i for i in np.flatnonzero((degree >= 2) & (degree <= 10)).tolist()]
@@ -269,6 +368,9 @@ def run(subjects: int, as_of: dt.date, samples: int, work: Path, db: Path | None
         if mine.keys() != theirs.keys() or any(abs(mine[k] - theirs[k]) > 1e-6 for k in mine):
             raise SystemExit("penetration differs from networkx; not reporting times")
     report["networkx"] = peer
+    g.clear()  # the networkx graph's memory, before the igraph peer is measured
+    report["igraph"] = igraph_peer(graph, entries, profile.exposure, {"typical": typical, "hubs": hubs})
+    report["cli"] = cli_timings(db, as_of, typical[0], graph_dir)
     report["answers_agree"] = True
     report["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report["ratios_networkx_over_graphsvc_p50"] = {

@@ -6,8 +6,6 @@ import datetime as dt
 import stat
 from pathlib import Path
 
-import numpy as np
-
 from graphsvc.analytics.adjacency import Adjacency, AdjacencyCache, saved_directory
 from graphsvc.analytics.exposure import exposure
 from graphsvc.analytics.groups import groups
@@ -49,15 +47,18 @@ def test_a_later_process_maps_the_saved_graph_and_answers_the_same(tmp_path: Pat
     s, ids = _world()
     with EmbeddedStore(tmp_path / "a.duckdb") as store:
         load_directory(s.write(tmp_path / "in"), store)
-        built = AdjacencyCache().get(store, AS_OF)
+        built = AdjacencyCache(keep_on_disk=False).get(store, AS_OF)
+        assert not built.mapped
         first = _answers(built, store, ids)
         directory = saved_directory(store, AS_OF, store.generation().batch)
+        assert directory is not None and not directory.exists()
+        AdjacencyCache().get(store, AS_OF)  # builds and saves
     assert directory is not None and (directory / "meta.json").exists()
     assert directory.parent.parent == tmp_path / "a.duckdb.analytics"
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in directory.iterdir())  # names: personal data
     with EmbeddedStore(tmp_path / "a.duckdb", read_only=True) as store:
         mapped = AdjacencyCache().get(store, AS_OF)
-        assert isinstance(mapped.source, np.memmap)  # mapped from the files, not rebuilt
+        assert mapped.mapped  # mapped from the files, not rebuilt
         assert _answers(mapped, store, ids) == first
         held = mapped.out_edges(mapped.node(ids["boss"])).tolist()
         [to_firm] = [e for e in held if mapped.ids[int(mapped.target[e])] == ids["firm"]]
@@ -97,6 +98,6 @@ def test_stores_without_a_file_keep_the_graph_in_memory(tmp_path: Path) -> None:
         load_directory(s.write(tmp_path / "in"), store)
         assert saved_directory(store, AS_OF, store.generation().batch) is None
         graph = AdjacencyCache().get(store, AS_OF)
-        assert not isinstance(graph.source, np.memmap)
+        assert not graph.mapped
         assert shortest_paths(graph, ids["sister"], ids["firm"])["length"] == 2
     assert list(tmp_path.iterdir()) == [tmp_path / "in"]

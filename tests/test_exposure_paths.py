@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 from graphsvc.analytics.adjacency import Adjacency, AdjacencyCache
-from graphsvc.analytics.exposure import exposure, exposure_on
+from graphsvc.analytics.exposure import exposure, exposure_on, reach
 from graphsvc.analytics.paging import encode_cursor
 from graphsvc.analytics.paths import shortest_paths, simple_paths
 from graphsvc.context import build_context
@@ -121,6 +121,27 @@ def test_k_limits(tmp_path: Path) -> None:
     for bad in (0, 5):
         with pytest.raises(InputError, match="between 1 and 4"):
             exposure(graph, entries, chain[0], k=bad, settings=DEFAULT)
+
+
+def test_reach_is_the_walk_of_exposure_by_distance(tmp_path: Path) -> None:
+    s = Scenario()
+    hub, boss = s.org("中心公司"), s.person("法人")
+    firms = [s.org(f"子{i}公司") for i in range(5)]
+    s.role(boss, "legal_representative", hub)
+    for firm in firms:
+        s.role(hub, "shareholder", firm, ratio=60)
+    s.role(firms[0], "related_enterprise", s.org("远方公司"))
+    graph = _graph(s, tmp_path)
+    found = reach(graph, boss, k=2)
+    by_distance = {d: sorted(graph.ids[n] for n in found.nodes[found.distance == d].tolist()) for d in (0, 1, 2)}
+    assert by_distance == {0: [boss], 1: [hub], 2: sorted(firms)}
+    assert (found.capped, found.truncated) == ({}, False)
+    three = reach(graph, boss, k=3)
+    assert len(three.nodes) == 8 and int(three.distance.max()) == 3
+    capped = reach(graph, hub, k=1, expand_cap=3)
+    assert capped.capped == {graph.node(hub): 6} and len(capped.nodes) == 4  # itself and 3 of its 6 neighbours
+    only = reach(graph, boss, k=2, roles=["legal_representative"])
+    assert sorted(graph.ids[n] for n in only.nodes.tolist()) == sorted([boss, hub])
 
 
 def test_role_filter_and_expired_roles(tmp_path: Path) -> None:

@@ -33,7 +33,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from graphsvc.analytics.adjacency import (
     ROLE_ORDER,
@@ -42,6 +41,7 @@ from graphsvc.analytics.adjacency import (
     BoolArray,
     FloatArray,
     IntArray,
+    arrow_indices,
     inputs_on,
 )
 from graphsvc.analytics.completeness import Cut, completeness
@@ -50,7 +50,7 @@ from graphsvc.analytics.paths import (
     DEFAULT_EXPAND_CAP,
     MAX_VISITED,
     check_roles,
-    step_dict,
+    step_dicts,
 )
 from graphsvc.analytics.paths import (
     _index as graph_index,
@@ -82,8 +82,8 @@ def level_of(total: float, settings: ExposureSettings) -> str:
 class _WalkIndex:
     """Every node's steps (both directions, self-loops left out) in walk order: by neighbour subject_id, then edge.
 
-    ``ptr[n]:ptr[n + 1]`` are node n's steps; ``weights`` holds the per-edge step weight for each role-weight
-    setting seen (role weight x ratio/100 for shareholder steps with a ratio)."""
+    ``ptr[n]:ptr[n + 1]`` are node n's steps; ``weights`` holds the step weights for each role-weight setting
+    seen (role weight x ratio/100 for shareholder steps with a ratio)."""
 
     ptr: IntArray
     edge: IntArray
@@ -91,7 +91,7 @@ class _WalkIndex:
     outward: BoolArray
     role_codes: IntArray
     rank: IntArray
-    weights: dict[tuple[tuple[str, float], ...], FloatArray] = field(default_factory=dict)
+    weights: dict[tuple[tuple[str, float], ...], _StepWeights] = field(default_factory=dict)
 
 
 _WALKS: weakref.WeakKeyDictionary[Adjacency, _WalkIndex] = weakref.WeakKeyDictionary()
@@ -108,17 +108,36 @@ def _walk_index(graph: Adjacency) -> _WalkIndex:
     return built
 
 
-def _step_weights(walk: _WalkIndex, graph: Adjacency, settings: ExposureSettings) -> FloatArray:
+class _StepWeights:
+    """The weight of a step over each edge: role weight x ratio/100 for shareholder edges with a ratio. Computed
+    for the edges a walk touches (a one-off command never reads all 3M), or once for all by ``prepare``."""
+
+    def __init__(self, graph: Adjacency, settings: ExposureSettings) -> None:
+        self.graph = graph
+        self.by_code = np.array([settings.role_weight.get(r, 1.0) for r in graph.role_names], dtype=np.float64)
+        self.shareholder = graph.code_of("shareholder")
+        self.all: FloatArray | None = None
+
+    def of(self, edges: IntArray) -> FloatArray:
+        if self.all is not None:
+            return self.all[edges]
+        codes = self.graph.role_code[edges]
+        weights: FloatArray = self.by_code[codes]
+        ratio = self.graph.ratio[edges]
+        shares = (codes == self.shareholder) & ~np.isnan(ratio)
+        weights[shares] *= ratio[shares] / 100.0
+        return weights
+
+    def build_all(self) -> None:
+        if self.all is None:
+            self.all = self.of(np.arange(len(self.graph.role_code), dtype=np.int64))
+
+
+def _step_weights(walk: _WalkIndex, graph: Adjacency, settings: ExposureSettings) -> _StepWeights:
     key = tuple(sorted(settings.role_weight.items()))
     weights = walk.weights.get(key)
     if weights is None:
-        by_code = np.array([settings.role_weight.get(r, 1.0) for r in ROLE_ORDER] + [1.0], dtype=np.float64)
-        weights = by_code[walk.role_codes]  # code -1 (not in the vocabulary): the last slot
-        for e in np.flatnonzero(walk.role_codes < 0).tolist():
-            weights[e] = settings.role_weight.get(graph.roles[e], 1.0)
-        shares = (walk.role_codes == ROLE_ORDER.index("shareholder")) & ~np.isnan(graph.ratio)
-        weights[shares] = weights[shares] * (graph.ratio[shares] / 100.0)
-        walk.weights[key] = weights
+        weights = walk.weights[key] = _StepWeights(graph, settings)
     return weights
 
 
@@ -137,7 +156,7 @@ class _EntryIndex:
 
     def dicts(self, positions: list[int]) -> list[dict[str, Any]]:
         """The entries at these positions in ``rows``, as JSON-ready dicts (read only for the page shown)."""
-        taken = self.table.take(pa.array(self.rows[positions], pa.int64())).to_pylist() if positions else []
+        taken = self.table.take(arrow_indices(self.rows[positions])).to_pylist() if positions else []
         return [{key: _json(value) for key, value in row.items()} for row in taken]
 
 
@@ -154,25 +173,23 @@ def _entry_index(graph: Adjacency, entries: pa.Table) -> _EntryIndex:
     for built in kept:
         if built.table.num_rows == entries.num_rows and built.table.equals(entries):
             return built
-    list_type: pa.ChunkedArray[Any] = entries.column("list_type")
-    red = np.asarray(pc.equal(list_type, pa.scalar(RED_LIST, pa.string())).fill_null(False), dtype=np.bool_)
-    nodes = np.where(red, -1, graph.find_column(entries.column("subject_id")))
+    # Python lists for these small columns: pyarrow's own conversions to numpy import pandas (0.2-0.6 s)
+    red = np.array([t == RED_LIST for t in entries.column("list_type").to_pylist()], dtype=np.bool_)
+    nodes = np.where(red, -1, graph.find_all([str(v) for v in entries.column("subject_id").to_pylist()]))
     rows = np.flatnonzero(nodes >= 0)
     rows = rows[np.argsort(nodes[rows], kind="stable")]
     n = len(graph.ids)
     counts = np.bincount(nodes[rows], minlength=n)
     ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=ptr[1:])
-    taken = entries.take(pa.array(rows, pa.int64()))
-    severity_of = taken.column("severity")
-    severities = sorted(set(pc.unique(severity_of).to_pylist()), key=lambda s: (s is not None, s or ""))
+    taken = entries.take(arrow_indices(rows))
+    severity_of = taken.column("severity").to_pylist()
+    severities = sorted(set(severity_of), key=lambda s: (s is not None, s or ""))
     code = {s: i for i, s in enumerate(severities)}
-    named = [s for s in severities if s is not None]
-    found = pc.index_in(severity_of, value_set=pa.array(named, pa.string())).to_numpy(zero_copy_only=False)
-    by_name = np.array([code[s] for s in named] + [code.get(None, 0)], dtype=np.int64)
-    severity = by_name[np.nan_to_num(np.asarray(found, dtype=np.float64), nan=len(named)).astype(np.int64)]
-    ids = pc.cast(taken.column("entry_id"), pa.string())
-    id_rank = np.asarray(pc.rank(ids, sort_keys="ascending", tiebreaker="dense").to_numpy(), dtype=np.int64) - 1
+    severity = np.array([code[s] for s in severity_of], dtype=np.int64)
+    ids = [str(v) for v in taken.column("entry_id").to_pylist()]
+    position = {entry_id: i for i, entry_id in enumerate(sorted(set(ids)))}
+    id_rank = np.array([position[entry_id] for entry_id in ids], dtype=np.int64)
     built = _EntryIndex(entries, ptr, rows, severity, severities, id_rank.reshape(-1), counts > 0)
     kept.append(built)
     del kept[:-_ENTRY_INDEXES_KEPT]
@@ -187,15 +204,6 @@ def _ranges(starts: IntArray, lengths: IntArray) -> IntArray:
     shift: IntArray = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
     shift += np.arange(total, dtype=np.int64)
     return shift
-
-
-def _members(sorted_nodes: IntArray, nodes: IntArray) -> BoolArray:
-    """Which of ``nodes`` are in ``sorted_nodes`` (ascending)."""
-    if len(sorted_nodes) == 0:
-        return np.zeros(len(nodes), dtype=np.bool_)
-    at = np.minimum(np.searchsorted(sorted_nodes, nodes), len(sorted_nodes) - 1)
-    found: BoolArray = sorted_nodes[at] == nodes
-    return found
 
 
 @dataclass
@@ -213,7 +221,7 @@ class _Walk:
 
 
 def _walk(
-    walk: _WalkIndex, steps_weight: FloatArray, start: int, k: int, wanted: frozenset[str] | None, cap: int
+    walk: _WalkIndex, steps_weight: _StepWeights, start: int, k: int, wanted: frozenset[str] | None, cap: int
 ) -> _Walk:
     """Layered breadth-first search, each layer expanded at once: the nodes of a layer in subject_id order, each
     following at most ``cap`` of its steps in walk order; a node first reached in this layer keeps the largest
@@ -225,7 +233,9 @@ def _walk(
         role_ok[[ROLE_ORDER.index(r) for r in wanted]] = True
     one = np.array([start], dtype=np.int64)
     out = _Walk([one], [np.zeros(1, np.int64)], [np.ones(1)], [one], [one], [np.ones(1, np.bool_)], {}, False)
-    seen: IntArray = one
+    visited = np.zeros(len(walk.ptr) - 1, dtype=np.bool_)  # a flag per node: cheaper than set operations
+    visited[start] = True
+    seen_count = 1
     layer: IntArray = one
     layer_weight = np.ones(1)
     for depth in range(k):
@@ -242,23 +252,24 @@ def _walk(
             keep = position < cap
             idx, group = idx[keep], group[keep]
         others = walk.other[idx]
-        fresh = ~_members(seen, others)
+        fresh = ~visited[others]
         idx, group, others = idx[fresh], group[fresh], others[fresh]
         edges = walk.edge[idx]
-        w = layer_weight[group] * steps_weight[edges]
-        order = np.lexsort((np.arange(len(idx)), -w, others))
+        w = layer_weight[group] * steps_weight.of(edges)
+        order = np.lexsort((-w, others))  # stable: the first step in walk order wins a tie
+        sorted_others = others[order]
         head = np.ones(len(order), dtype=np.bool_)
-        head[1:] = others[order][1:] != others[order][:-1]
+        head[1:] = sorted_others[1:] != sorted_others[:-1]
         expanded = len(layer)
-        if len(seen) + int(head.sum()) > MAX_VISITED:
+        if seen_count + int(head.sum()) > MAX_VISITED:
             # the first node of the layer after which more than MAX_VISITED would be reached ends the walk
             first = np.minimum.reduceat(order, np.flatnonzero(head)) if len(order) else order
             added = np.cumsum(np.bincount(group[first], minlength=len(layer)))
-            expanded = int(np.flatnonzero(len(seen) + added > MAX_VISITED)[0]) + 1
+            expanded = int(np.flatnonzero(seen_count + added > MAX_VISITED)[0]) + 1
             out.truncated = True
             keep = group < expanded
             idx, group, others, edges, w = idx[keep], group[keep], others[keep], edges[keep], w[keep]
-            order = np.lexsort((np.arange(len(idx)), -w, others))
+            order = np.lexsort((-w, others))
             head = np.ones(len(order), dtype=np.bool_)
             head[1:] = others[order][1:] != others[order][:-1]
         for g in over[over < expanded].tolist():
@@ -273,10 +284,84 @@ def _walk(
         out.outward.append(walk.outward[idx[chosen]])
         if out.truncated or not len(new):
             break
-        seen = np.union1d(seen, new)
+        visited[new] = True
+        seen_count += len(new)
         by_rank = np.argsort(walk.rank[new])
         layer, layer_weight = new[by_rank], w[chosen][by_rank]
     return out
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The subjects within k hops of a start (the start first, at distance 0), by distance then node."""
+
+    nodes: IntArray
+    distance: IntArray
+    capped: dict[int, int]  # node -> eligible steps, for nodes expanded along only ``expand_cap`` of them
+    truncated: bool  # the node budget (MAX_VISITED) stopped the search
+
+
+def reach(
+    graph: Adjacency,
+    subject_id: str,
+    *,
+    k: int = 2,
+    roles: Iterable[str] | None = None,
+    expand_cap: int = DEFAULT_EXPAND_CAP,
+) -> Reach:
+    """Who is within ``k`` hops (the walk of ``exposure``, without weights, paths or entries): each layer
+    expanded at once, each node along at most ``expand_cap`` of its steps in walk order. A layer that would pass
+    MAX_VISITED nodes is not added (``truncated``)."""
+    if not 1 <= k <= MAX_K:
+        raise InputError(f"k must be between 1 and {MAX_K} hops, got {k}")
+    if expand_cap < 1:
+        raise InputError(f"expand_cap must be at least 1, got {expand_cap}")
+    start = graph.node(subject_id)
+    wanted = check_roles(roles)
+    walk = _walk_index(graph)
+    role_ok: BoolArray | None = None
+    if wanted is not None:
+        role_ok = np.zeros(len(ROLE_ORDER) + 1, dtype=np.bool_)
+        role_ok[[ROLE_ORDER.index(r) for r in wanted]] = True
+    visited = np.zeros(len(walk.ptr) - 1, dtype=np.bool_)
+    visited[start] = True
+    layer: IntArray = np.array([start], dtype=np.int64)
+    nodes, dist = [layer], [np.zeros(1, dtype=np.int64)]
+    capped: dict[int, int] = {}
+    count, truncated = 1, False
+    for depth in range(1, k + 1):
+        lengths = walk.ptr[layer + 1] - walk.ptr[layer]
+        idx = _ranges(walk.ptr[layer], lengths)
+        if role_ok is not None or int(lengths.max(initial=0)) > expand_cap:
+            group = np.repeat(np.arange(len(layer), dtype=np.int64), lengths)
+            if role_ok is not None:
+                keep = role_ok[walk.role_codes[walk.edge[idx]]]
+                idx, group = idx[keep], group[keep]
+                lengths = np.bincount(group, minlength=len(layer))
+            over = np.flatnonzero(lengths > expand_cap)
+            if len(over):
+                position = np.arange(len(idx), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+                idx = idx[position < expand_cap]
+                capped.update(zip(layer[over].tolist(), lengths[over].tolist(), strict=True))
+        others = walk.other[idx]
+        others = others[~visited[others]]
+        if len(others) * 16 > len(visited):  # a big layer: flag and scan rather than sort
+            before = visited.copy()
+            visited[others] = True
+            new = np.flatnonzero(visited != before)
+        else:
+            new = np.unique(others)
+            visited[new] = True
+        if count + len(new) > MAX_VISITED:
+            truncated = True
+            break
+        if not len(new):
+            break
+        nodes.append(new.astype(np.int64))
+        dist.append(np.full(len(new), depth, dtype=np.int64))
+        count += len(new)
+        layer = new
+    return Reach(np.concatenate(nodes), np.concatenate(dist), capped, truncated)
 
 
 def exposure(
@@ -324,11 +409,12 @@ def exposure(
     rows = index.dicts(at[shown_at].tolist())
     nodes = where[shown_at]
     paths = _paths(graph, found, reached, reached[nodes])
+    described = dict(zip(reached[nodes].tolist(), graph.describe_many(reached[nodes].tolist()), strict=True))
     shown = [
         {
             **row,
-            "name": graph.names[node],
-            "kind": graph.kinds[node],
+            "name": described[node]["name"],
+            "kind": described[node]["kind"],
             "distance": d,
             "path": [dict(step) for step in paths[node]],
             "path_weight": round(w, 9),
@@ -385,14 +471,9 @@ def _paths(graph: Adjacency, found: _Walk, reached: IntArray, ends: IntArray) ->
         for owner, e, o in zip(owners, edge[at].tolist(), outward[at].tolist(), strict=True):
             chains[owner].append((e, o))
         current = parent[at]
-    steps: dict[tuple[int, bool], dict[str, Any]] = {}
-    out: dict[int, list[dict[str, Any]]] = {}
-    for node, chain in chains.items():
-        for step in chain:
-            if step not in steps:
-                steps[step] = step_dict(graph, *step)
-        out[node] = [steps[step] for step in reversed(chain)]
-    return out
+    unique = list(dict.fromkeys(step for chain in chains.values() for step in chain))
+    steps = dict(zip(unique, step_dicts(graph, unique), strict=True))
+    return {node: [steps[step] for step in reversed(chain)] for node, chain in chains.items()}
 
 
 def exposure_on(
@@ -414,5 +495,5 @@ def prepare(graph: Adjacency, entries: pa.Table, settings: ExposureSettings) -> 
     """Build ahead of the first query what ``exposure`` keeps per adjacency: the walk order of every node's
     steps, the step weights for ``settings`` and the index of ``entries`` by node (else the first query does)."""
     walk = _walk_index(graph)
-    _step_weights(walk, graph, settings)
+    _step_weights(walk, graph, settings).build_all()
     _entry_index(graph, entries)

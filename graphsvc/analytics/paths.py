@@ -16,7 +16,7 @@ Analytics report, explain and score; they never create list entries.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,6 +135,12 @@ def step_dict(graph: Adjacency, edge: int, outward: bool) -> dict[str, Any]:
     return {**graph.edge(edge).as_dict(), "direction": "out" if outward else "in"}
 
 
+def step_dicts(graph: Adjacency, steps: Sequence[tuple[int, bool]]) -> list[dict[str, Any]]:
+    """``step_dict`` for many (edge, outward) steps at once."""
+    edges = graph.edge_dicts([e for e, _ in steps])
+    return [{**edge, "direction": "out" if outward else "in"} for edge, (_, outward) in zip(edges, steps, strict=True)]
+
+
 # -- shortest paths ----------------------------------------------------------------------------------------------
 
 
@@ -246,7 +252,7 @@ def _path_dict(graph: Adjacency, start: int, steps: list[Step]) -> dict[str, Any
     return {
         "length": len(steps),
         "subjects": [graph.ids[start], *(graph.ids[node] for _, node, _ in steps)],
-        "steps": [step_dict(graph, edge, outward) for edge, _, outward in steps],
+        "steps": step_dicts(graph, [(edge, outward) for edge, _, outward in steps]),
     }
 
 

@@ -27,6 +27,7 @@ from typing import Any
 from graphsvc.errors import InputError, LoadRejected, Problem
 from graphsvc.identifiers import id_number_problem, uscc_problem
 from graphsvc.loading import LoadOptions, LoadWarning
+from loaders.sniff import sniff_json
 from loaders.source import Location, Source, TableBuilder
 
 SUFFIXES = (".json", ".jsonl", ".ndjson")
@@ -95,9 +96,7 @@ def _items(path: Path) -> Iterator[tuple[int | None, str | None, Any] | Problem]
 
 
 def _is_bods(path: Path) -> bool:
-    from loaders.intake import _sniff_json
-
-    return _sniff_json(path) == "bods"
+    return sniff_json(path) == "bods"
 
 
 @dataclass

@@ -45,7 +45,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(\d{4})年(\d{1,2})月?"), "month"),
     (re.compile(r"(\d{4})年?"), "year"),
 )
-_TITLE_SEPARATORS = re.compile(r"\s*(?:兼任|兼|、|，|,|/|／|;|；|\s+and\s+|&)\s*")
+TITLE_SEPARATORS = re.compile(r"\s*(?:兼任|兼|、|，|,|/|／|;|；|\s+and\s+|&)\s*")
 
 
 def parse_date(text: str, *, end: bool) -> tuple[str, str] | None:
@@ -235,7 +235,7 @@ class _Fitter:
                 if slug != value:
                     self.role_titles[value] = [slug]
                 continue
-            parts = [p for p in _TITLE_SEPARATORS.split(value) if p]
+            parts = [p for p in TITLE_SEPARATORS.split(value) if p]
             slugs = [resolver.resolve(p) for p in parts]
             if len(parts) > 1 and all(s is not None for s in slugs):
                 unique = list(dict.fromkeys(s for s in slugs if s is not None))
@@ -364,4 +364,4 @@ def fit(source: Source, options: LoadOptions) -> Source:
     return source
 
 
-__all__ = ["END_COLUMNS", "START_COLUMNS", "fit", "parse_date"]
+__all__ = ["END_COLUMNS", "START_COLUMNS", "TITLE_SEPARATORS", "fit", "parse_date"]

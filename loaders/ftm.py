@@ -3,14 +3,20 @@ tables, read with the ``followthemoney`` library.
 
 - Company, Organization, LegalEntity, PublicBody, Person → subjects (kind per ``loaders/ftm.yaml`` ``kinds``);
   the USCC from ``uscCode``, ``registrationNumber`` or ``taxNumber`` when one of them is a valid 统一社会信用代码,
-  a person's ``idNumber`` when it is a valid 居民身份证号码.
+  a person's ``idNumber`` when it is a valid 居民身份证号码; the region from a linked Address (``addressEntity``:
+  ``region``, ``state`` or ``full``), else ``country``.
 - Ownership → shareholder (``owner`` holds at ``asset``) with ``percentage`` as the ratio; Directorship
   (``director`` at ``organization``) and Representation (``agent`` for ``client``) → roles from their ``role`` text
   through the role aliases (a Directorship whose text names no known role is a director; a Representation's is
-  skipped with a warning). ``startDate``/``endDate`` → valid_from/valid_to.
-- Sanction → an entry of its ``entity``: list type from ``program`` (``programs``), else the entity's ``topics``
-  (``topics``), else ``sanction_default``; determined on ``listingDate``, ``startDate`` or ``date`` (else the record's
-  ``first_seen``); ``endDate`` → valid_until; ``authority`` → department; ``program``/``reason`` → legal basis.
+  skipped with a warning); UnknownLink (``subject`` at ``object``) likewise. ``startDate``/``endDate`` →
+  valid_from/valid_to. Versions of one holding from the same start keep the open or latest (``role_version``).
+- Sanction → an entry of its ``entity``: list type from ``programId``/``program`` when it is a list type's slug
+  or name, or from ``programs``, else the entity's ``topics`` (``topics``), else ``sanction_default``; determined
+  on ``listingDate``, ``startDate`` or ``date`` (else the record's ``first_seen``), ``date`` is the act date when
+  ``listingDate`` is given; ``endDate`` → valid_until; ``authority`` → department; ``provisions`` (else
+  ``program``/``reason``) → legal basis; ``summary``, ``reason`` and ``status`` → domain, severity and status
+  when they are vocabulary values (what ``graphsvc export --format ftm`` writes). Derived records of an export
+  (``programId`` graphsvc:derived:…) are skipped: the rules recompute them.
 - A listed entity's topic (``topics``) that no Sanction covers → an entry of its own from its ``first_seen``.
 - Other schemas (Address, Family, Passport …) carry nothing the rules read: counted in an ``ignored_record`` warning.
 """
@@ -35,7 +41,7 @@ from graphsvc.export_ftm import DERIVED_PROGRAM
 from graphsvc.identifiers import id_number_problem, uscc_problem
 from graphsvc.loading import LoadOptions, LoadWarning
 from graphsvc.vocabulary import resolvers
-from loaders.fit import _TITLE_SEPARATORS
+from loaders.fit import TITLE_SEPARATORS
 from loaders.source import Location, Source, TableBuilder
 
 SUFFIXES = (".json", ".jsonl", ".ndjson")
@@ -221,7 +227,7 @@ class _Reader:
             resolver = resolvers()["role"]
             if text and (
                 resolver.resolve(text) is not None
-                or all(resolver.resolve(part) for part in _TITLE_SEPARATORS.split(text) if part)
+                or all(resolver.resolve(part) for part in TITLE_SEPARATORS.split(text) if part)
             ):
                 role = text  # resolved (and kept in role_titles) by the fit step
             elif default is not None:

@@ -9,7 +9,6 @@ is refused, skipped and reported alike. The ``graphsvc.readers`` entry points na
 from __future__ import annotations
 
 import csv
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +25,7 @@ from loaders.canonical import LoadReport, _validate_and_commit
 from loaders.columns import FILES, prohibited_reason
 from loaders.fit import fit
 from loaders.reading import find_file, read_file
+from loaders.sniff import sniff_json
 from loaders.source import Source
 
 Reader = Callable[[Path, LoadOptions], Source]
@@ -101,38 +101,6 @@ def _reader(fmt: str) -> Reader:
     raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
-def _sniff_json(path: Path) -> str | None:
-    """ftm or bods from the first record of a JSON or JSON-lines file."""
-    try:
-        with path.open(encoding="utf-8-sig") as fh:
-            head = fh.read(1 << 16)
-    except (OSError, UnicodeDecodeError):
-        return None
-    text = head.lstrip()
-    first: object = None
-    if text.startswith("["):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8-sig"))
-        except (ValueError, OSError):
-            return None
-        first = data[0] if isinstance(data, list) and data else None
-    elif text.startswith("{"):
-        try:
-            first = json.loads(text.splitlines()[0])
-        except ValueError:
-            try:
-                first = json.loads(path.read_text(encoding="utf-8-sig"))
-            except (ValueError, OSError):
-                return None
-    if not isinstance(first, dict):
-        return None
-    if "statementType" in first or "recordType" in first or "statementID" in first or "statementId" in first:
-        return "bods"
-    if "schema" in first and ("properties" in first or "id" in first):
-        return "ftm"
-    return None
-
-
 def detect_format(path: Path, options: LoadOptions) -> str:
     """The format of ``path`` from its content: a mapping given means mapped; canonical file names mean canonical;
     JSON records with ``schema``/``properties`` are FtM, with ``statementType``/``recordType`` BODS."""
@@ -143,7 +111,7 @@ def detect_format(path: Path, options: LoadOptions) -> str:
     files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
     if path.is_dir() and any(p.name in {f"{s.stem}{x}" for s in FILES for x in (".csv", ".parquet")} for p in files):
         return "canonical"
-    found = {f for p in files if p.suffix in {".json", ".jsonl", ".ndjson"} and (f := _sniff_json(p))}
+    found = {f for p in files if p.suffix in {".json", ".jsonl", ".ndjson"} and (f := sniff_json(p))}
     if len(found) == 1:
         return found.pop()
     if len(found) > 1:

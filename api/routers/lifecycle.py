@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from api import authz
+from api.inputs import ApiDate
 from api.lifecycle_models import (
     AnnouncementList,
     CaseList,
@@ -187,7 +188,7 @@ def list_objections(
     caller: Caller_,
     state: Annotated[str | None, Query(pattern="^(open|decided)$")] = None,
     overdue_on: Annotated[
-        dt.date | None, Query(description="only open cases with a deadline passed on this day")
+        ApiDate | None, Query(description="only open cases with a deadline passed on this day")
     ] = None,
 ) -> Any:
     _, calendar = _settings(service)
@@ -258,7 +259,7 @@ def list_repairs(
     service: ServiceDep,
     caller: Caller_,
     state: Annotated[str | None, Query(pattern="^(applied|notice|repaired|refused)$")] = None,
-    on: Annotated[dt.date | None, Query(description="the day states and days left are read for")] = None,
+    on: Annotated[ApiDate | None, Query(description="the day states and days left are read for")] = None,
 ) -> Any:
     _, calendar = _settings(service)
     day = on or service.date_or_today(None)
@@ -350,7 +351,7 @@ def announcements(
     request: Request,
     service: ServiceDep,
     caller: Annotated[Caller, require(Tier.PUBLIC)],
-    on: Annotated[dt.date | None, Query(description="the day; default today")] = None,
+    on: Annotated[ApiDate | None, Query(description="the day; default today")] = None,
 ) -> Any:
     """Public: what the caller's tier may see (an announcement of an entry is shown where the entry's scope is)."""
     profile, _ = _settings(service)

@@ -1,7 +1,8 @@
 """Column mappings: a YAML file that says how a department's own CSV export becomes canonical rows, so it loads
 without conversion (``graphsvc load DIR --mapping NAME_OR_FILE``).
 
-A mapping lists ``files``; each has ``match`` (file-name globs; the first entry matching a file reads it) and
+A mapping lists ``files`` (CSV in any encoding, or Excel ``.xlsx``: the first sheet or ``sheet``, dates as ISO dates,
+percent-formatted cells as ``60%``); each has ``match`` (file-name globs; the first entry matching a file reads it) and
 ``outputs``, each output making one canonical row per source row (``table``: subjects, roles, entries or
 responsibilities), optionally only ``where`` conditions hold, and skipped where a ``require``d column comes out
 empty. Each canonical column is one of
@@ -158,6 +159,7 @@ class FileMapping:
     match: tuple[str, ...]
     outputs: tuple[Output, ...]
     encoding: str | None
+    sheet: str | None = None  # Excel workbooks: the sheet to read (default: the first)
 
 
 @dataclass(frozen=True)
@@ -253,7 +255,14 @@ def parse(data: Any, name: str) -> ColumnMapping:
                     require,
                 )
             )
-        files.append(FileMapping(match, tuple(outputs), str(entry["encoding"]) if entry.get("encoding") else None))
+        files.append(
+            FileMapping(
+                match,
+                tuple(outputs),
+                str(entry["encoding"]) if entry.get("encoding") else None,
+                str(entry["sheet"]) if entry.get("sheet") else None,
+            )
+        )
     return ColumnMapping(name, str(data.get("title", name)), tuple(files))
 
 
@@ -282,8 +291,47 @@ def _read_csv(path: Path, encoding: str) -> tuple[list[str], list[tuple[int, dic
     return header, rows
 
 
+def _cell(value: object, number_format: str) -> str:
+    """An Excel cell as the text a CSV export would hold: dates as ISO dates, percent cells as ``60%``."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if "%" in number_format:
+            return f"{value * 100:.10g}%"
+        return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    return str(value)
+
+
+def _read_xlsx(path: Path, sheet: str | None) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """The first sheet (or ``sheet``): the first non-empty row is the header; rows keep Excel's numbers."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            raise ValueError(f"no sheet {sheet!r}; the workbook has {', '.join(book.sheetnames)}")
+        ws = book[sheet] if sheet is not None else book.worksheets[0]
+        header: list[str] | None = None
+        rows: list[tuple[int, dict[str, str]]] = []
+        for number, cells in enumerate(ws.iter_rows(), start=1):
+            texts = [_cell(c.value, str(getattr(c, "number_format", "") or "")).strip() for c in cells]
+            if not any(texts):
+                continue
+            if header is None:
+                header = texts
+            else:
+                rows.append((number, dict(zip(header, texts, strict=False))))
+        return header or [], rows
+    finally:
+        book.close()
+
+
 def read(path: Path, options: LoadOptions) -> Source:
-    """The CSV files of a folder (or one file) through ``options.mapping``."""
+    """The CSV and Excel (.xlsx) files of a folder (or one file) through ``options.mapping``."""
     if not options.mapping:
         raise InputError("the mapped format needs --mapping NAME_OR_FILE (shipped: " + ", ".join(shipped()) + ")")
     mapping = load_mapping(options.mapping)
@@ -299,7 +347,7 @@ def read(path: Path, options: LoadOptions) -> Source:
     skipped: Counter[tuple[str, int]] = Counter()
     first_skipped: dict[tuple[str, int], int] = {}
     for f in files:
-        if f.suffix.lower() != ".csv":
+        if f.suffix.lower() not in {".csv", ".xlsx"}:
             continue
         entry = mapping.for_file(f.name)
         if entry is None:
@@ -315,16 +363,24 @@ def read(path: Path, options: LoadOptions) -> Source:
                 )
             )
             continue
-        enc = (
-            encodings.normalise(options.encoding or entry.encoding or "")
-            if (options.encoding or entry.encoding)
-            else encodings.detect(f)
-        )
-        try:
-            header, rows = _read_csv(f, enc)
-        except (UnicodeDecodeError, OSError, csv.Error) as exc:
-            fatal.append(Problem(f.name, None, None, None, f"cannot read the file as {enc}: {exc}; try --encoding"))
-            continue
+        if f.suffix.lower() == ".xlsx":
+            enc = "xlsx"
+            try:
+                header, rows = _read_xlsx(f, entry.sheet)
+            except (OSError, ValueError, KeyError) as exc:
+                fatal.append(Problem(f.name, None, None, None, f"cannot read the workbook: {exc}"))
+                continue
+        else:
+            enc = (
+                encodings.normalise(options.encoding or entry.encoding or "")
+                if (options.encoding or entry.encoding)
+                else encodings.detect(f)
+            )
+            try:
+                header, rows = _read_csv(f, enc)
+            except (UnicodeDecodeError, OSError, csv.Error) as exc:
+                fatal.append(Problem(f.name, None, None, None, f"cannot read the file as {enc}: {exc}; try --encoding"))
+                continue
         fatal += [Problem(f.name, 1, h, None, r) for h in header if (r := prohibited_reason(h)) is not None]
         for out in entry.outputs:
             needed = {c.column for c in out.where} | {s for spec in out.columns.values() for s in spec.sources()}

@@ -844,3 +844,39 @@ def test_controller_candidates_name_holders_of_unknown_size_last(tmp_path: Path)
         (parent, "largest_ultimate_holder"),
         (nominee, "holder_of_unknown_size"),
     ]
+
+
+def test_an_excel_registry_extract_loads_through_its_mapping(tmp_path: Path, store: EmbeddedStore) -> None:
+    from openpyxl import Workbook
+
+    directory = tmp_path / "in"
+    directory.mkdir()
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["股东信息"])  # a title row above the header, as exports often have … then a blank row
+    sheet.append([])
+    sheet.append(["企业名称", "统一社会信用代码", "股东名称", "股东类型", "证照/证件号码", "持股比例"])
+    sheet.append(["大庆某某食品有限公司", FIRM, "北京某某集团", "企业法人", PARENT, 0.6])
+    sheet["F4"].number_format = "0.00%"
+    book.save(directory / "股东信息.xlsx")
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["企业名称", "统一社会信用代码", "法定代表人", "成立日期"])
+    sheet.append(["大庆某某食品有限公司", FIRM, "张伟", dt.datetime(2010, 1, 1)])
+    book.save(directory / "企业基本信息.xlsx")
+    with pytest.raises(LoadRefused) as refused:  # the title row is taken as the header: named, not guessed
+        load(directory, store, LoadOptions(mapping="registry_extract"))
+    assert {p.file for p in refused.value.problems} == {"股东信息.xlsx"}
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["企业名称", "统一社会信用代码", "股东名称", "股东类型", "证照/证件号码", "持股比例"])
+    sheet.append(["大庆某某食品有限公司", FIRM, "北京某某集团", "企业法人", PARENT, 0.6])
+    sheet["F2"].number_format = "0.00%"
+    book.save(directory / "股东信息.xlsx")
+    summary = load(directory, store, LoadOptions(mapping="registry_extract"))
+    assert summary.encodings == {"股东信息.xlsx": "xlsx", "企业基本信息.xlsx": "xlsx"}
+    held = sorted((r["source_id"], r["role"], r["ratio"]) for r in roles_of(store))
+    assert held == [(PARENT, "shareholder", 60.0), (f"{FIRM}/张伟", "legal_representative", None)]

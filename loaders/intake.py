@@ -102,13 +102,16 @@ def _reader(fmt: str) -> Reader:
 
 
 def detect_format(path: Path, options: LoadOptions) -> str:
-    """The format of ``path`` from its content: a mapping given means mapped; canonical file names mean canonical;
+    """The format of ``path`` from its content: a mapping given means mapped (FtM files: ftm with overrides);
+    canonical file names mean canonical;
     JSON records with ``schema``/``properties`` are FtM, with ``statementType``/``recordType`` BODS."""
-    if options.mapping:
-        return "mapped"
     if not path.exists():
         raise InputError(f"{path} is not a directory or a file; give the folder that holds the input")
     files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+    if options.mapping:
+        # A mapping is a column mapping, except beside FtM entities (whose tables it then overrides).
+        sniffed = {sniff_json(p) for p in files if p.suffix in {".json", ".jsonl", ".ndjson"}}
+        return "ftm" if sniffed == {"ftm"} else "mapped"
     if path.is_dir() and any(p.name in {f"{s.stem}{x}" for s in FILES for x in (".csv", ".parquet")} for p in files):
         return "canonical"
     found = {f for p in files if p.suffix in {".json", ".jsonl", ".ndjson"} and (f := sniff_json(p))}

@@ -880,3 +880,12 @@ def test_an_excel_registry_extract_loads_through_its_mapping(tmp_path: Path, sto
     assert summary.encodings == {"股东信息.xlsx": "xlsx", "企业基本信息.xlsx": "xlsx"}
     held = sorted((r["source_id"], r["role"], r["ratio"]) for r in roles_of(store))
     assert held == [(PARENT, "shareholder", 60.0), (f"{FIRM}/张伟", "legal_representative", None)]
+
+
+def test_a_mapping_beside_ftm_entities_overrides_the_ftm_tables(tmp_path: Path) -> None:
+    path = _ftm_world(tmp_path / "in" / "world.ftm.json")
+    override = tmp_path / "ftm.yaml"
+    override.write_text("scope: government\n", encoding="utf-8")
+    assert detect_format(path.parent, LoadOptions(mapping=str(override))) == "ftm"
+    csv_dir = _write_csv(tmp_path / "csv" / "x.csv", ["名称"], [["甲"]]).parent
+    assert detect_format(csv_dir, LoadOptions(mapping="registry_extract")) == "mapped"

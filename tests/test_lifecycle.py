@@ -465,3 +465,24 @@ def test_objection_and_repair_commands(tmp_path: Path, capsys: pytest.CaptureFix
     capsys.readouterr()
     assert main(["repair", "list", "--on", "2025-03-12", *common]) == 0
     assert [c["state"] for c in json.loads(capsys.readouterr().out)] == ["repaired"]
+
+
+def test_the_archive_keeps_an_entry_for_the_profile_retention_period() -> None:
+    """004 MB 第八条 / 第三十五条: the archive is kept; a profile may bound how long (archive_years)."""
+    entry = {
+        "entry_id": "E1",
+        "list_type": "black",
+        "severity": "serious",
+        "determined_on": dt.date(2020, 1, 6),
+        "valid_until": None,
+        "status": "exited",
+        "status_since": dt.date(2021, 5, 1),
+    }
+    assert publication.retained(entry, dt.date(2040, 1, 1), JIANGSU)  # no period: kept
+    rules = JIANGSU.lifecycle.model_copy(
+        update={"publication": JIANGSU.lifecycle.publication.model_copy(update={"archive_years": 2})}
+    )
+    bounded = JIANGSU.model_copy(update={"lifecycle": rules})
+    # validity ended 2023-01-06 (3 years, serious), later than the exit: kept two years from then
+    assert publication.retained(entry, dt.date(2025, 1, 6), bounded)
+    assert not publication.retained(entry, dt.date(2025, 1, 7), bounded)

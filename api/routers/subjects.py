@@ -16,6 +16,8 @@ from api.service import CallerDep, ProfileQuery, Service, ServiceDep
 from api.tiers import Caller, Tier, shows_archive
 from api.views import SCOPE_RANK, DateView, Snapshot, mask_text, masked_subject
 from graphsvc.decisions import Action, decide, parse_action
+from graphsvc.lifecycle.publication import retained
+from graphsvc.profiles import load_profile
 from graphsvc.vocab import SubjectKind
 
 router = APIRouter(prefix="/v1", tags=["subjects and decisions"])
@@ -101,6 +103,10 @@ def subject_profile(
         shown = {e["entry_id"] for e in in_force}
         history = [e for e in history if e["entry_id"] in shown]
         findings = [f for f in findings if f["entry_id"] in shown]
+    else:
+        kept = load_profile(name)
+        in_force_ids = {e["entry_id"] for e in in_force}
+        history = [e for e in history if e["entry_id"] in in_force_ids or retained(e, date, kept)]
     service.record_access(
         request, caller, [subject_id, *[e["entry_id"] for e in in_force], *[r["record_id"] for r in derived]]
     )

@@ -2,7 +2,8 @@
 
 - The public and government tiers see an entry while it is in force only (004 MB 第三十条: 有效期届满的 … 不再公开
   发布); an entry that left force (expired, repaired, revoked, exited) goes to the archive, shown to the authorised
-  and admin tiers (004 MB 第三十五条: 原始失信信息应当转为档案保存), for the profile's retention period if it has one.
+  and admin tiers (004 MB 第三十五条: 原始失信信息应当转为档案保存), for the profile's retention period if it has one
+  (``publication.archive_years``; no seed states one, so every bundled profile keeps the archive).
 - The public also sees exit announcements for the profile's announcement period (EXIT-02, 004 JI(十七) 通过原公布
   渠道发布退出公告), and every notice in its window: listing notices (事前告知), public notices of red candidates (公示)
   and repair notices (修复公示).
@@ -11,10 +12,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from graphsvc.lifecycle.cases import CaseKind, read_events
 from graphsvc.lifecycle.repairs import fold as fold_repairs
+from graphsvc.lifecycle.validity import add_years, validity_end
 from graphsvc.profiles import Profile
 from graphsvc.stores.base import GraphStore
 from graphsvc.vocab import EntryStatus
@@ -36,9 +40,14 @@ class Announcement:
     text: str
 
 
-def archived(entry_status: str, in_force: bool) -> bool:
-    """An entry that left force for good is in the archive (authorised and admin tiers only)."""
-    return not in_force and entry_status in LEAVING
+def retained(entry: Mapping[str, Any], on: dt.date, profile: Profile) -> bool:
+    """Whether an archived entry is still kept on ``on``: for ``publication.archive_years`` after its validity
+    ended or its last status change took effect (whichever is later); always when the profile sets no period."""
+    years = profile.lifecycle.publication.archive_years
+    if years is None:
+        return True
+    ends = [d for d in (validity_end(entry, profile), entry.get("status_since")) if d is not None]
+    return not ends or on <= add_years(max(ends), years)
 
 
 def announcements(store: GraphStore, on: dt.date, profile: Profile) -> list[Announcement]:

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from api.inputs import ApiDate, CheckedModel
 from graphsvc.decisions import Reason  # the domain record, answered as it is
+from graphsvc.stores.base import DerivedRecord as DomainDerivedRecord
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -93,23 +94,11 @@ class Finding(BaseModel):
     superseded_at: UtcDateTime | None
 
 
-class DerivedRecord(BaseModel):
+class DerivedRecord(DomainDerivedRecord):
+    """A derived record as the API answers it: the domain record (graphsvc/stores/base.py) with its identity and
+    its warning list."""
+
     record_id: str = Field(description="stable across re-evaluations: the same rule, subject, entries and effect")
-    rule: str
-    subject_id: str
-    source_entry_id: str
-    related_id: str | None
-    effect: str
-    valid_from: dt.date | None
-    valid_until: dt.date | None
-    related_entry_id: str | None
-    severity: str | None
-    flags: str | None
-    explanation: str
-    path: str
-    citation: str
-    legal_basis: str | None
-    department: str | None
     warning_list: str | None = Field(description="the warning list this record belongs to, if it is a warning")
 
 

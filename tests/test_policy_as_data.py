@@ -361,3 +361,13 @@ def test_loaders_refuse_unknown_values_with_the_nearest_match(tmp_path: Path) ->
     assert "did you mean legal_representative?" in reasons["roles.csv", "role"]
     assert "did you mean construction_quality?" in reasons["entries.csv", "domain"]
     assert "expected one of" in reasons["entries.csv", "domain"]
+
+
+def test_the_typed_records_are_the_schemas() -> None:
+    """One definition of the rule row and the derived record, beside their Arrow schemas; the API extends it."""
+    from api.models import DerivedRecord as Answered
+    from graphsvc.stores.base import DERIVED_FIELDS, RULE_OUTPUT_SCHEMA, DerivedRecord, RuleRow
+
+    assert tuple(DerivedRecord.model_fields) == DERIVED_FIELDS
+    assert tuple(RuleRow.__annotations__) == tuple(RULE_OUTPUT_SCHEMA.names)
+    assert set(Answered.model_fields) == {*DERIVED_FIELDS, "record_id", "warning_list"}

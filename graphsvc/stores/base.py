@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self, TypedDict
 
 import pyarrow as pa
+from pydantic import BaseModel
 
 from graphsvc.context import EvaluationContext
 
@@ -156,8 +157,9 @@ class RuleRow(TypedDict):
     origin_name: str | None
 
 
-class DerivedRecord(TypedDict):
-    """One row of DERIVED_SCHEMA: a derived record as stored, printed, served and decided on."""
+class DerivedRecord(BaseModel):
+    """One row of DERIVED_SCHEMA: a derived record as stored, printed, served and decided on (the API's
+    answers extend this model; tests hold its fields to DERIVED_SCHEMA)."""
 
     rule: str
     subject_id: str

@@ -295,12 +295,22 @@ def cli_timings(db: Path, as_of: dt.date, subject: str, graph_dir: Path | None) 
         shutil.rmtree(graph_dir.parent.parent, ignore_errors=True)
     command = [str(Path(sys.executable).parent / "graphsvc"), "exposure", subject, "--db", str(db)]
     command += ["--as-of", as_of.isoformat()]
-    runs = []
-    for _ in range(4):
+    runs, cpu = [], []
+    for _ in range(6):
+        used = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT)})
         runs.append(time.perf_counter() - start)
-    return {"command": " ".join(["graphsvc", *command[1:]]), "first_seconds": runs[0], "later_seconds": runs[1:]}
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime - used.ru_utime + after.ru_stime - used.ru_stime)
+    return {
+        "command": " ".join(["graphsvc", *command[1:]]),
+        "first_seconds": runs[0],
+        "later_seconds": runs[1:],
+        "first_cpu_seconds": cpu[0],
+        "later_cpu_seconds": cpu[1:],
+        "load_average_1min": os.getloadavg()[0],
+    }
 
 
 def run(subjects: int, as_of: dt.date, samples: int, work: Path, db: Path | None = None) -> dict[str, Any]:
@@ -311,6 +321,9 @@ def run(subjects: int, as_of: dt.date, samples: int, work: Path, db: Path | None
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "subjects": subjects,
         "as_of": as_of.isoformat(),
+        "command": f"python -m bench.analytics --subjects {subjects} --samples {samples}",
+        "load_average_1min_at_start": os.getloadavg()[0],  # other processes on the same cores
+        "igraph_version": ig.__version__,
     }
     profile = load_profile("default")
     with EmbeddedStore(db, read_only=True) as store:
@@ -371,6 +384,7 @@ def run(subjects: int, as_of: dt.date, samples: int, work: Path, db: Path | None
     g.clear()  # the networkx graph's memory, before the igraph peer is measured
     report["igraph"] = igraph_peer(graph, entries, profile.exposure, {"typical": typical, "hubs": hubs})
     report["cli"] = cli_timings(db, as_of, typical[0], graph_dir)
+    report["load_average_1min_at_end"] = os.getloadavg()[0]
     report["answers_agree"] = True
     report["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report["ratios_networkx_over_graphsvc_p50"] = {

@@ -422,3 +422,15 @@ class AnalyticsAnswer(BaseModel):
 
     complete: bool
     cut_by: list[AnalyticsCut]
+
+
+class NodeLinkGraph(BaseModel):
+    """An analytics answer's subgraph as networkx node-link JSON (``export=json``), for networkx users."""
+
+    model_config = ConfigDict(extra="allow")
+
+    directed: bool
+    multigraph: bool
+    graph: dict[str, Any]
+    nodes: list[dict[str, Any]]
+    edges: list[dict[str, Any]]

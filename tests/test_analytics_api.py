@@ -43,3 +43,7 @@ def test_http_answers_say_whether_a_cap_or_limit_cut_them(tmp_path: Path) -> Non
         assert owners["complete"] is True  # the holders have no owners of their own
         listing = client.get("/v1/groups", headers=gov).json()
         assert listing["complete"] is True
+        answer = schema["AnalyticsAnswer"]["properties"]
+        assert answer["cut_by"]["items"] == {"$ref": "#/components/schemas/AnalyticsCut"}
+        subgraph = client.get(f"/v1/exposure/{hub}", params={"export": "json"}, headers=gov)
+        assert subgraph.status_code == 200 and hub in {n["id"] for n in subgraph.json()["nodes"]}

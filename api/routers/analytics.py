@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from fastapi import APIRouter, Query, Request, Response
 
-from api.models import AnalyticsAnswer
+from api.models import AnalyticsAnswer, NodeLinkGraph
 from api.problems import PROBLEM_RESPONSES, documented
 from api.service import AsOfQuery, ProfileQuery, Service, ServiceDep, require
 from api.tiers import Caller, Tier
@@ -29,6 +29,7 @@ from graphsvc.analytics.paths import shortest_paths, simple_paths
 from graphsvc.profiles import load_profile
 
 router = APIRouter(prefix="/v1", tags=["investigator analytics"])
+AnalyticsOrSubgraph = AnalyticsAnswer | NodeLinkGraph  # export=json answers the subgraph as node-link JSON
 Export = Literal["graphml", "gexf", "json"]
 MEDIA_TYPES = {"graphml": "application/graphml+xml", "gexf": "application/gexf+xml", "json": "application/json"}
 RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -103,7 +104,7 @@ CapQuery = Annotated[int, Query(ge=1, le=100_000, description="edges expanded pe
 
 
 @router.get(
-    "/exposure/{subject_id}", response_model=AnalyticsAnswer, responses=RESPONSES, summary="Related-party exposure"
+    "/exposure/{subject_id}", response_model=AnalyticsOrSubgraph, responses=RESPONSES, summary="Related-party exposure"
 )
 def related_exposure(
     request: Request,
@@ -140,7 +141,7 @@ def related_exposure(
     return _answer(service, request, caller, graph, report, export, ids)
 
 
-@router.get("/paths", response_model=AnalyticsAnswer, responses=RESPONSES, summary="Paths between two subjects")
+@router.get("/paths", response_model=AnalyticsOrSubgraph, responses=RESPONSES, summary="Paths between two subjects")
 def paths(
     request: Request,
     service: ServiceDep,
@@ -173,7 +174,7 @@ def paths(
 
 
 @router.get(
-    "/ownership/{subject_id}", response_model=AnalyticsAnswer, responses=RESPONSES, summary="Ownership penetration"
+    "/ownership/{subject_id}", response_model=AnalyticsOrSubgraph, responses=RESPONSES, summary="Ownership penetration"
 )
 def ownership(
     request: Request,
@@ -214,7 +215,7 @@ def controllers(
     return _answer(service, request, caller, graph, report, None, [subject_id])
 
 
-@router.get("/groups", response_model=AnalyticsAnswer, responses=RESPONSES, summary="Enterprise groups")
+@router.get("/groups", response_model=AnalyticsOrSubgraph, responses=RESPONSES, summary="Enterprise groups")
 def enterprise_groups(
     request: Request,
     service: ServiceDep,

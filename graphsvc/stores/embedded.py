@@ -8,6 +8,7 @@ the current version and adds a new one, so nothing is ever deleted and "as we kn
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -83,6 +84,7 @@ class EmbeddedStore(ClosingStore):
     """GraphStore on DuckDB. Open with ``EmbeddedStore(path)``; use as a context manager or call close()."""
 
     def __init__(self, path: str | Path, *, read_only: bool = False, lock_timeout: float = DEFAULT_TIMEOUT) -> None:
+        self._closed = True  # until the connection is open: nothing for close() or __del__ to release
         self.path = Path(path)
         self.read_only = read_only
         if str(path) == ":memory:":
@@ -109,6 +111,7 @@ class EmbeddedStore(ClosingStore):
             raise StoreError(
                 fault or f"cannot open the store {self.path}: {exc}. Is another program (not graphsvc) holding it?"
             ) from exc
+        self._closed = False
         if not read_only:
             try:
                 self._create_schema()
@@ -121,8 +124,16 @@ class EmbeddedStore(ClosingStore):
     def location(self) -> str:
         return str(self.path)
 
+    def __del__(self) -> None:
+        # A store dropped without close() still releases its lock and the private umask (they are the process's).
+        with contextlib.suppress(Exception):
+            self.close()
+
     # -- lifecycle -------------------------------------------------------------------------------------
     def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         self._con.close()
         if self._private_umask:
             _private(self.path, self.path.with_name(self.path.name + ".wal"))
@@ -583,8 +594,9 @@ class _PrivateUmask:
 
     def enter(self) -> None:
         with self._lock:
+            previous = os.umask(0o077)  # also when another writer is open: the umask may have changed since
             if self._open == 0:
-                self._saved = os.umask(0o077)
+                self._saved = previous
             self._open += 1
 
     def leave(self) -> None:

@@ -38,7 +38,8 @@ import pyarrow.parquet as pq
 from bench import names as nm
 from graphsvc import identifiers
 from graphsvc.stores.base import ENTRY_SCHEMA, FINDING_SCHEMA, ROLE_SCHEMA, SUBJECT_SCHEMA
-from graphsvc.vocab import EntryStatus, ListType, RoleType, Scope, Severity, SubjectKind, domains
+from graphsvc.vocab import EntryStatus, ListType, RoleType, Scope, Severity, SubjectKind
+from graphsvc.vocabulary import vocabulary
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -1617,7 +1618,7 @@ def generate(
 
 def _check_vocabulary(tables: dict[str, pa.Table]) -> None:
     """Cheap guard: every domain the generator wrote is in the project's vocabulary."""
-    known = set(domains())
+    known = set(vocabulary().domains)
     used = {str(d) for d in tables["entries"].column("domain").unique().to_pylist()}
     unknown = used - known
     if unknown:  # pragma: no cover - a names.py typo

@@ -1,16 +1,13 @@
-"""Controlled vocabularies of the canonical data model (design.md §3).
+"""Names of the canonical data model's vocabularies, for code that must name a value (design.md §3).
 
-Every value that a loader accepts in an enumerated column is listed here, with the requirement id that
-motivates it. The meaning of each value is data: ``graphsvc/data/*.yaml`` (graphsvc/vocabulary.py).
+Subject kinds, severities, statuses and scopes are fixed by the data model. List types and roles are data:
+``graphsvc/data/*.yaml`` (graphsvc/vocabulary.py) says what each means, holds their aliases and is what the
+loaders accept; ``ListType`` and ``RoleType`` only name them, and a test holds the two equal.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from functools import cache
-from importlib import resources
-
-import yaml
 
 
 class SubjectKind(StrEnum):
@@ -42,24 +39,6 @@ class RoleType(StrEnum):
     RELATED_ENTERPRISE = "related_enterprise"  # 关联企业 (symmetric, explicitly asserted)
 
 
-# Roles that only a natural person can hold (the source of the edge is a person).
-PERSON_ONLY_ROLES: frozenset[str] = frozenset(
-    {
-        RoleType.LEGAL_REPRESENTATIVE,
-        RoleType.MAIN_PERSON_IN_CHARGE,
-        RoleType.PERSON_IN_CHARGE,
-        RoleType.DIRECTOR,
-        RoleType.SUPERVISOR,
-        RoleType.SENIOR_MANAGER,
-        RoleType.REGISTERED_PRACTITIONER,
-    }
-)
-# Roles between two organisations.
-ORGANISATION_PAIR_ROLES: frozenset[str] = frozenset({RoleType.BRANCH_OF, RoleType.RELATED_ENTERPRISE})
-# Roles whose direction carries no meaning.
-SYMMETRIC_ROLES: frozenset[str] = frozenset({RoleType.RELATED_ENTERPRISE})
-
-
 class ListType(StrEnum):
     """The list types of the seeds (红名单, 黑名单, 重点关注名单 …); their meaning: graphsvc/data/list_types.yaml."""
 
@@ -74,10 +53,6 @@ class ListType(StrEnum):
     SAFETY_PRODUCTION = "safety_production"  # L11 安全生产领域失信生产经营单位
     FINANCE_SERIOUS = "finance_serious"  # L12 涉金融严重失信人名单
     GOV_DISHONESTY = "gov_dishonesty"  # L16 政务失信记录
-
-
-# LST-08, LST-09 and the issue contract: black and serious_illegal entries are always serious.
-ALWAYS_SERIOUS_LIST_TYPES: frozenset[str] = frozenset({ListType.BLACK, ListType.SERIOUS_ILLEGAL})
 
 
 class Severity(StrEnum):
@@ -116,14 +91,6 @@ class Scope(StrEnum):
     PUBLIC = "public"
     GOVERNMENT = "government"
     AUTHORISED = "authorised"
-
-
-@cache
-def domains() -> dict[str, dict[str, str]]:
-    """The domain vocabulary: slug -> {"zh": ..., "en": ...} (graphsvc/data/domains.yaml)."""
-    text = resources.files("graphsvc").joinpath("data/domains.yaml").read_text(encoding="utf-8")
-    loaded = yaml.safe_load(text)
-    return {str(slug): {"zh": str(v["zh"]), "en": str(v["en"])} for slug, v in loaded["domains"].items()}
 
 
 def values(enum: type[StrEnum]) -> frozenset[str]:

@@ -17,16 +17,15 @@ from bench.generate import TABLES, GenerationSummary, generate, main
 from graphsvc.identifiers import id_number_problems, uscc_problems
 from graphsvc.vocab import (
     ORGANISATION_KINDS,
-    PERSON_ONLY_ROLES,
     EntryStatus,
     ListType,
     RoleType,
     Scope,
     Severity,
     SubjectKind,
-    domains,
     values,
 )
+from graphsvc.vocabulary import vocabulary
 
 Row = dict[str, str | None]
 AS_OF = "2026-06-30"
@@ -229,7 +228,7 @@ def test_enumerations(data: Data) -> None:
     assert {s["kind"] for s in data.subjects} == values(SubjectKind)
     assert {r["role"] for r in data.roles} == values(RoleType)
     assert {e["list_type"] for e in data.entries} <= values(ListType)
-    assert {e["domain"] for e in data.entries} <= set(domains())
+    assert {e["domain"] for e in data.entries} <= set(vocabulary().domains)
     assert {e["severity"] for e in data.entries} <= values(Severity) | {None}
     assert {e["status"] for e in data.entries} <= values(EntryStatus)
     assert {e["scope"] for e in data.entries} <= values(Scope)
@@ -241,7 +240,7 @@ def test_role_shapes(data: Data) -> None:
         source, target, role = data.kind[str(r["source_id"])], data.kind[str(r["target_id"])], str(r["role"])
         assert r["source_id"] != r["target_id"]
         assert target in ORGANISATION_KINDS
-        if role in PERSON_ONLY_ROLES:
+        if role in vocabulary().person_only_roles():
             assert source == SubjectKind.PERSON
         if role in (RoleType.SHAREHOLDER, RoleType.ACTUAL_CONTROLLER, RoleType.BRANCH_OF, RoleType.RELATED_ENTERPRISE):
             assert target == SubjectKind.ENTERPRISE

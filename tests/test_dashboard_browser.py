@@ -287,6 +287,10 @@ def test_dashboard_in_a_browser(service: Running, browser: WebDriver, downloads:
     assert path_edges and {e.get_attribute("data-role") for e in path_edges} & {"legal_representative"}
     assert find_all(graph, "graph-node-label"), "the source entry's list should label its node"
     assert find_all(browser, "derived-record") and find_all(browser, "derived-citation")
+    # an investigator sees the subject's exposure and whether a cap or limit cut it (here none did)
+    wait(browser, lambda d: find_all(d, "exposure-summary") or find_all(d, "exposure-error"), "the subject's exposure")
+    assert not find_all(browser, "exposure-error"), find_one(browser, "exposure-error").text
+    assert find_all(browser, "analytics-complete") and not find_all(browser, "analytics-incomplete")
     browser.save_screenshot(str(artifacts / "dashboard-subject.png"))
     find_one(browser, "subject-close").click()
 

@@ -573,7 +573,41 @@
       el("h3", {}, `在效条目 Entries in force (${profile.entries_in_force.length})`),
       entriesTable(profile.entries_in_force),
       el("h3", {}, `角色 Roles (${profile.roles.length})`),
-      rolesTable(profile.roles)
+      rolesTable(profile.roles),
+      ...(INVESTIGATORS.has(profile.tier) ? exposureSection(s.subject_id) : [])
+    );
+  }
+
+  // -- related-party exposure (investigator tiers): the answer, and whether a cap or limit cut it --------------
+
+  const INVESTIGATORS = new Set(["government", "authorised", "admin"]);
+
+  function exposureSection(subjectId) {
+    const box = el("div", { "data-testid": "subject-exposure" }, el("p", { class: "muted" }, "加载中 Loading…"));
+    withBusy(async () => {
+      try {
+        const report = await apiJson(`v1/exposure/${encodeURIComponent(subjectId)}`, viewParams());
+        if (state.subjectId !== subjectId) return;
+        const summary = `${report.level} · ${report.total} · ${report.count} 条 items, ${report.subjects_reached} 个主体 subjects within ${report.k} hops`;
+        box.replaceChildren(el("p", { "data-testid": "exposure-summary" }, summary), completenessNote(report));
+      } catch (error) {
+        box.replaceChildren(el("p", { class: "muted", "data-testid": "exposure-error" }, `${error.title}: ${error.detail}`));
+      }
+    });
+    return [el("h3", {}, "关联风险 Related-party exposure"), box];
+  }
+
+  /** Whether an analytics answer is whole (complete) or which caps and limits cut it (cut_by). */
+  function completenessNote(report) {
+    if (report.complete) {
+      return el("p", { class: "muted", "data-testid": "analytics-complete" }, "完整 Complete: no cap or limit cut this answer");
+    }
+    const where = (c) => (c.subjects.length ? ` at ${c.subjects.join(", ")}${c.more_subjects ? ` and ${c.more_subjects} more` : ""}` : "");
+    return el(
+      "div",
+      { class: "decision-error", "data-testid": "analytics-incomplete" },
+      el("p", {}, "不完整 Incomplete: a cap or limit cut this answer"),
+      el("ul", {}, report.cut_by.map((c) => el("li", { "data-testid": "analytics-cut" }, `${c.limit} = ${c.value}${where(c)} (${c.meaning})`)))
     );
   }
 

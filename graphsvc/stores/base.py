@@ -7,6 +7,7 @@ results never go row by row through Python.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Protocol, Self, TypedDict
@@ -239,7 +240,7 @@ class Generation:
     warnings: int
 
 
-def record_order(row: dict[str, Any]) -> tuple[Any, ...]:
+def record_order(row: Mapping[str, Any]) -> tuple[Any, ...]:
     """The order of rule rows and derived records on every store: rule, subject, entry, then related ids
     (missing first), then effect. Matches the embedded store's ORDER BY."""
     return (

@@ -44,6 +44,7 @@ from graphsvc.stores.base import (
     Evaluation,
     Generation,
     LoadResult,
+    RuleRow,
     record_order,
 )
 from graphsvc.stores.cypher_files import rule_statement, statement, statements
@@ -335,14 +336,14 @@ class Neo4jStore(ClosingStore):
     # -- rules -------------------------------------------------------------------------------------------------
     def run_rules(self, context: EvaluationContext) -> pa.Table:
         known_at = context.known_at or _FAR_FUTURE
-        out: list[Row] = []
+        out: list[RuleRow] = []
         for rule in context.rules:
             plan = PLANS[rule.shape]
             rows: list[Row] = []
             for body in plan.bodies:
                 rows += self._read(rule_statement(body, prologue=plan.prologue), parameters(context, rule, known_at))
             out.extend(plan.shape(rule, rows))
-        ids = sorted({r[k] for r in out for k in ("subject_id", "related_id", "origin_id") if r.get(k)})
+        ids = sorted({str(v) for r in out for v in (r["subject_id"], r["related_id"], r["origin_id"]) if v})
         names = {
             r["subject_id"]: r["name"]
             for r in self._read(statement("subject_names"), {"ids": ids, "known_at": known_at})

@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from graphsvc.context import EvaluationContext, ResolvedRule
 from graphsvc.rules.shapes import Shape
+from graphsvc.stores.base import RuleRow
 from graphsvc.vocab import EntryStatus, RoleType, Severity
 
-Row = dict[str, Any]
+Row = dict[str, Any]  # a row as a Cypher statement returns it
 _OPEN_END = dt.date(9999, 12, 31)
 # cypher/entries_current.cypher binds the current entries with severity, status and validity end;
 # cypher/inforce_filter.cypher keeps those in force (V1, V2, W3). Every rule but post_exit needs both.
@@ -35,34 +36,38 @@ def _least(*values: dt.date | None) -> dt.date | None:
     return min(present) if present else None
 
 
-def _row(rule: str, **fields: Any) -> Row:
-    base: Row = dict.fromkeys(
-        (
-            "related_id",
-            "related_entry_id",
-            "origin_id",
-            "severity",
-            "list_type",
-            "domain",
-            "department",
-            "legal_basis",
-            "via",
-            "role_date",
-            "detail",
-            "flags",
-            "valid_until",
+def _row(rule: str, **fields: Any) -> RuleRow:
+    """A rule row (RULE_OUTPUT_SCHEMA, names filled in by the store) with the given fields, the rest empty."""
+    base: Row = dict.fromkeys(RuleRow.__annotations__)
+    base.update(
+        dict.fromkeys(
+            (
+                "related_id",
+                "related_entry_id",
+                "origin_id",
+                "severity",
+                "list_type",
+                "domain",
+                "department",
+                "legal_basis",
+                "via",
+                "role_date",
+                "detail",
+                "flags",
+                "valid_until",
+            )
         )
     )
     base["rule"] = rule
     base.update(fields)
-    return base
+    return cast(RuleRow, base)
 
 
 def _entry_fields(r: Row) -> Row:
     return {k: r[k] for k in ("severity", "list_type", "domain", "department", "legal_basis")}
 
 
-def shape_propagation(rule: ResolvedRule, rows: Iterable[Row]) -> list[Row]:
+def shape_propagation(rule: ResolvedRule, rows: Iterable[Row]) -> list[RuleRow]:
     effect = rule.effect("record")
     return [
         _row(
@@ -83,8 +88,8 @@ def shape_propagation(rule: ResolvedRule, rows: Iterable[Row]) -> list[Row]:
     ]
 
 
-def shape_appointment_ban(rule: ResolvedRule, rows: Iterable[Row]) -> list[Row]:
-    out: list[Row] = []
+def shape_appointment_ban(rule: ResolvedRule, rows: Iterable[Row]) -> list[RuleRow]:
+    out: list[RuleRow] = []
     for r in rows:
         via = "+".join(sorted(set(r["vias"])))
         common = {"subject_id": r["subject_id"], "source_entry_id": r["source_entry_id"], "origin_id": r["origin_id"]}
@@ -127,8 +132,8 @@ def shape_appointment_ban(rule: ResolvedRule, rows: Iterable[Row]) -> list[Row]:
     return out
 
 
-def shape_person_ban(rule: ResolvedRule, rows: Iterable[Row]) -> list[Row]:
-    out: list[Row] = []
+def shape_person_ban(rule: ResolvedRule, rows: Iterable[Row]) -> list[RuleRow]:
+    out: list[RuleRow] = []
     for r in rows:
         common = {"subject_id": r["subject_id"], "source_entry_id": r["source_entry_id"], "flags": r["flags"]}
         out.append(
@@ -158,7 +163,7 @@ def shape_person_ban(rule: ResolvedRule, rows: Iterable[Row]) -> list[Row]:
     return out
 
 
-def shape_controllers(rule: ResolvedRule, rows: Iterable[Row]) -> list[Row]:
+def shape_controllers(rule: ResolvedRule, rows: Iterable[Row]) -> list[RuleRow]:
     return [
         _row(
             rule.id,
@@ -177,7 +182,7 @@ def shape_controllers(rule: ResolvedRule, rows: Iterable[Row]) -> list[Row]:
     ]
 
 
-def shape_domain_count(rule: ResolvedRule, rows: Iterable[Row]) -> list[Row]:
+def shape_domain_count(rule: ResolvedRule, rows: Iterable[Row]) -> list[RuleRow]:
     """Per-key-domain aggregates → one warning per subject with at least min_domains (as the SQL does)."""
     assert rule.min_domains is not None
     minimum = rule.min_domains
@@ -195,7 +200,7 @@ def shape_domain_count(rule: ResolvedRule, rows: Iterable[Row]) -> list[Row]:
                 "list_type": min(r["list_types"]),
             }
         )
-    out: list[Row] = []
+    out: list[RuleRow] = []
     for subject, domains in by_subject.items():
         if len(domains) < minimum:
             continue
@@ -217,7 +222,7 @@ def shape_domain_count(rule: ResolvedRule, rows: Iterable[Row]) -> list[Row]:
     return out
 
 
-def shape_focus_to_black(rule: ResolvedRule, rows: Iterable[Row]) -> list[Row]:
+def shape_focus_to_black(rule: ResolvedRule, rows: Iterable[Row]) -> list[RuleRow]:
     return [
         _row(
             rule.id,
@@ -235,7 +240,7 @@ def shape_focus_to_black(rule: ResolvedRule, rows: Iterable[Row]) -> list[Row]:
     ]
 
 
-def shape_red_black_conflict(rule: ResolvedRule, rows: Iterable[Row]) -> list[Row]:
+def shape_red_black_conflict(rule: ResolvedRule, rows: Iterable[Row]) -> list[RuleRow]:
     return [
         _row(
             rule.id,
@@ -252,7 +257,7 @@ def shape_red_black_conflict(rule: ResolvedRule, rows: Iterable[Row]) -> list[Ro
     ]
 
 
-def shape_post_exit(rule: ResolvedRule, rows: Iterable[Row]) -> list[Row]:
+def shape_post_exit(rule: ResolvedRule, rows: Iterable[Row]) -> list[RuleRow]:
     return [
         _row(
             rule.id,
@@ -271,7 +276,7 @@ def shape_post_exit(rule: ResolvedRule, rows: Iterable[Row]) -> list[Row]:
 class RulePlan:
     bodies: tuple[str, ...]  # cypher/<body>.cypher, each after the prologue; their rows are shaped together
     prologue: tuple[str, ...]  # prepended statements
-    shape: Callable[[ResolvedRule, Iterable[Row]], list[Row]]
+    shape: Callable[[ResolvedRule, Iterable[Row]], list[RuleRow]]
 
 
 PLANS: dict[Shape, RulePlan] = {

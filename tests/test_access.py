@@ -312,3 +312,16 @@ def test_the_public_cannot_walk_persons_without_public_records(app: App) -> None
     # A person with a public record in force is shown (masked); organisations are registry data.
     assert client.get(f"/v1/subjects/{world.lr}").json()["subject"]["name"] == "张*"
     assert client.get(f"/v1/subjects/{world.clean_firm}").status_code == 200
+
+
+def test_the_public_decision_check_shows_no_identity_of_a_person_with_nothing_public(app: App) -> None:
+    """PRV-03: the answer stays "allowed", but the person's name, id number and region are not shown."""
+    client, keys, world, _ = app
+    answer = client.get("/v1/decisions", params={"subject_id": world.clean_person}).json()
+    assert answer["verdict"] == "allowed"
+    assert (answer["subject"]["name"], answer["subject"]["id_number"], answer["subject"]["region"]) == (None,) * 3
+    listed = client.get("/v1/decisions", params={"subject_id": world.lr}).json()
+    assert listed["subject"]["name"] and "*" in listed["subject"]["name"]  # a banned LR is public: masked
+    gov = keys.header("government")
+    government = client.get("/v1/decisions", params={"subject_id": world.clean_person}, headers=gov)
+    assert government.json()["subject"]["name"] == "王芳"

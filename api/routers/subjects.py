@@ -133,8 +133,12 @@ def check(
     enterprise_id: str | None,
 ) -> dict[str, Any]:
     snapshot, view = service.views.view(profile, date)
-    # The decision check answers for any current subject: "nothing public stands against it" is its answer.
+    # The decision check answers for any current subject: "nothing public stands against it" is its answer. But
+    # a person with nothing public in force shows no identity to the public, not even masked (PRV-03): the
+    # answer cannot be used to walk the registry of persons.
     subject = _subject(snapshot, None, subject_id, caller)
+    if not publicly_known(view, snapshot.subject(subject_id) or subject, caller):
+        subject = {**subject, "name": None, "id_number": None, "region": None}
     target = None
     if enterprise_id:
         organisation = snapshot.subject(enterprise_id)

@@ -64,8 +64,9 @@ def _header_problems(path: Path, spec: FileSpec, header: list[str]) -> list[Prob
 def _line_numbers_follow_rows(path: Path) -> bool:
     """True when data row i is on line i + 2: no blank lines and no quoting (which may hide newlines)."""
     with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        body = data[: len(data) - 2] if data[-2:] == b"\r\n" else data[: len(data) - 1] if data[-1:] == b"\n" else data
-        return b'"' not in data and b"\n\n" not in body and b"\n\r\n" not in body
+        # mmap.find scans natively; ``b'"' in data`` on an mmap compares byte by byte (a third of a 1M load)
+        end = len(data) - (2 if data[-2:] == b"\r\n" else 1 if data[-1:] == b"\n" else 0)
+        return data.find(b'"') < 0 and data.find(b"\n\n", 0, end) < 0 and data.find(b"\n\r\n", 0, end) < 0
 
 
 def _read_csv_exact(

@@ -37,10 +37,17 @@ rows = csv.DictReader(open(sys.argv[1], encoding="utf-8-sig"))
 print("\n".join(sorted({r["department"] for r in rows if r["department"]})))' "$data/entries.csv")
 delegated=()
 for d in "${departments[@]:1}"; do delegated+=(--delegated "$d"); done
-.venv/bin/graphsvc-api keys add demo-government --tier government --department "${departments[0]}" \
-  "${delegated[@]}" --file "$keys"
+government=$(.venv/bin/graphsvc-api keys add demo-government --tier government --department "${departments[0]}" \
+  "${delegated[@]}" --file "$keys")
+printf '%s\n' "$government"
 for tier in authorised admin; do
   .venv/bin/graphsvc-api keys add "demo-$tier" --tier "$tier" --file "$keys"
 done
+# The README's HTTP examples read the service's address and the government key from the demo's environment file.
+{
+  echo "export GRAPHSVC_URL=http://${GRAPHSVC_HOST:-127.0.0.1}:${GRAPHSVC_PORT:-8000}"
+  echo "export GOV_KEY=$(printf '%s\n' "$government" | sed -n 's/^demo-government (government): //p')"
+  echo "export GOV_DEPARTMENT='${departments[0]}'"
+} >> "$out/demo.env"
 exec .venv/bin/graphsvc-api serve --db "$db" --as-of "$as_of" --profile "$profile" --api-keys "$keys" \
   --host "${GRAPHSVC_HOST:-127.0.0.1}" --port "${GRAPHSVC_PORT:-8000}" --workers "${GRAPHSVC_WORKERS:-2}"

@@ -237,6 +237,20 @@ class EmbeddedStore(ClosingStore):
         attrs = [c for c in data.column_names if c not in keys]
         key_match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM i.{k}" for k in keys)
         same_attrs = " AND ".join(f"t.{a} IS NOT DISTINCT FROM i.{a}" for a in attrs) or "TRUE"
+        cols = ", ".join(data.column_names)
+        if fetch_value(con, f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)") == 0:
+            # A fresh table: nothing to supersede or compare with (the validated rows hold no duplicates).
+            con.register("incoming", data)
+            try:
+                fetch_all(
+                    con,
+                    f"INSERT INTO {table} ({cols}, batch_id, recorded_at, superseded_at) "
+                    f"SELECT {cols}, $batch, $at, NULL FROM incoming",
+                    {"batch": batch_id, "at": recorded_at},
+                )
+            finally:
+                con.unregister("incoming")
+            return data.num_rows, 0, 0
         con.register("incoming", data)
         try:
             fetch_all(con, "CREATE OR REPLACE TEMP TABLE incoming_rows AS SELECT * FROM incoming")
@@ -249,7 +263,6 @@ class EmbeddedStore(ClosingStore):
                 WHERE t.superseded_at IS NULL AND {key_match} AND NOT ({same_attrs})""",
             {"at": recorded_at},
         )
-        cols = ", ".join(data.column_names)
         inserted = fetch_value(
             con,
             f"""INSERT INTO {table} ({cols}, batch_id, recorded_at, superseded_at)

@@ -49,6 +49,7 @@ FloatArray = npt.NDArray[np.float64]
 DateArray = npt.NDArray[np.datetime64]
 
 ROLE_ORDER: tuple[str, ...] = tuple(r.value for r in RoleType)  # role codes: the vocabulary's order first
+_FEW = 24  # values read one by one rather than taken in bulk
 _FORMAT = 1  # bump when the files' layout changes: older directories are then rebuilt
 _ARRAYS = (
     "source",
@@ -383,7 +384,7 @@ class Adjacency:
             return []
         at = np.asarray(edges, dtype=np.int64)
         ends = np.concatenate([self.source[at], self.target[at]]).astype(np.int64)  # pa.array(numpy) imports pandas
-        names = [str(v) for v in self.ids.array.take(arrow_indices(ends)).to_pylist()]
+        names = self._strings(self.ids, ends)
         ratios = self.ratio[at]
         starts, stops = (
             np.datetime_as_string(days[at], unit="D").tolist() for days in (self.valid_from.days, self.valid_to.days)
@@ -403,12 +404,19 @@ class Adjacency:
             )
         ]
 
+    @staticmethod
+    def _strings(column: StringColumn, rows: IntArray) -> list[str]:
+        """The values at ``rows``: one by one for a few (an Arrow ``take`` costs tens of microseconds), else taken."""
+        if len(rows) <= _FEW:
+            return [column[int(r)] for r in rows.tolist()]
+        return [str(v) for v in column.array.take(arrow_indices(rows)).to_pylist()]
+
     def describe_many(self, nodes: Sequence[int]) -> list[dict[str, str]]:
         """``describe`` for many nodes at once."""
         if not len(nodes):
             return []
-        at = arrow_indices(np.asarray(nodes, dtype=np.int64))
-        columns = [c.array.take(at).to_pylist() for c in (self.ids, self.kinds, self.names)]
+        at = np.asarray(nodes, dtype=np.int64)
+        columns = [self._strings(c, at) for c in (self.ids, self.kinds, self.names)]
         return [{"subject_id": str(i), "kind": str(k), "name": str(n)} for i, k, n in zip(*columns, strict=True)]
 
     def nbytes(self) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import stat
 from pathlib import Path
 
@@ -48,6 +49,17 @@ def test_a_later_process_maps_the_saved_graph_and_answers_the_same(tmp_path: Pat
     with EmbeddedStore(tmp_path / "a.duckdb") as store:
         load_directory(s.write(tmp_path / "in"), store)
         built = AdjacencyCache(keep_on_disk=False).get(store, AS_OF)
+        previous = os.umask(0)  # a permissive umask: the saved graph is private all the same
+        try:
+            AdjacencyCache().get(store, dt.date(2020, 1, 1))
+        finally:
+            os.umask(previous)
+        folders = [
+            tmp_path / "a.duckdb.analytics",
+            *(tmp_path / "a.duckdb.analytics").glob("*"),
+            *(tmp_path / "a.duckdb.analytics").glob("*/*"),
+        ]
+        assert len(folders) == 3 and all(stat.S_IMODE(f.stat().st_mode) == 0o700 for f in folders)
         assert not built.mapped
         first = _answers(built, store, ids)
         directory = saved_directory(store, AS_OF, store.generation().batch)

@@ -282,7 +282,10 @@ class Adjacency:
     def save(self, directory: Path) -> None:
         """Write the adjacency into ``directory`` (which must not exist yet), atomically: into a scratch
         directory beside it, renamed when complete."""
-        directory.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for folder in (directory.parent.parent, directory.parent):  # <store>.analytics/b<batch>: private
+            folder.mkdir(exist_ok=True, mode=0o700)
+            if folder.stat().st_mode & 0o077:
+                os.chmod(folder, 0o700)  # whatever the umask
         scratch = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))  # mode 0o700
         try:
             for name in _ARRAYS:

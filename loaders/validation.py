@@ -365,7 +365,8 @@ class Validator:
                 "scope",
                 "scope IS NULL",
                 _lit(
-                    "required value is empty; expected one of " + ", ".join(resolvers()["scope"].slugs)
+                    "required value is empty; expected one of "
+                    + ", ".join(resolvers()["scope"].slugs)
                     + " (graphsvc load --default-scope sets a deployment default)"
                 ),
             ),

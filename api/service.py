@@ -48,7 +48,8 @@ class Service:
     def start(self) -> None:
         self.audit.start(self.settings.audit_flush_seconds)
         # Evaluate the service's own profile and date in the background, so the first request need not wait.
-        threading.Thread(target=self._warm, name="warm-views", daemon=True).start()
+        self._warming = threading.Thread(target=self._warm, name="warm-views", daemon=True)
+        self._warming.start()
 
     def _warm(self) -> None:
         try:
@@ -57,6 +58,11 @@ class Service:
             log.warning("could not prepare the view for %s", self.settings.today(), exc_info=True)
 
     def close(self) -> None:
+        # The warm-up may still be reading through the store's driver: let it finish before the store closes
+        # (closing a Neo4j driver under a running query breaks its connection buffers).
+        warming = getattr(self, "_warming", None)
+        if warming is not None:
+            warming.join(timeout=60)
         try:
             self.audit.close()
         finally:

@@ -29,6 +29,20 @@ class UnknownSubject(InputError):
     """A query names a subject the store does not hold."""
 
 
+def located(file: str, row: int | None, pointer: str | None, column: str | None, value: str | None, text: str) -> str:
+    """``file, row N, column C: value 'V': text``, or the JSON pointer in place of the row: how every problem
+    and warning of a load names the place in the input."""
+    where = file
+    if pointer is not None:
+        where += f" {pointer}"
+    elif row is not None:
+        where += f", row {row}"
+    if column is not None:
+        where += f", column {column}"
+    shown = "" if value is None else f" value {value!r}:"
+    return f"{where}:{shown} {text}"
+
+
 @dataclass(frozen=True)
 class Problem:
     """One invalid value in an input file: the loader reports every one of them at once."""
@@ -41,15 +55,7 @@ class Problem:
     pointer: str | None = None  # JSON pointer into a JSON input (FtM, BODS), where rows are not lines
 
     def __str__(self) -> str:
-        where = self.file
-        if self.pointer is not None:
-            where += f" {self.pointer}"
-        elif self.row is not None:
-            where += f", row {self.row}"
-        if self.column is not None:
-            where += f", column {self.column}"
-        shown = "" if self.value is None else f" value {self.value!r}:"
-        return f"{where}:{shown} {self.reason}"
+        return located(self.file, self.row, self.pointer, self.column, self.value, self.reason)
 
 
 class LoadRejected(GraphsvcError):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypedDict
 
-from graphsvc.errors import LoadRejected, Problem
+from graphsvc.errors import LoadRejected, Problem, located
 
 Progress = Callable[[str, int, int], None]  # (step description, steps done, steps in all)
 
@@ -50,15 +50,7 @@ class LoadWarning:
     count: int = 1  # rows this warning stands for (one warning per column and kind where rows repeat it)
 
     def __str__(self) -> str:
-        where = self.file
-        if self.pointer is not None:
-            where += f" {self.pointer}"
-        elif self.row is not None:
-            where += f", row {self.row}"
-        if self.column is not None:
-            where += f", column {self.column}"
-        shown = "" if self.value is None else f" value {self.value!r}:"
-        return f"{where}:{shown} {self.message}"
+        return located(self.file, self.row, self.pointer, self.column, self.value, self.message)
 
 
 @dataclass

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from graphsvc.errors import InputError, LoadRejected, Problem
 from graphsvc.identifiers import id_number_problem, uscc_problem
 from graphsvc.loading import LoadOptions, LoadWarning
 from loaders.sniff import sniff_json
-from loaders.source import Location, Source, TableBuilder
+from loaders.source import Location, Source, TableBuilder, json_records
 
 SUFFIXES = (".json", ".jsonl", ".ndjson")
 SHARE_INTERESTS = {"shareholding", "voting-rights"}
@@ -74,25 +73,6 @@ def _version(data: dict[str, Any]) -> str:
     published = data.get("publicationDetails", {})
     version = str(published.get("bodsVersion", "0.3")) if isinstance(published, dict) else "0.3"
     return "0.4" if version.startswith("0.4") else "0.3"
-
-
-def _items(path: Path) -> Iterator[tuple[int | None, str | None, Any] | Problem]:
-    text = path.read_text(encoding="utf-8-sig")
-    if text.lstrip().startswith("["):
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            yield Problem(path.name, None, None, None, f"not JSON: {exc}")
-            return
-        for i, item in enumerate(data if isinstance(data, list) else []):
-            yield (None, f"/{i}", item)
-        return
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip():
-            try:
-                yield (number, None, json.loads(line))
-            except ValueError as exc:
-                yield Problem(path.name, number, None, None, f"not a JSON object: {exc}")
 
 
 def _is_bods(path: Path) -> bool:
@@ -176,7 +156,7 @@ def read(path: Path, options: LoadOptions) -> Source:
     statements: list[Statement] = []
     problems: list[Problem] = []
     for f in files:
-        for item in _items(f):
+        for item in json_records(f):
             if isinstance(item, Problem):
                 problems.append(item)
                 continue

@@ -23,9 +23,7 @@ tables, read with the ``followthemoney`` library.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -42,7 +40,7 @@ from graphsvc.identifiers import id_number_problem, uscc_problem
 from graphsvc.loading import LoadOptions, LoadWarning
 from graphsvc.vocabulary import resolvers
 from loaders.fit import TITLE_SEPARATORS
-from loaders.source import Location, Source, TableBuilder
+from loaders.source import Location, Source, TableBuilder, json_records
 
 SUFFIXES = (".json", ".jsonl", ".ndjson")
 
@@ -90,31 +88,11 @@ class Record:
     where: Location
 
 
-def _records(path: Path) -> Iterator[dict[str, Any] | Problem | tuple[int | None, str | None, dict[str, Any]]]:
-    text = path.read_text(encoding="utf-8-sig")
-    if text.lstrip().startswith("["):
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            yield Problem(path.name, None, None, None, f"not JSON: {exc}")
-            return
-        for i, item in enumerate(data if isinstance(data, list) else []):
-            yield (None, f"/{i}", item)
-        return
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            yield (number, None, json.loads(line))
-        except ValueError as exc:
-            yield Problem(path.name, number, None, None, f"not a JSON object: {exc}")
-
-
 def read_entities(paths: list[Path]) -> tuple[list[Record], list[Problem]]:
     records: list[Record] = []
     problems: list[Problem] = []
     for path in paths:
-        for item in _records(path):
+        for item in json_records(path):
             if isinstance(item, Problem):
                 problems.append(item)
                 continue

@@ -7,10 +7,12 @@ problems and warnings name the input as the user wrote it.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
@@ -104,3 +106,25 @@ def _text(value: str | None) -> str | None:
 
 
 __all__ = ["SPECS", "Location", "Source", "TableBuilder"]
+
+
+def json_records(path: Path) -> Iterator[tuple[int | None, str | None, Any] | Problem]:
+    """The records of a JSON array file (with their JSON pointer) or of a JSON-lines file (with their line),
+    and a problem for what does not parse: FtM and BODS files come in both shapes."""
+    text = path.read_text(encoding="utf-8-sig")
+    if text.lstrip().startswith("["):
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            yield Problem(path.name, None, None, None, f"not JSON: {exc}")
+            return
+        for i, item in enumerate(data if isinstance(data, list) else []):
+            yield (None, f"/{i}", item)
+        return
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield (number, None, json.loads(line))
+        except ValueError as exc:
+            yield Problem(path.name, number, None, None, f"not a JSON object: {exc}")

@@ -102,12 +102,28 @@ class DerivedRecord(DomainDerivedRecord):
     warning_list: str | None = Field(description="the warning list this record belongs to, if it is a warning")
 
 
+class RolesPage(BaseModel):
+    """Which of the subject's role versions ``roles`` holds: at most ``limit`` from ``offset`` (the query's
+    ``roles_offset`` and ``roles_limit``), in the order of ``roles``. A hub holds tens of thousands of roles:
+    ask for the next page with ``roles_offset=next_offset``."""
+
+    offset: int = Field(description="the position of the first role in roles among all of the subject's, from 0")
+    limit: int
+    total: int = Field(description="how many role versions the subject has in all, held by it or at it")
+    next_offset: int | None = Field(description="roles_offset of the next page; null when this page is the last")
+    complete: bool = Field(description="true when roles holds every one of the subject's role versions")
+
+
 class SubjectProfile(BaseModel):
     subject: Subject
     profile: str
     as_of: dt.date
     tier: str
-    roles: list[RoleFact] = Field(description="roles held by or at the subject, every version, oldest first")
+    roles: list[RoleFact] = Field(
+        description="roles held by or at the subject, every version, by valid_from (missing first), role, source, "
+        "target and transaction time; one page of them (roles_page)"
+    )
+    roles_page: RolesPage
     entries_in_force: list[Entry]
     entry_history: list[EntryVersion] = Field(description="every version of the subject's visible entries")
     findings: list[Finding]

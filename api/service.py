@@ -47,13 +47,15 @@ class Service:
 
     def start(self) -> None:
         self.audit.start(self.settings.audit_flush_seconds)
-        # Evaluate the service's own profile and date in the background, so the first request need not wait.
+        # Evaluate the service's own profile and date, and index the subject facts, in the background, so the
+        # first request need not wait.
         self._warming = threading.Thread(target=self._warm, name="warm-views", daemon=True)
         self._warming.start()
 
     def _warm(self) -> None:
         try:
             self.views.view(self.settings.profile, self.settings.today())
+            self.views.warm_facts()  # the subject profiles' index, after the decision checks' view
         except Exception:  # the first request then builds the view and reports any error itself
             log.warning("could not prepare the view for %s", self.settings.today(), exc_info=True)
 

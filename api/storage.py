@@ -2,8 +2,10 @@
 
 The embedded store is one DuckDB file that one process may write at a time, so the service opens it per
 use (readers share, a writer waits its turn; see graphsvc/stores/filelock.py) and serves the hot paths
-from in-memory views (api/views.py) that are rebuilt when the store's published generation changes. Neo4j
-is a server: one connection pool per worker, kept open.
+(subject profiles, decision checks, the lists) from in-memory views and indexes (api/views.py, api/facts.py)
+that are rebuilt when the store's published generation changes: those requests open no connection, and no
+worker holds one between uses, so ``graphsvc load`` can always take the store. Neo4j is a server: one
+connection pool per worker, kept open.
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pyarrow as pa
+
 from api.settings import ServiceSettings
+from graphsvc.errors import StoreError
 from graphsvc.stores.base import Generation, GraphStore
 from graphsvc.stores.embedded import EmbeddedStore, generation_path, read_generation
 
@@ -58,6 +63,14 @@ class StoreAccess:
             return
         with EmbeddedStore(self.settings.db) as store:
             yield store
+
+    def fact_versions(self) -> dict[str, pa.Table]:
+        """Every version of every role, entry and finding of the embedded store, for the worker's index of
+        subject facts (api/facts.py), in one short read. A server store answers subject by subject instead."""
+        if not self.embedded:
+            raise StoreError("fact_versions reads the embedded store; ask a server store subject by subject")
+        with EmbeddedStore(self.settings.db, read_only=True) as store:
+            return store.fact_versions()
 
     def generation(self) -> Generation:
         """The store's current generation: cheap enough to ask on every request."""

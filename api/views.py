@@ -17,6 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from api.facts import SubjectFacts
 from api.storage import StoreAccess
 from graphsvc.context import build_context
 from graphsvc.engine import evaluate
@@ -120,6 +121,8 @@ class Views:
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._views: OrderedDict[tuple[str, dt.date], DateView] = OrderedDict()
+        self._facts_lock = threading.Lock()
+        self._facts: SubjectFacts | None = None
 
     def snapshot(self) -> Snapshot:
         generation = self.access.generation()
@@ -145,6 +148,31 @@ class Views:
             else:
                 states = old.warning_states
         return Snapshot(generation, subjects, rows, entries, states)
+
+    def subject_facts(self, snapshot: Snapshot, subject_id: str) -> SubjectFacts:
+        """The facts a subject profile shows. On the embedded store, every subject's, read and indexed once per
+        load (at the first profile or by the warm-up) and shared by the worker's requests: no request opens the
+        store, and none holds it open between requests, so a load can always take it. On a server store, this
+        subject's, asked per request."""
+        if not self.access.embedded:
+            with self.access.read() as store:
+                return SubjectFacts.of_subject(subject_id, store.subject_facts(subject_id))
+        with self._facts_lock:
+            facts = self._facts
+            # The index numbers subjects by the rows of the newest snapshot (a request holding an older one
+            # does not rebuild it backwards), and is rebuilt with them, after every load.
+            latest = self._snapshot or snapshot
+            if facts is None or facts.subject_rows is not latest.subject_rows:
+                self._facts = None  # let the old index go before the new one is read
+                ids = latest.subjects.column("subject_id").combine_chunks()
+                facts = SubjectFacts(self.access.fact_versions(), ids, latest.subject_rows)
+                self._facts = facts
+            return facts
+
+    def warm_facts(self) -> None:
+        """Build the subject-facts index now (the embedded store), so that the first profile need not wait."""
+        if self.access.embedded:
+            self.subject_facts(self.snapshot(), "")
 
     def view(self, profile_name: str, as_of: dt.date) -> tuple[Snapshot, DateView]:
         snapshot = self.snapshot()

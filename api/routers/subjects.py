@@ -9,19 +9,28 @@ from fastapi import APIRouter, Query, Request
 
 from api import authz
 from api.inputs import ApiDate
-from api.models import DecisionAnswer, SubjectProfile
+from api.models import DecisionAnswer, RolesPage, SubjectProfile
 from api.problems import PROBLEM_RESPONSES, ApiProblem, documented
 from api.queries import scope_rank_for, shown_record
 from api.service import CallerDep, ProfileQuery, Service, ServiceDep
 from api.tiers import Caller, Tier, shows_archive
 from api.views import SCOPE_RANK, DateView, Snapshot, mask_text, masked_subject
 from graphsvc.decisions import Action, decide, parse_action
+from graphsvc.identifiers import mask_name
 from graphsvc.lifecycle.publication import retained
 from graphsvc.profiles import load_profile
 from graphsvc.vocab import SubjectKind
 
 router = APIRouter(prefix="/v1", tags=["subjects and decisions"])
 NOT_FOUND = {404: documented("no such subject"), **PROBLEM_RESPONSES}
+ROLES_LIMIT = 100  # role versions per profile, unless the caller asks for more (up to ROLES_LIMIT_MAX)
+ROLES_LIMIT_MAX = 1000
+RolesOffset = Annotated[
+    int, Query(ge=0, description="the first role version to show, counted from 0; roles_page.next_offset is the next")
+]
+RolesLimit = Annotated[
+    int, Query(ge=1, le=ROLES_LIMIT_MAX, description=f"at most this many role versions (default {ROLES_LIMIT})")
+]
 
 
 def _subject(
@@ -69,32 +78,35 @@ def subject_profile(
     caller: CallerDep,
     as_of: Annotated[ApiDate | None, Query(description="date of the entries in force and derived records")] = None,
     profile: ProfileQuery = None,
+    roles_offset: RolesOffset = 0,
+    roles_limit: RolesLimit = ROLES_LIMIT,
 ) -> Any:
-    """Identity (masked per tier), roles over time (every version), entries in force and their history,
-    responsibility findings and derived records, each with its explanation and citation."""
+    """Identity (masked per tier), roles over time (every version, a page at a time: `roles_offset`,
+    `roles_limit`, and `roles_page` with the total and the next page's offset), entries in force and their
+    history, responsibility findings and derived records, each with its explanation and citation."""
     name = service.profile_or_default(profile)
     date = service.date_or_today(as_of)
     _covered(service, request, caller, subject_id)
     snapshot, view = service.views.view(name, date)
     subject = _subject(snapshot, view, subject_id, caller)
     max_rank = scope_rank_for(caller, subject_id)
-    with service.access.read() as store:
-        facts = store.subject_facts(subject_id)
+    facts = service.views.subject_facts(snapshot, subject_id)
+    page, total = facts.roles(subject_id, roles_offset, roles_limit)
+    names: dict[str, str | None] = {}
 
     def shown_name(sid: str) -> str | None:
-        person = snapshot.subject(sid)
-        if person is None:
-            return None
-        name: str | None = masked_subject(person, names=caller.masks_names, id_numbers=True)["name"]
-        return name
+        if sid not in names:
+            name = snapshot.name_of(sid)
+            names[sid] = mask_name(name) if caller.masks_names and snapshot.is_person(sid) else name
+        return names[sid]
 
     roles = [
         {**role, "source_name": shown_name(role["source_id"]), "target_name": shown_name(role["target_id"])}
-        for role in facts["roles"].to_pylist()
+        for role in page
     ]
     # Each version by its own scope: a version of a re-scoped entry stays hidden from tiers below its scope.
-    history = [e for e in facts["entries"].to_pylist() if SCOPE_RANK.get(e["scope"] or "", 2) <= max_rank]
-    findings = [f for f in facts["findings"].to_pylist() if snapshot.entry_scope_rank(f["entry_id"]) <= max_rank]
+    history = [e for e in facts.entries(subject_id) if SCOPE_RANK.get(e["scope"] or "", 2) <= max_rank]
+    findings = [f for f in facts.findings(subject_id) if snapshot.entry_scope_rank(f["entry_id"]) <= max_rank]
     derived = [shown_record(r, snapshot, caller) for r in view.subject_records(subject_id, max_rank)]
     in_force = [_shown_entry(e) for e in view.subject_entries(subject_id, max_rank)]
     if not shows_archive(caller.tier):
@@ -116,11 +128,20 @@ def subject_profile(
         "as_of": date,
         "tier": caller.tier.label,
         "roles": roles,
+        "roles_page": _roles_page(roles_offset, roles_limit, len(page), total),
         "entries_in_force": in_force,
         "entry_history": history,
         "findings": findings,
         "derived": derived,
     }
+
+
+def _roles_page(offset: int, limit: int, shown: int, total: int) -> RolesPage:
+    following = offset + shown
+    next_offset = following if following < total else None
+    return RolesPage(
+        offset=offset, limit=limit, total=total, next_offset=next_offset, complete=offset == 0 and next_offset is None
+    )
 
 
 def check(

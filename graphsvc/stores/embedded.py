@@ -475,6 +475,29 @@ class EmbeddedStore(ClosingStore):
             ),
         }
 
+    def fact_versions(self) -> dict[str, pa.Table]:
+        """Every version of every role, entry and finding, with the columns and in the orders of
+        ``subject_facts``: the service indexes them by subject once per load (api/facts.py), so that a subject's
+        profile is a lookup rather than a scan of the roles."""
+        audit = ", recorded_at, superseded_at"
+        return {
+            "roles": fetch_arrow(
+                self._con,
+                f"SELECT {', '.join(SCHEMAS['roles'].names)}{audit} FROM roles "
+                "ORDER BY valid_from NULLS FIRST, role, source_id, target_id, recorded_at",
+            ),
+            "entries": fetch_arrow(
+                self._con,
+                f"SELECT {', '.join(SCHEMAS['entries'].names)}{audit} FROM entries "
+                "ORDER BY determined_on, entry_id, recorded_at",
+            ),
+            "findings": fetch_arrow(
+                self._con,
+                "SELECT person_id, entry_id, basis, recorded_at, superseded_at FROM findings "
+                "ORDER BY entry_id, person_id, recorded_at",
+            ),
+        }
+
     def append_warning_events(self, events: pa.Table) -> None:
         self._append("warning_events", events, WARNING_EVENT_SCHEMA)
         self._publish_generation()

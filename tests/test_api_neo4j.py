@@ -142,3 +142,29 @@ def test_the_lifecycle_answers_the_same_on_both_stores(both: Any) -> None:
                 answer.pop("batch_id", None)
                 answer.pop("recorded_at", None)
         assert left == right, path
+
+
+def test_role_pages_are_the_same_on_both_stores(both: Any) -> None:
+    """A page smaller than a subject's roles: the first page, the total and the next pages, equal on either
+    store (the embedded store pages its per-load index, the Neo4j store the subject's facts it is asked for)."""
+    embedded, on_neo4j, keys, world = both
+    gov = keys.header("government")
+    for subject in (world.clean_firm, world.listed):
+        pages: list[list[dict[str, Any]]] = []
+        for client in (embedded, on_neo4j):
+            walked: list[dict[str, Any]] = []
+            offset: int | None = 0
+            while offset is not None:
+                body = client.get(
+                    f"/v1/subjects/{subject}", params={"roles_offset": offset, "roles_limit": 1}, headers=gov
+                ).json()
+                assert len(body["roles"]) == 1 and body["roles_page"]["total"] > 1
+                assert body["roles_page"]["complete"] is False
+                walked += body["roles"]
+                offset = body["roles_page"]["next_offset"]
+            whole = client.get(f"/v1/subjects/{subject}", headers=gov).json()
+            assert whole["roles_page"]["complete"] and walked == whole["roles"]
+            for role in walked:
+                role.pop("recorded_at"), role.pop("superseded_at")
+            pages.append(walked)
+        assert pages[0] == pages[1], subject

@@ -572,7 +572,7 @@
       derivedList(profile.derived),
       el("h3", {}, `在效条目 Entries in force (${profile.entries_in_force.length})`),
       entriesTable(profile.entries_in_force),
-      el("h3", {}, `角色 Roles (${profile.roles.length})`),
+      el("h3", {}, rolesHeading(profile)),
       rolesTable(profile.roles),
       ...(INVESTIGATORS.has(profile.tier) ? exposureSection(s.subject_id) : [])
     );
@@ -734,6 +734,14 @@
         )
       )
     );
+  }
+
+  /** The roles' heading: how many, and for a hub whose roles fill more than one page, how many in all. */
+  function rolesHeading(profile) {
+    const page = profile.roles_page;
+    const shown = profile.roles.length;
+    if (!page || page.complete) return `角色 Roles (${shown})`;
+    return `角色 Roles (${page.offset + 1}–${page.offset + shown} / ${page.total}, 仅显示首页 first page shown)`;
   }
 
   function rolesTable(roles) {

@@ -91,6 +91,11 @@ def _compact(table: pa.Table, ids: Mapping[str, pa.Array[Any]], subject_ids: pa.
     return pa.table(columns, names=table.column_names)
 
 
+def _rows(table: pa.Table, rows: npt.NDArray[np.int32]) -> list[dict[str, Any]]:
+    # Most subjects have no entries and no findings: no Arrow call for nothing.
+    return table.take(rows).to_pylist() if rows.size else []
+
+
 class SubjectFacts:
     """The indexed facts; ``subject_rows`` maps a subject id to its row in ``subject_ids``."""
 
@@ -140,15 +145,15 @@ class SubjectFacts:
         """A page of the subject's role versions (from ``offset``, at most ``limit``) and how many it has."""
         rows = self._roles_by.of(self.subject_rows.get(subject_id))
         end = None if limit is None else offset + limit
-        return self._roles.take(rows[offset:end]).to_pylist(), int(rows.size)
+        return _rows(self._roles, rows[offset:end]), int(rows.size)
 
     def entries(self, subject_id: str) -> list[dict[str, Any]]:
         """Every version of the subject's entries."""
-        return self._entries.take(self._entries_by.of(self.subject_rows.get(subject_id))).to_pylist()
+        return _rows(self._entries, self._entries_by.of(self.subject_rows.get(subject_id)))
 
     def findings(self, subject_id: str) -> list[dict[str, Any]]:
         """Every version of the findings naming the subject or one of its entries."""
-        return self._findings.take(self._findings_by.of(self.subject_rows.get(subject_id))).to_pylist()
+        return _rows(self._findings, self._findings_by.of(self.subject_rows.get(subject_id)))
 
     @property
     def nbytes(self) -> int:

@@ -8,8 +8,11 @@ store's generation they depend on moves: a warning decision does not re-run the 
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import datetime as dt
 import hashlib
+import sys
 import threading
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
@@ -167,6 +170,7 @@ class Views:
                 ids = latest.subjects.column("subject_id").combine_chunks()
                 facts = SubjectFacts(self.access.fact_versions(), ids, latest.subject_rows)
                 self._facts = facts
+                release_freed_memory()
             return facts
 
     def warm_facts(self) -> None:
@@ -215,6 +219,16 @@ class Views:
         view.records_by_subject = dict(by_subject)
         view.entries_by_subject = dict(entries_by_subject)
         return view
+
+
+def release_freed_memory() -> None:
+    """Give the memory a rebuild read and let go back to the system: Arrow's pool and the C heap keep freed
+    blocks (at 1M subjects, some 250 MB after the subject-facts index is built), which would otherwise stay
+    in every worker's resident set until reused."""
+    pa.default_memory_pool().release_unused()
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)  # glibc; other C libraries have no such call
 
 
 # -- masking (PRV-03: personal data is masked below the tier that may see it) -----------------------------

@@ -8,18 +8,26 @@ keeps the embedded and Neo4j stores' answers identical.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import string
 
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from graphsvc import arrowtext as text
+from graphsvc.arrowtext import Text
 from graphsvc.context import EvaluationContext, ResolvedRule, build_context
+from graphsvc.errors import ProfileError
 from graphsvc.profiles import Profile
 from graphsvc.rules.shapes import SHAPES
 from graphsvc.rules.table import RULES, RuleTable
-from graphsvc.stores.base import DERIVED_FIELDS, DERIVED_SCHEMA, Evaluation, GraphStore, RuleRow
+from graphsvc.stores.base import DERIVED_FIELDS, DERIVED_SCHEMA, Evaluation, GraphStore
 from graphsvc.vocabulary import vocabulary
 
 RESPONSIBILITY_FINDING = "responsibility_finding"  # the ``via`` of a person reached by a finding alone
+OBJECTION_PENDING = "objection_pending"  # the ``flags`` of a record whose entry's objection is pending
+_OBJECTION_NOTE = " [objection pending: flagged, measures continue (RGT-04)]"
 
 
 def _via_text(via: str | None, rule: ResolvedRule) -> str:
@@ -39,31 +47,98 @@ def _via_text(via: str | None, rule: ResolvedRule) -> str:
     return " and ".join(parts)
 
 
-def _fields(row: RuleRow, rule: ResolvedRule) -> dict[str, Any]:
-    """A rule row's fields plus the words its rule's templates use; missing values print as '-'."""
-    fields: dict[str, Any] = dict(row)
-    fields["via_text"] = _via_text(row["via"], rule)
-    fields["entry"] = f"[{row['list_type']} {row['source_entry_id']}]"
-    fields.update(SHAPES[rule.shape].words(row, rule.outputs))
-    return {k: ("-" if v is None else v) for k, v in fields.items()}
+def _template(text: str) -> list[tuple[str, str | None]]:
+    """A ``str.format`` template as (literal text, field name or None) pieces; plain fields only."""
+    pieces: list[tuple[str, str | None]] = []
+    for literal, name, spec, conversion in string.Formatter().parse(text):
+        if spec or conversion or (name is not None and not name.isidentifier()):
+            raise ProfileError(f"template {text!r}: write plain {{field}} names (no format, conversion or index)")
+        pieces.append((literal, name))
+    return pieces
+
+
+class _Fields:
+    """The words a rule's templates use, for a table of its rows, each a string column made once on demand:
+    the row's own fields (a missing value prints as '-'), ``via_text``, ``entry`` ("[list entry]") and the
+    shape's words."""
+
+    def __init__(self, rows: pa.Table, rule: ResolvedRule) -> None:
+        self.rows, self.rule = rows, rule
+        self.made: dict[str, Text] = {}
+
+    def _words(self) -> dict[str, Text]:
+        rows = self.rows
+        via = rows.column("via").combine_chunks()
+        distinct = pc.unique(via)
+        texts = pa.array([_via_text(v, self.rule) for v in distinct.to_pylist()], pa.string())
+        words: dict[str, Text] = {
+            "via_text": pc.take(texts, pc.index_in(via, value_set=distinct)),
+            "entry": text.concat(
+                "[",
+                text.shown(rows.column("list_type"), "None"),
+                " ",
+                text.shown(rows.column("source_entry_id"), "None"),
+                "]",
+            ),
+        }
+        words.update(SHAPES[self.rule.shape].words(rows, self.rule.outputs))
+        return words
+
+    def __getitem__(self, name: str) -> Text:
+        if not self.made:
+            self.made.update(self._words())
+        if name not in self.made:
+            if name not in self.rows.column_names:
+                raise KeyError(name)
+            self.made[name] = text.shown(self.rows.column(name), "-")
+        return self.made[name]
+
+    def render(self, template: str) -> Text:
+        parts: list[Text | str] = []
+        for literal, name in _template(template):
+            if literal:
+                parts.append(literal)
+            if name is not None:
+                parts.append(self[name])
+        if all(isinstance(p, str) for p in parts):
+            return text.repeated("".join(str(p) for p in parts), self.rows.num_rows)
+        return text.concat(*parts)
+
+
+def _explained(rows: pa.Table, rule: ResolvedRule, citation: str) -> pa.Table:
+    """One rule's rows as derived records: explanation, path and citation set-wise, by the rule's templates."""
+    fields = _Fields(rows, rule)
+    explanation = fields.render(rule.spec.explanation)
+    flagged = text.equals(rows.column("flags"), OBJECTION_PENDING)
+    added = {
+        "explanation": text.choose(flagged, text.concat(explanation, _OBJECTION_NOTE), explanation),
+        "path": fields.render(rule.spec.path),
+        "citation": text.repeated(citation, rows.num_rows),
+    }
+    columns = [added[name] if name in added else rows.column(name) for name in DERIVED_FIELDS]
+    return pa.Table.from_arrays(columns, schema=DERIVED_SCHEMA)
 
 
 def explain(rows: pa.Table, context: EvaluationContext) -> pa.Table:
-    """Structured rule rows → derived records with explanation, path and citation, by each rule's templates."""
+    """Structured rule rows → derived records with explanation, path and citation, by each rule's templates,
+    set-wise: one pass of Arrow compute per rule, the records in the rows' order."""
     rules = {rule.id: rule for rule in context.rules}
-    citations = {rule.id: rule.spec.citation(context.seed_alias) for rule in context.rules}
-    records: dict[str, list[Any]] = {name: [] for name in DERIVED_FIELDS}
-    for row in rows.to_pylist():
-        rule = rules[row["rule"]]
-        fields = _fields(row, rule)  # type: ignore[arg-type]
-        row["explanation"] = rule.spec.explanation.format(**fields)
-        row["path"] = rule.spec.path.format(**fields)
-        row["citation"] = citations[rule.id]
-        if row["flags"] == "objection_pending":
-            row["explanation"] += " [objection pending: flagged, measures continue (RGT-04)]"
-        for name in DERIVED_FIELDS:
-            records[name].append(row[name])
-    return pa.table(records, schema=DERIVED_SCHEMA)
+    if rows.num_rows == 0:
+        return DERIVED_SCHEMA.empty_table()
+    rule_ids = rows.column("rule").combine_chunks()
+    unknown = sorted(str(r) for r in pc.unique(rule_ids).to_pylist() if r not in rules)
+    if unknown:
+        raise KeyError(unknown[0])
+    parts: list[pa.Table] = []
+    positions: list[npt.NDArray[np.int64]] = []
+    for rule_id, rule in rules.items():
+        where = np.flatnonzero(text.equals(rule_ids, rule_id).to_numpy(zero_copy_only=False))
+        if not len(where):
+            continue
+        parts.append(_explained(rows.take(where).combine_chunks(), rule, rule.spec.citation(context.seed_alias)))
+        positions.append(where)
+    records = pa.concat_tables(parts)
+    return records.take(np.argsort(np.concatenate(positions), kind="stable"))
 
 
 def evaluate(

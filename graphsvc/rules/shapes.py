@@ -12,7 +12,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from graphsvc import arrowtext as text
+from graphsvc.arrowtext import Text
 
 
 class Shape(StrEnum):
@@ -26,40 +31,66 @@ class Shape(StrEnum):
     POST_EXIT = "post_exit"  # a black-class entry has left force (EXIT-02)
 
 
-Words = Callable[[Mapping[str, Any], Mapping[str, str]], dict[str, str]]
+Words = Callable[[pa.Table, Mapping[str, str]], dict[str, Text]]
+"""A shape's words for a table of its rule rows (RULE_OUTPUT_SCHEMA) and the rule's effect code -> output
+name: one string column per word, a value for every row, computed set-wise (Arrow compute). A value the row
+does not have prints as ``None``, as ``str.format`` prints it."""
 
 
-def _no_words(row: Mapping[str, Any], outputs: Mapping[str, str]) -> dict[str, str]:
+def _no_words(rows: pa.Table, outputs: Mapping[str, str]) -> dict[str, Text]:
     return {}
 
 
-def _ban_words(row: Mapping[str, Any], outputs: Mapping[str, str]) -> dict[str, str]:
-    if not row.get("related_id"):
-        return {"violation_text": "", "violation_path": ""}
-    held = row.get("detail") or row.get("via") or ""
+def _ban_words(rows: pa.Table, outputs: Mapping[str, str]) -> dict[str, Text]:
+    """A violation (a row with a related organisation): what the person holds there, and the edge."""
+    related = rows.column("related_id")
+    violation = text.present(related)
+    held = text.first_present(text.blank_missing(rows.column("detail")), text.blank_missing(rows.column("via")), "")
+    said = text.concat(
+        "; violation: holds ",
+        text.replaced(held, "+", " and "),
+        " of ",
+        text.shown(rows.column("related_name"), "None"),
+        " (",
+        text.shown(related, "None"),
+        ") on the as-of date",
+    )
+    path = text.concat(
+        "; ", text.shown(rows.column("subject_id"), "None"), " -", held, "-> ", text.shown(related, "None")
+    )
+    return {"violation_text": text.choose(violation, said, ""), "violation_path": text.choose(violation, path, "")}
+
+
+def _domain_words(rows: pa.Table, outputs: Mapping[str, str]) -> dict[str, Text]:
+    """The key domains counted: ``detail`` is ``key:entry,entry;key:entry``."""
+    keys, owners = text.split_first(text.shown(rows.column("detail"), ""), ";", ":")
+    counts = np.bincount(owners, minlength=rows.num_rows)
     return {
-        "violation_text": f"; violation: holds {held.replace('+', ' and ')} of {row.get('related_name')} "
-        f"({row['related_id']}) on the as-of date",
-        "violation_path": f"; {row['subject_id']} -{held}-> {row['related_id']}",
+        "domain_count": pa.array([str(n) for n in counts.tolist()], pa.string()),
+        "domains": text.joined(keys, counts, ", "),
     }
 
 
-def _domain_words(row: Mapping[str, Any], outputs: Mapping[str, str]) -> dict[str, str]:
-    keys = [part.split(":", 1)[0] for part in (row.get("detail") or "").split(";") if part]
-    return {"domain_count": str(len(keys)), "domains": ", ".join(keys)}
+def _conflict_words(rows: pa.Table, outputs: Mapping[str, str]) -> dict[str, Text]:
+    removed = text.one_of(rows.column("effect"), [code for code, output in outputs.items() if output == "removed"])
+    return {"conflict_text": text.choose(removed, "is removed from force (LST-10)", "is refused (LST-07)")}
 
 
-def _conflict_words(row: Mapping[str, Any], outputs: Mapping[str, str]) -> dict[str, str]:
-    removed = outputs.get(row["effect"]) == "removed"
-    return {"conflict_text": "is removed from force (LST-10)" if removed else "is refused (LST-07)"}
-
-
-def _controller_words(row: Mapping[str, Any], outputs: Mapping[str, str]) -> dict[str, str]:
-    if row.get("related_id") == row.get("origin_id"):
-        return {"own_text": ", the listed organisation,", "relation_path": ""}
+def _controller_words(rows: pa.Table, outputs: Mapping[str, str]) -> dict[str, Text]:
+    """The listed organisation's own controller (related = origin), or a related enterprise's."""
+    related, origin = rows.column("related_id"), rows.column("origin_id")
+    own = text.same(related, origin)
+    said = text.concat(
+        ", a related enterprise of ",
+        text.shown(rows.column("origin_name"), "None"),
+        " (",
+        text.shown(origin, "None"),
+        "),",
+    )
+    path = text.concat(" -related_enterprise- ", text.shown(related, "None"))
     return {
-        "own_text": f", a related enterprise of {row.get('origin_name')} ({row.get('origin_id')}),",
-        "relation_path": f" -related_enterprise- {row.get('related_id')}",
+        "own_text": text.choose(own, ", the listed organisation,", said),
+        "relation_path": text.choose(own, "", path),
     }
 
 

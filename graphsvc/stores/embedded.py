@@ -38,7 +38,7 @@ from graphsvc.stores.base import (
     LoadResult,
 )
 from graphsvc.stores.duck import fetch_all, fetch_arrow, fetch_value
-from graphsvc.stores.embedded_rules import inforce_sql, rules_sql
+from graphsvc.stores.embedded_rules import inforce_sql, run_rules
 from graphsvc.stores.filelock import DEFAULT_TIMEOUT, StoreLock
 
 _SQL_TYPES = {
@@ -326,9 +326,7 @@ class EmbeddedStore(ClosingStore):
 
     # -- rules ---------------------------------------------------------------------------------------------
     def run_rules(self, context: EvaluationContext) -> pa.Table:
-        sql, params = rules_sql(context)
-        params["known_at"] = context.known_at or _FAR_FUTURE
-        return fetch_arrow(self._con, sql, params)
+        return run_rules(self._con, context, context.known_at or _FAR_FUTURE)
 
     def replace_evaluation(self, evaluation: Evaluation) -> None:
         con = self._con

@@ -1,28 +1,66 @@
 """SQL for the rules on the embedded store: one compiler per rule shape, fed by the resolved rule rows.
 
 Only identifiers fixed in this module (and rule ids as prefixes of CTE and parameter names) are spliced into
-the SQL text; every value (dates, role names, list types, effect codes, years) is a bound parameter. All rules
-share the CTEs below:
+the SQL text; every value (dates, role names, list types, effect codes, years) is a bound parameter.
 
-- ``e0``: current entries with their effective severity (the profile's default where none is stated), their
-  status on the as-of date and their validity end (V1);
-- ``valid``: entries in force on the as-of date under the profile's objection policy (V1, V2);
-- ``inforce``: ``valid`` without the red entries a black-class entry has removed from force (W3, LST-10);
-- ``s``, ``r``, ``f``: current subjects, roles and responsibility findings.
+An evaluation runs in three steps (:func:`run_rules`):
+
+1. **the entries on the as-of date**, once for all rules (:func:`entries_sql`): every current entry determined
+   by the as-of date with its effective severity (the profile's default where none is stated), its status on
+   the as-of date and its validity end (V1), whether it is valid (V1, V2) and in force (valid, and not a red
+   entry a black-class entry has removed from force: W3, LST-10, compiled only when a red/black-conflict rule
+   is on), and, when a rule has a trigger, its subject's kind. The result (a few rows per listed subject) is
+   handed back to DuckDB as ``rule_entries``;
+2. **one query per rule**, compiled by its shape over ``inforce``, ``valid`` and ``e0`` (views of
+   ``rule_entries``) and the current subjects, roles and findings (``s``, ``r``, ``f``: filters inlined into
+   each scan, never materialised), each filtering roles by the rule's own before joining or grouping;
+3. **the names** of every subject the rows mention (subject, related subject, origin), in one lookup.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graphsvc.context import EvaluationContext, ResolvedRule
 from graphsvc.profiles import RoleTiming
 from graphsvc.rules.shapes import Shape
 from graphsvc.stores.base import RULE_OUTPUT_SCHEMA
+from graphsvc.stores.duck import fetch_arrow
 from graphsvc.vocab import EntryStatus, RoleType, Severity
 
 _OPEN_END = "DATE '9999-12-31'"
+_ENTRIES = "rule_entries"  # the entries on the as-of date, registered for the rule queries
+_WANTED = "rule_names_wanted"  # the ids whose names the rule rows still need
+_NAMES = ("subject_name", "related_name", "origin_name")
+_NAMED = (("subject_id", "subject_name"), ("related_id", "related_name"), ("origin_id", "origin_name"))
+_ROW_SCHEMA = pa.schema([f for f in RULE_OUTPUT_SCHEMA if f.name not in _NAMES])
+_ORDER = "subject_id, source_entry_id, related_id NULLS FIRST, related_entry_id NULLS FIRST, effect"
+# The columns of ``rule_entries`` the rule queries read (and ``inforce_sql`` returns), besides in_force and kind.
+_ENTRY_COLUMNS = (
+    "entry_id",
+    "subject_id",
+    "list_type",
+    "domain",
+    "severity",
+    "department",
+    "act_date",
+    "determined_on",
+    "scope",
+    "legal_basis",
+    "eff_status",
+    "eff_since",
+    "until",
+    "flag",
+    "is_valid",
+)
+_CURRENT = "recorded_at <= $known_at AND (superseded_at IS NULL OR superseded_at > $known_at)"
 
 
 def _held(alias: str, on: str) -> str:
@@ -59,24 +97,43 @@ def _in_force_status(status: str) -> str:
     return f"({status} = 'active' OR ({status} = 'objection_pending' AND $objection_in_force))"
 
 
-def _common_ctes() -> str:
-    cur = "recorded_at <= $known_at AND (superseded_at IS NULL OR superseded_at > $known_at)"
-    conflict_on = "greatest(b.determined_on, v.determined_on)"
-    sh_status, sh_since = _shorthand("e", "$as_of")
+def _facts() -> str:
+    """The current subjects, roles and findings: inlined into every scan, so each filter reaches the table."""
     return f"""
-s AS (SELECT subject_id, kind, name FROM subjects WHERE {cur}),
-r AS (SELECT source_id, role, target_id, ratio, valid_from, valid_to FROM roles WHERE {cur}),
-f AS (SELECT person_id, entry_id FROM findings WHERE {cur}),
-st AS (SELECT entry_id, status, since FROM statuses WHERE {cur}),
+s AS NOT MATERIALIZED (SELECT subject_id, kind, name FROM subjects WHERE {_CURRENT}),
+r AS NOT MATERIALIZED (SELECT source_id, role, target_id, ratio, valid_from, valid_to FROM roles WHERE {_CURRENT}),
+f AS NOT MATERIALIZED (SELECT person_id, entry_id FROM findings WHERE {_CURRENT}),
+st AS NOT MATERIALIZED (SELECT entry_id, status, since FROM statuses WHERE {_CURRENT})"""
+
+
+def entries_sql(context: EvaluationContext, *, kinds: bool) -> str:
+    """Every current entry determined by the as-of date: effective severity, ``eff_status``/``eff_since``,
+    ``until`` (V1), ``flag``, ``is_valid`` (V1, V2), ``in_force`` (also W3's removal of red entries), and, with
+    ``kinds``, its subject's ``kind`` (NULL when the subject is not current)."""
+    sh_status, sh_since = _shorthand("e", "$as_of")
+    conflict_on = "greatest(b.determined_on, v.determined_on)"
+    removed = "FALSE"
+    if context.remove_conflicting_red:
+        # W3 (LST-10, 004 JI(六) 应将其从相关红名单中删除): a red entry leaves force from the later determination
+        # date of itself and a black-class entry in force on that date (a revoked black-class entry never counted)
+        removed = f"""(list_contains($incentive_types, v.list_type) AND EXISTS (
+        SELECT 1 FROM e0 b
+        WHERE b.subject_id = v.subject_id AND list_contains($black_types, b.list_type) AND b.status <> 'revoked'
+          AND NOT EXISTS (SELECT 1 FROM st r WHERE r.entry_id = b.entry_id AND r.status = 'revoked')
+          AND {conflict_on} <= $as_of AND (b.until IS NULL OR {conflict_on} <= b.until)
+          AND {_in_force_status(_status_on("b", conflict_on))}))"""
+    kind = ", o.kind" if kinds else ""
+    join = "LEFT JOIN s o ON o.subject_id = v.subject_id" if kinds else ""
+    return f"""WITH {_facts()},
 st_on AS (
     SELECT entry_id, arg_max(status, since) AS status, max(since) AS since FROM st WHERE since <= $as_of
     GROUP BY entry_id
 ),
 e00 AS (
     -- an entry that states no severity takes its list type's default under the profile (list_types.yaml)
-    SELECT * REPLACE (coalesce(severity, $default_severities[list_position($default_types, list_type)])
-                      AS severity)
-    FROM entries WHERE {cur}
+    SELECT * EXCLUDE (batch_id, recorded_at, superseded_at)
+        REPLACE (coalesce(severity, $default_severities[list_position($default_types, list_type)]) AS severity)
+    FROM entries WHERE {_CURRENT} AND determined_on <= $as_of
 ),
 e0 AS (
     SELECT e.*,
@@ -89,31 +146,24 @@ e0 AS (
                                         ELSE $general_years END) AS DATE) END) AS until
     FROM e00 e LEFT JOIN st_on h ON h.entry_id = e.entry_id
 ),
-valid AS (
-    SELECT e0.*, CASE WHEN eff_status = 'objection_pending' AND $objection_flagged
-                      THEN 'objection_pending' END AS flag
+checked AS (
+    SELECT e0.*,
+        CASE WHEN eff_status = 'objection_pending' AND $objection_flagged THEN 'objection_pending' END AS flag,
+        coalesce(determined_on <= $as_of AND (until IS NULL OR $as_of <= until)
+                 AND {_in_force_status("eff_status")}, FALSE) AS is_valid
     FROM e0
-    WHERE determined_on <= $as_of AND (until IS NULL OR $as_of <= until) AND {_in_force_status("eff_status")}
-),
-inforce AS (
-    -- W3 (LST-10, 004 JI(六) 应将其从相关红名单中删除): a red entry leaves force from the later determination
-    -- date of itself and a black-class entry in force on that date (a revoked black-class entry never counted)
-    SELECT v.* FROM valid v
-    WHERE NOT ($remove_conflicting_red AND list_contains($incentive_types, v.list_type) AND EXISTS (
-        SELECT 1 FROM e0 b
-        WHERE b.subject_id = v.subject_id AND list_contains($black_types, b.list_type) AND b.status <> 'revoked'
-          AND NOT EXISTS (SELECT 1 FROM st r WHERE r.entry_id = b.entry_id AND r.status = 'revoked')
-          AND {conflict_on} <= $as_of AND (b.until IS NULL OR {conflict_on} <= b.until)
-          AND {_in_force_status(_status_on("b", conflict_on))}))
-)"""
+)
+SELECT {", ".join("v." + c for c in _ENTRY_COLUMNS)}, v.is_valid AND NOT coalesce({removed}, FALSE) AS in_force{kind}
+FROM checked v {join}"""
 
 
-def _trigger(rule: ResolvedRule, entry: str, subject: str, params: dict[str, Any]) -> str:
+def _trigger(rule: ResolvedRule, entry: str, params: dict[str, Any]) -> str:
+    """The rule's trigger on an entry of ``rule_entries`` (which carries its subject's kind)."""
     assert rule.trigger is not None
     rid = rule.id
     params[f"{rid}_kinds"] = list(rule.trigger.subject_kinds)
     params[f"{rid}_list_types"] = list(rule.trigger.list_types)
-    parts = [f"list_contains(${rid}_kinds, {subject}.kind)", f"list_contains(${rid}_list_types, {entry}.list_type)"]
+    parts = [f"list_contains(${rid}_kinds, {entry}.kind)", f"list_contains(${rid}_list_types, {entry}.list_type)"]
     if rule.trigger.severity is not None:
         params[f"{rid}_severity"] = rule.trigger.severity
         parts.append(f"{entry}.severity = ${rid}_severity")
@@ -144,45 +194,56 @@ def _propagation(rule: ResolvedRule, context: EvaluationContext, params: dict[st
     assert reach is not None
     rid = rule.id
     params[f"{rid}_roles"] = list(reach.roles)
-    params[f"{rid}_roles_f"] = list(reach.roles_with_finding)
-    role_date = _role_date(context, "e")
+    params[f"{rid}_any_roles"] = [*reach.roles, *reach.roles_with_finding]
     holders = f"""
-        SELECT e.entry_id, h.source_id AS person, h.role AS via, {role_date} AS role_date
-        FROM inforce e JOIN s o ON o.subject_id = e.subject_id
-        JOIN r h ON h.target_id = e.subject_id AND {_held("h", role_date)}
-        LEFT JOIN f ON f.entry_id = e.entry_id AND f.person_id = h.source_id
-        WHERE {_trigger(rule, "e", "o", params)}
-          AND (list_contains(${rid}_roles, h.role)
-               OR (list_contains(${rid}_roles_f, h.role) AND f.person_id IS NOT NULL))"""
+        SELECT t.entry_id, h.source_id AS person, h.role AS via
+        FROM {rid}_listed t
+        JOIN r h ON h.target_id = t.subject_id AND list_contains(${rid}_any_roles, h.role)
+            AND {_held("h", "t.role_date")}"""
+    if reach.roles_with_finding:
+        holders += f"""
+        LEFT JOIN f ON f.entry_id = t.entry_id AND f.person_id = h.source_id
+        WHERE list_contains(${rid}_roles, h.role) OR f.person_id IS NOT NULL"""
     if reach.finding_alone:
         holders += f"""
         UNION ALL
-        SELECT e.entry_id, f.person_id AS person, 'responsibility_finding' AS via, {role_date} AS role_date
-        FROM inforce e JOIN s o ON o.subject_id = e.subject_id JOIN f ON f.entry_id = e.entry_id
-        WHERE {_trigger(rule, "e", "o", params)}"""
+        SELECT t.entry_id, f.person_id AS person, 'responsibility_finding' AS via
+        FROM {rid}_listed t JOIN f ON f.entry_id = t.entry_id"""
     return f"""
+    {rid}_listed AS (
+        SELECT e.*, {_role_date(context, "e")} AS role_date FROM inforce e WHERE {_trigger(rule, "e", params)}
+    ),
+    {rid}_reached AS (
+        SELECT entry_id, person, string_agg(DISTINCT via, '+' ORDER BY via) AS via
+        FROM ({holders}) GROUP BY entry_id, person
+    ),
     {rid}_rows AS (
-    SELECT '{rid}' AS rule, x.person AS subject_id, e.entry_id AS source_entry_id, e.subject_id AS related_id,
-        NULL AS related_entry_id, e.subject_id AS origin_id, ${rid}_effect_record AS effect,
-        e.determined_on AS valid_from, e.until AS valid_until, {_ENTRY},
-        string_agg(DISTINCT x.via, '+' ORDER BY x.via) AS via, any_value(x.role_date) AS role_date,
-        NULL AS detail, e.flag AS flags
-    FROM ({holders}) x JOIN inforce e ON e.entry_id = x.entry_id
-    GROUP BY ALL)"""
+        SELECT '{rid}' AS rule, x.person AS subject_id, e.entry_id AS source_entry_id, e.subject_id AS related_id,
+            NULL AS related_entry_id, e.subject_id AS origin_id, ${rid}_effect_record AS effect,
+            e.determined_on AS valid_from, e.until AS valid_until, {_ENTRY}, x.via, e.role_date,
+            NULL AS detail, e.flag AS flags
+        FROM {rid}_reached x JOIN {rid}_listed e ON e.entry_id = x.entry_id
+    )"""
 
 
-def _appointments(rule: ResolvedRule, params: dict[str, Any]) -> str:
-    """The banned appointments held on the as-of date (the shape's appointment roles and kinds)."""
+def _appointments(rule: ResolvedRule, banned: str, params: dict[str, Any]) -> str:
+    """The banned persons' appointments held on the as-of date (the shape's appointment roles and kinds): their
+    roles first, then the kinds of the few organisations they point at."""
     rid = rule.id
     params[f"{rid}_appt_roles"] = list(rule.appointment_roles)
     params[f"{rid}_appt_kinds"] = list(rule.appointment_kinds)
     return f"""
+    {rid}_held AS MATERIALIZED (
+        SELECT a.source_id, a.target_id, a.role, a.valid_from, a.valid_to FROM r a
+        WHERE list_contains(${rid}_appt_roles, a.role) AND {_held("a", "$as_of")}
+          AND a.source_id IN (SELECT person FROM {banned})
+    ),
     {rid}_appointments AS (
         SELECT a.source_id, a.target_id, min(a.valid_from) AS valid_from,
             CASE WHEN bool_or(a.valid_to IS NULL) THEN NULL ELSE max(a.valid_to) END AS valid_to,
             string_agg(DISTINCT a.role, '+' ORDER BY a.role) AS roles
-        FROM r a JOIN s t ON t.subject_id = a.target_id AND list_contains(${rid}_appt_kinds, t.kind)
-        WHERE list_contains(${rid}_appt_roles, a.role) AND {_held("a", "$as_of")}
+        FROM {rid}_held a
+        WHERE a.target_id IN (SELECT subject_id FROM s WHERE list_contains(${rid}_appt_kinds, kind))
         GROUP BY a.source_id, a.target_id
     )"""
 
@@ -195,17 +256,21 @@ def _appointment_ban(rule: ResolvedRule, context: EvaluationContext, params: dic
     params[f"{rid}_years"] = rule.ban_years
     ban_end = f"CAST(e.determined_on + to_years(${rid}_years) AS DATE)"
     return f"""
-    {rid}_ban AS (
-        SELECT e.entry_id, e.subject_id AS origin_id, h.source_id AS person,
-            string_agg(DISTINCT h.role, '+' ORDER BY h.role) AS via, e.determined_on AS valid_from,
-            least(e.until, {ban_end}) AS valid_until, {_ENTRY}, e.flag
-        FROM inforce e JOIN s o ON o.subject_id = e.subject_id
-        JOIN r h ON h.target_id = e.subject_id AND list_contains(${rid}_roles, h.role)
-            AND {_held("h", "e.determined_on")}
-        WHERE {_trigger(rule, "e", "o", params)} AND $as_of <= {ban_end}
-        GROUP BY ALL
+    {rid}_listed AS (
+        SELECT e.*, least(e.until, {ban_end}) AS ban_until FROM inforce e
+        WHERE {_trigger(rule, "e", params)} AND $as_of <= {ban_end}
     ),
-    {_appointments(rule, params)},
+    {rid}_ban AS (
+        SELECT e.entry_id, e.subject_id AS origin_id, h.person, h.via, e.determined_on AS valid_from,
+            e.ban_until AS valid_until, {_ENTRY}, e.flag
+        FROM (SELECT t.entry_id, h.source_id AS person, string_agg(DISTINCT h.role, '+' ORDER BY h.role) AS via
+              FROM {rid}_listed t
+              JOIN r h ON h.target_id = t.subject_id AND list_contains(${rid}_roles, h.role)
+                  AND {_held("h", "t.determined_on")}
+              GROUP BY t.entry_id, h.source_id) h
+        JOIN {rid}_listed e ON e.entry_id = h.entry_id
+    ),
+    {_appointments(rule, f"{rid}_ban", params)},
     {rid}_rows AS (
         SELECT '{rid}' AS rule, b.person AS subject_id, b.entry_id AS source_entry_id, NULL AS related_id,
             NULL AS related_entry_id, b.origin_id, ${rid}_effect_ban AS effect, b.valid_from, b.valid_until,
@@ -228,8 +293,7 @@ def _person_ban(rule: ResolvedRule, context: EvaluationContext, params: dict[str
     params[f"{rid}_appt_kinds"] = list(rule.appointment_kinds)
     return f"""
     {rid}_ban AS (
-        SELECT e.* FROM inforce e JOIN s o ON o.subject_id = e.subject_id
-        WHERE {_trigger(rule, "e", "o", params)}
+        SELECT e.* FROM inforce e WHERE {_trigger(rule, "e", params)}
     ),
     {rid}_rows AS (
         SELECT '{rid}' AS rule, e.subject_id, e.entry_id AS source_entry_id, NULL AS related_id,
@@ -256,21 +320,21 @@ def _controllers(rule: ResolvedRule, context: EvaluationContext, params: dict[st
     params[f"{rid}_own"] = rule.own_controllers
     params[f"{rid}_related"] = rule.related_controllers
     params[f"{rid}_related_kinds"] = list(rule.related_kinds)
-    trigger = _trigger(rule, "e", "o", params)
     return f"""
+    {rid}_listed AS (SELECT e.* FROM inforce e WHERE {_trigger(rule, "e", params)}),
     {rid}_rows AS (
         SELECT '{rid}' AS rule, c.source_id AS subject_id, e.entry_id AS source_entry_id, e.subject_id AS related_id,
             NULL AS related_entry_id, e.subject_id AS origin_id, ${rid}_effect_record AS effect,
             greatest(e.determined_on, c.valid_from) AS valid_from, least(e.until, c.valid_to) AS valid_until,
             {_ENTRY}, c.role AS via, NULL::DATE AS role_date, NULL AS detail, e.flag AS flags
-        FROM inforce e JOIN s o ON o.subject_id = e.subject_id
+        FROM {rid}_listed e
         JOIN r c ON c.target_id = e.subject_id AND c.role = ${rid}_controller AND {_held("c", "$as_of")}
-        WHERE ${rid}_own AND {trigger}
+        WHERE ${rid}_own
         UNION ALL
         SELECT '{rid}', c.source_id, e.entry_id, rel.other, NULL, e.subject_id, ${rid}_effect_record,
             greatest(e.determined_on, rel.valid_from, c.valid_from), least(e.until, rel.valid_to, c.valid_to),
             {_ENTRY}, rel.role || '+' || c.role, NULL::DATE, NULL, e.flag
-        FROM inforce e JOIN s o ON o.subject_id = e.subject_id
+        FROM {rid}_listed e
         JOIN (SELECT source_id AS one, target_id AS other, role, valid_from, valid_to
                   FROM r WHERE role = ${rid}_relation
               UNION ALL
@@ -278,12 +342,14 @@ def _controllers(rule: ResolvedRule, context: EvaluationContext, params: dict[st
             ON rel.one = e.subject_id AND rel.other <> e.subject_id AND {_held("rel", "$as_of")}
         JOIN s y ON y.subject_id = rel.other AND list_contains(${rid}_related_kinds, y.kind)
         JOIN r c ON c.target_id = rel.other AND c.role = ${rid}_controller AND {_held("c", "$as_of")}
-        WHERE ${rid}_related AND {trigger} AND c.source_id <> e.subject_id
+        WHERE ${rid}_related AND c.source_id <> e.subject_id
     )"""
 
 
 def _domain_count(rule: ResolvedRule, context: EvaluationContext, params: dict[str, Any]) -> str:
-    """LST-14: in-force entries of the counted lists in at least min_domains distinct key domains."""
+    """LST-14: in-force entries of the counted lists in at least min_domains distinct key domains. valid_from is
+    the day the min_domains-th domain appeared (its first entry is the source), valid_until the day fewer would
+    remain (the min_domains-th latest end)."""
     rid = rule.id
     params[f"{rid}_min"] = rule.min_domains
     params[f"{rid}_types"] = list(rule.counted_list_types)
@@ -292,29 +358,26 @@ def _domain_count(rule: ResolvedRule, context: EvaluationContext, params: dict[s
     return f"""
     {rid}_domains AS (
         SELECT subject_id, key, min(determined_on) AS first_from, max(coalesce(until, {_OPEN_END})) AS last_until,
-            arg_min(entry_id, strftime(determined_on, '%Y-%m-%d') || entry_id) AS first_entry,
+            arg_min(entry_id, (determined_on, entry_id)) AS first_entry,
             string_agg(entry_id, ',' ORDER BY entry_id) AS entry_ids, max(flag) AS flag, min(list_type) AS list_type
         FROM (SELECT *, ${rid}_keys[list_position(${rid}_domains, domain)] AS key FROM inforce
               WHERE list_contains(${rid}_types, list_type))
         WHERE key IS NOT NULL GROUP BY subject_id, key
     ),
-    {rid}_ranked AS (
-        SELECT *, row_number() OVER (PARTITION BY subject_id ORDER BY first_from, key) AS k,
-            count(*) OVER (PARTITION BY subject_id) AS n
-        FROM {rid}_domains
+    {rid}_subjects AS (
+        SELECT subject_id,
+            list(struct_pack(first_from, first_entry, list_type) ORDER BY first_from, key)[${rid}_min] AS kth,
+            nullif(list(last_until ORDER BY last_until DESC)[${rid}_min], {_OPEN_END}) AS valid_until,
+            string_agg(key || ':' || entry_ids, ';' ORDER BY key) AS detail, max(flag) AS flags
+        FROM {rid}_domains GROUP BY subject_id HAVING count(*) >= ${rid}_min
     ),
     {rid}_rows AS (
-        SELECT '{rid}' AS rule, w.subject_id, w.first_entry AS source_entry_id, NULL AS related_id,
+        SELECT '{rid}' AS rule, w.subject_id, w.kth.first_entry AS source_entry_id, NULL AS related_id,
             NULL AS related_entry_id, NULL AS origin_id, ${rid}_effect_warning AS effect,
-            w.first_from AS valid_from,
-            (SELECT nullif(list_sort(list(d.last_until), 'DESC')[${rid}_min], {_OPEN_END})
-               FROM {rid}_domains d WHERE d.subject_id = w.subject_id) AS valid_until,
-            NULL AS severity, w.list_type, NULL AS domain, NULL AS department,
-            NULL AS legal_basis, NULL AS via, NULL::DATE AS role_date,
-            (SELECT string_agg(d.key || ':' || d.entry_ids, ';' ORDER BY d.key)
-               FROM {rid}_domains d WHERE d.subject_id = w.subject_id) AS detail,
-            (SELECT max(d.flag) FROM {rid}_domains d WHERE d.subject_id = w.subject_id) AS flags
-        FROM {rid}_ranked w WHERE w.n >= ${rid}_min AND w.k = ${rid}_min
+            w.kth.first_from AS valid_from, w.valid_until, NULL AS severity, w.kth.list_type AS list_type,
+            NULL AS domain, NULL AS department, NULL AS legal_basis, NULL AS via, NULL::DATE AS role_date,
+            w.detail, w.flags
+        FROM {rid}_subjects w
     )"""
 
 
@@ -397,34 +460,68 @@ COMPILERS: Mapping[Shape, Compiler] = {
 }
 
 
+def _bound(sql: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters the statement names (DuckDB refuses any others)."""
+    named = set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", sql))
+    return {k: v for k, v in params.items() if k in named}
+
+
 def inforce_sql(context: EvaluationContext) -> tuple[str, dict[str, Any]]:
     """The entries in force on the as-of date under the profile's V1/V2 (the rules' own in-force test)."""
-    sql = f"""WITH {_common_ctes()}
+    sql = f"""WITH ev AS ({entries_sql(context, kinds=False)})
     SELECT entry_id, subject_id, list_type, domain, severity, department, determined_on, until AS valid_until,
            flag AS flags, scope, legal_basis, eff_status AS status
-    FROM inforce ORDER BY subject_id, entry_id"""
-    return sql, context.validity_parameters()
+    FROM ev WHERE in_force ORDER BY subject_id, entry_id"""
+    return sql, _bound(sql, {"known_at": None, **context.validity_parameters()})
 
 
-def rules_sql(context: EvaluationContext) -> tuple[str, dict[str, Any]]:
-    """One query evaluating every enabled rule; returns the SQL and its parameters."""
-    params: dict[str, Any] = context.validity_parameters()
-    ctes: list[str] = [_common_ctes()]
-    selects: list[str] = []
-    for rule in context.rules:
-        _effects(rule, params)
-        ctes.append(COMPILERS[rule.shape](rule, context, params))
-        selects.append(f"SELECT {_OUT} FROM {rule.id}_rows")
-    if not selects:
-        columns = ", ".join(f"NULL AS {f.name}" for f in RULE_OUTPUT_SCHEMA)
-        return f"SELECT {columns} WHERE FALSE", params
-    union = "\nUNION ALL\n".join(selects)
-    sql = f"""WITH {",".join(ctes)},
-    out AS ({union})
-    SELECT out.*, sn.name AS subject_name, rn.name AS related_name, orn.name AS origin_name
-    FROM out
-    LEFT JOIN s sn ON sn.subject_id = out.subject_id
-    LEFT JOIN s rn ON rn.subject_id = out.related_id
-    LEFT JOIN s orn ON orn.subject_id = out.origin_id
-    ORDER BY rule, subject_id, source_entry_id, related_id NULLS FIRST, related_entry_id NULLS FIRST, effect"""
-    return sql, params
+def rule_sql(rule: ResolvedRule, context: EvaluationContext) -> tuple[str, dict[str, Any]]:
+    """One rule's query over ``rule_entries`` and the current facts; returns the SQL and its parameters."""
+    params: dict[str, Any] = {"known_at": None, **context.validity_parameters()}
+    _effects(rule, params)
+    body = COMPILERS[rule.shape](rule, context, params)
+    sql = f"""WITH {_facts()},
+    e0 AS (SELECT * FROM {_ENTRIES}),
+    valid AS (SELECT * FROM {_ENTRIES} WHERE is_valid),
+    inforce AS (SELECT * FROM {_ENTRIES} WHERE in_force),
+    {body}
+    SELECT {_OUT} FROM {rule.id}_rows ORDER BY {_ORDER}"""
+    return sql, _bound(sql, params)
+
+
+def run_rules(con: duckdb.DuckDBPyConnection, context: EvaluationContext, known_at: dt.datetime) -> pa.Table:
+    """Evaluate the context's rules on the connection: rows of RULE_OUTPUT_SCHEMA, by rule, subject, entry."""
+    sql = entries_sql(context, kinds=any(rule.trigger is not None for rule in context.rules))
+    entries = fetch_arrow(con, sql, _bound(sql, {**context.validity_parameters(), "known_at": known_at}))
+    parts: list[pa.Table] = []
+    con.register(_ENTRIES, entries)
+    try:
+        for rule in sorted(context.rules, key=lambda r: r.id):
+            sql, params = rule_sql(rule, context)
+            params["known_at"] = known_at
+            parts.append(fetch_arrow(con, sql, params).cast(_ROW_SCHEMA))
+    finally:
+        con.unregister(_ENTRIES)
+    rows = pa.concat_tables(parts) if parts else _ROW_SCHEMA.empty_table()
+    return _with_names(con, rows, known_at)
+
+
+def _with_names(con: duckdb.DuckDBPyConnection, rows: pa.Table, known_at: dt.datetime) -> pa.Table:
+    """The rows with the names of their subject, related subject and origin, looked up together in one scan."""
+    mentioned = pc.unique(pa.concat_arrays([rows.column(c).combine_chunks() for c, _ in _NAMED]).drop_null())
+    names = pa.table({"subject_id": pa.array([], pa.string()), "name": pa.array([], pa.string())})
+    if len(mentioned):
+        con.register(_WANTED, pa.table({"id": mentioned}))
+        try:
+            names = fetch_arrow(
+                con,
+                f"SELECT s.subject_id, s.name FROM subjects s SEMI JOIN {_WANTED} w ON w.id = s.subject_id "
+                f"WHERE {_CURRENT}",
+                {"known_at": known_at},
+            )
+        finally:
+            con.unregister(_WANTED)
+    ids, found = names.column("subject_id").combine_chunks(), names.column("name").combine_chunks()
+    for column, name in _NAMED:
+        rows = rows.append_column(name, pc.take(found, pc.index_in(rows.column(column), value_set=ids)))
+    return rows.cast(RULE_OUTPUT_SCHEMA)

@@ -92,8 +92,24 @@ def _compact(table: pa.Table, ids: Mapping[str, pa.Array[Any]], subject_ids: pa.
 
 
 def _rows(table: pa.Table, rows: npt.NDArray[np.int32]) -> list[dict[str, Any]]:
-    # Most subjects have no entries and no findings: no Arrow call for nothing.
-    return table.take(rows).to_pylist() if rows.size else []
+    if not rows.size:  # most subjects have no entries and no findings: no Arrow call for nothing
+        return []
+    taken = table.take(rows)
+    if rows.size < _DECODE_FROM:
+        return taken.to_pylist()
+    # A page of a hub: Arrow makes Python values from plain columns at twice the speed of dictionary columns.
+    plain = [_decoded(column.combine_chunks()) for column in taken.columns]
+    return pa.Table.from_arrays(plain, names=taken.column_names).to_pylist()
+
+
+_DECODE_FROM = 20
+
+
+def _decoded(array: pa.Array[Any]) -> pa.Array[Any]:
+    if isinstance(array, pa.DictionaryArray):
+        values: pa.Array[Any] = array.dictionary.take(array.indices)
+        return values
+    return array
 
 
 class SubjectFacts:

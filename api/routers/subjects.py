@@ -16,7 +16,6 @@ from api.service import CallerDep, ProfileQuery, Service, ServiceDep
 from api.tiers import Caller, Tier, shows_archive
 from api.views import SCOPE_RANK, DateView, Snapshot, mask_text, masked_subject
 from graphsvc.decisions import Action, decide, parse_action
-from graphsvc.identifiers import mask_name
 from graphsvc.lifecycle.publication import retained
 from graphsvc.profiles import load_profile
 from graphsvc.vocab import SubjectKind
@@ -92,17 +91,10 @@ def subject_profile(
     max_rank = scope_rank_for(caller, subject_id)
     facts = service.views.subject_facts(snapshot, subject_id)
     page, total = facts.roles(subject_id, roles_offset, roles_limit)
-    names: dict[str, str | None] = {}
-
-    def shown_name(sid: str) -> str | None:
-        if sid not in names:
-            name = snapshot.name_of(sid)
-            names[sid] = mask_name(name) if caller.masks_names and snapshot.is_person(sid) else name
-        return names[sid]
-
+    ends = {sid for role in page for sid in (role["source_id"], role["target_id"])}
+    names = snapshot.shown_names(ends, mask_persons=caller.masks_names)
     roles = [
-        {**role, "source_name": shown_name(role["source_id"]), "target_name": shown_name(role["target_id"])}
-        for role in page
+        {**role, "source_name": names[role["source_id"]], "target_name": names[role["target_id"]]} for role in page
     ]
     # Each version by its own scope: a version of a re-scoped entry stays hidden from tiers below its scope.
     history = [e for e in facts.entries(subject_id) if SCOPE_RANK.get(e["scope"] or "", 2) <= max_rank]

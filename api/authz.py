@@ -16,8 +16,11 @@ the entry, 403 says why. Every refusal is written to the audit log (``Service.re
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+import pyarrow as pa
 
 from api.tiers import Caller, Tier
 from graphsvc.vocab import Scope
@@ -98,6 +101,32 @@ def entry_version_write(caller: Caller, new: dict[str, Any], current: dict[str, 
     department = new.get("department") or None
     if not may_write_for(caller, department):
         return Refusal(403, "Not your department", f"entry {entry_id}: " + _not_yours(caller, department))
+    return None
+
+
+def upload_write(
+    caller: Caller, tables: Mapping[str, pa.Table], current: Mapping[str, dict[str, Any]]
+) -> Refusal | None:
+    """A loaded file's entries, findings and status rows, each as its own write would be: every entry as a new
+    entry or version (its department and scope), every finding and status row as a write on its entry (one the
+    same file adds counts as the caller's). ``current``: the current entry versions by id. Registry facts
+    (subjects, roles) are guarded by the store (Batch.protected), not here."""
+    written: set[str] = set()
+    entries = tables.get("entries")
+    if entries is not None:
+        for row in entries.to_pylist():
+            refusal = entry_version_write(caller, row, current.get(str(row["entry_id"])))
+            if refusal is not None:
+                return refusal
+            written.add(str(row["entry_id"]))
+    for name in ("findings", "statuses"):
+        table = tables.get(name)
+        if table is None:
+            continue
+        for entry_id in sorted({str(e) for e in table.column("entry_id").to_pylist()} - written):
+            refusal = existing_entry_write(caller, entry_id, current.get(entry_id))
+            if refusal is not None:
+                return refusal
     return None
 
 

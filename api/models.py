@@ -26,6 +26,7 @@ ReasonVerdict = Literal["blocked", "review", "info"]
 class ProblemItem(BaseModel):
     file: str | None = None
     row: int | None = Field(None, description="row in the submitted list, counted like a CSV's: first item = 2")
+    pointer: str | None = Field(None, description="JSON pointer into a submitted FtM or BODS file")
     column: str | None = None
     value: str | None = None
     reason: str
@@ -51,6 +52,13 @@ class Subject(BaseModel):
     region: str | None
 
 
+DatePrecision = Literal["year", "month"]
+PRECISION = (
+    "the source gave only the year or the month of the date beside it: the date is that period's first day (a start)"
+    " or last day (an end); empty for a whole date"
+)
+
+
 class RoleFact(BaseModel):
     source_id: str
     source_name: str | None
@@ -60,6 +68,11 @@ class RoleFact(BaseModel):
     ratio: float | None
     valid_from: dt.date | None
     valid_to: dt.date | None
+    title: str | None = Field(
+        None, description="the title as the source wrote it (董事长, 执行董事兼总经理), if not the role's own name"
+    )
+    valid_from_precision: DatePrecision | None = Field(None, description=PRECISION)
+    valid_to_precision: DatePrecision | None = Field(None, description=PRECISION)
     recorded_at: UtcDateTime
     superseded_at: UtcDateTime | None = Field(description="set when a later correction replaced this version")
 
@@ -78,6 +91,10 @@ class Entry(BaseModel):
     status_since: dt.date | None = None
     scope: str | None
     legal_basis: str | None
+    act_date_precision: DatePrecision | None = Field(None, description=PRECISION)
+    determined_on_precision: DatePrecision | None = Field(None, description=PRECISION)
+    valid_until_precision: DatePrecision | None = Field(None, description=PRECISION)
+    status_since_precision: DatePrecision | None = Field(None, description=PRECISION)
     flags: str | None = None
 
 

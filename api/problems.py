@@ -75,6 +75,7 @@ def install(app: FastAPI) -> None:
     async def rejected(request: Request, exc: LoadRejected) -> JSONResponse:
         errors = [
             {"file": p.file, "row": p.row, "column": p.column, "value": p.value, "reason": p.reason}
+            | ({"pointer": p.pointer} if p.pointer else {})
             for p in exc.problems
         ]
         return problem_response(

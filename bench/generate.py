@@ -37,7 +37,14 @@ import pyarrow.parquet as pq
 
 from bench import names as nm
 from graphsvc import identifiers
-from graphsvc.stores.base import ENTRY_SCHEMA, FINDING_SCHEMA, ROLE_SCHEMA, SUBJECT_SCHEMA
+from graphsvc.stores.base import (
+    ENTRY_SCHEMA,
+    FINDING_SCHEMA,
+    GRAPH_ROLE_SCHEMA,
+    PRECISE_DATES,
+    SUBJECT_SCHEMA,
+    precision_column,
+)
 from graphsvc.vocab import EntryStatus, ListType, RoleType, Scope, Severity, SubjectKind
 from graphsvc.vocabulary import vocabulary
 
@@ -47,10 +54,13 @@ U8 = npt.NDArray[np.uint8]
 Bool = npt.NDArray[np.bool_]
 Format = Literal["csv", "parquet"]
 
-# The canonical columns, from the store's schemas (one definition for the whole project).
+# The canonical columns, from the store's schemas (one definition for the whole project); generated dates are
+# whole days and roles carry no source title, so those optional columns are left out.
 SUBJECT_COLUMNS: Final[tuple[str, ...]] = tuple(SUBJECT_SCHEMA.names)
-ROLE_COLUMNS: Final[tuple[str, ...]] = tuple(ROLE_SCHEMA.names)
-ENTRY_COLUMNS: Final[tuple[str, ...]] = tuple(ENTRY_SCHEMA.names)
+ROLE_COLUMNS: Final[tuple[str, ...]] = tuple(GRAPH_ROLE_SCHEMA.names)
+ENTRY_COLUMNS: Final[tuple[str, ...]] = tuple(
+    n for n in ENTRY_SCHEMA.names if n not in {precision_column(c) for c in PRECISE_DATES["entries"]}
+)
 RESPONSIBILITY_COLUMNS: Final[tuple[str, ...]] = tuple(FINDING_SCHEMA.names)
 TABLES: Final[dict[str, tuple[str, ...]]] = {
     "subjects": SUBJECT_COLUMNS,

@@ -19,6 +19,18 @@ class StoreError(GraphsvcError):
     """The store cannot be opened or written."""
 
 
+class ProtectedFacts(StoreError):
+    """A load that may add facts of a table but not change stored ones would change them (nothing was written)."""
+
+    def __init__(self, table: str, keys: list[str]) -> None:
+        self.table = table
+        self.keys = keys
+        shown = ", ".join(keys[:5]) + (f" and {len(keys) - 5} more" if len(keys) > 5 else "")
+        super().__init__(
+            f"this load would change {len(keys)} {table} already in the store ({shown}); nothing was written"
+        )
+
+
 class InputError(GraphsvcError):
     """A command-line argument or an input path is unusable."""
 

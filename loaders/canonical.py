@@ -1,59 +1,89 @@
-"""Load a directory of canonical CSV or Parquet files into a store, all-or-nothing by default.
+"""The canonical format (subjects, roles, entries, responsibilities, statuses as CSV or Parquet), and the library
+calls that load it: ``load_directory`` for a folder, ``load_tables`` for Arrow tables or pandas frames.
 
-- Every problem in every file is reported at once (file, row, column, value, reason).
-- Default: any problem means nothing is loaded (LoadRejected, non-zero exit).
-- ``skip_invalid``: the valid rows are loaded and each file's rejected rows are written, with their reasons,
-  to ``<file>.rejected.csv`` beside it. Prohibited personal data (PRV-01) is refused either way.
-- The valid rows of all four files are written in one store transaction; re-loading the same files
-  changes nothing (the store recognises identical facts).
+Both run what ``graphsvc load`` runs: the file's encoding detected, the fit rules of real files
+(loaders/fit.py: partial dates, ``60%``, combined role titles … each with a warning in ``LoadReport.warnings``),
+the canonical validation and one all-or-nothing store transaction (loaders/commit.py). Prohibited personal data
+(PRV-01) is refused in every file of the folder, even with ``skip_invalid``; re-loading the same files changes
+nothing (the store recognises identical facts).
 """
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from graphsvc.errors import InputError, LoadRejected, Problem
-from graphsvc.stores.base import Batch, GraphStore, LoadResult
+from graphsvc.loading import LoadOptions
+from graphsvc.stores.base import GraphStore
+from loaders import encoding as encodings
 from loaders.columns import FILES, prohibited_reason
-from loaders.reading import ROW, RawFile, find_file, read_file, to_raw
-from loaders.validation import Validator, canonical
+from loaders.commit import Authorise, LoadReport, validate_and_commit
+from loaders.fit import fit
+from loaders.reading import find_file, read_file, to_raw
+from loaders.source import Source
 
 Progress = Callable[[str, int, int], None]  # (step description, steps done, steps in all)
 
 
-@dataclass(frozen=True)
-class LoadReport:
-    files: dict[str, int]  # file name -> data rows read
-    result: LoadResult | None  # None when nothing was written
-    problems: list[Problem] = field(default_factory=list)
-    rejected_files: list[Path] = field(default_factory=list)
+def encoding_of(path: Path, options: LoadOptions) -> str:
+    return encodings.normalise(options.encoding) if options.encoding else encodings.detect(path)
 
 
-def _write_rejected(raw: RawFile, rows: set[int], problems: list[Problem]) -> Path:
-    """The rejected rows with their reasons, as <file>.rejected.csv beside the input."""
-    target = raw.path.with_name(raw.path.name + ".rejected.csv")
-    reasons: dict[int, list[str]] = {}
-    for p in problems:
-        if p.file == raw.path.name and p.row is not None:
-            reasons.setdefault(p.row, []).append(f"{p.column}: {p.reason}")
-    table = raw.table
-    columns = [c for c in table.column_names if c != ROW]
-    wanted = pa.array(sorted(rows), pa.int64())
-    picked = table.filter(pc.is_in(table.column(ROW), value_set=wanted)).to_pylist()
-    with target.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["row", *columns, "reasons"])
-        for rec in picked:
-            writer.writerow([rec[ROW], *[rec[c] or "" for c in columns], "; ".join(reasons.get(rec[ROW], []))])
-    return target
+def prohibited_in_header(path: Path, encoding: str) -> list[Problem]:
+    """PRV-01 on a CSV or Parquet header, read in the file's own encoding."""
+    try:
+        if path.suffix == ".parquet":
+            header = pq.read_schema(path).names
+        else:
+            codec = "utf-8-sig" if encoding == "utf-8" else encoding
+            with path.open(encoding=codec, newline="") as fh:
+                header = next(csv.reader(fh), [])
+    except (OSError, UnicodeDecodeError, pa.ArrowInvalid):
+        return []
+    return [
+        Problem(path.name, 1, name, None, reason) for name in header if (reason := prohibited_reason(name)) is not None
+    ]
+
+
+def read_canonical(directory: Path, options: LoadOptions) -> Source:
+    """The canonical folder (subjects, roles, entries, responsibilities as CSV or Parquet), in any encoding."""
+    if not directory.is_dir():
+        raise InputError(f"{directory} is not a directory; give the folder that holds subjects.csv etc.")
+    # Rejected rows of an earlier run would mislead: this run writes its own.
+    for stale in directory.glob("*.rejected.csv"):
+        stale.unlink()
+    source = Source("canonical", str(directory.resolve()))
+    fatal: list[Problem] = []
+    # PRV-01 applies to every file in the folder, not only to the canonical ones.
+    for candidate in sorted(directory.iterdir()):
+        if candidate.suffix in {".csv", ".parquet"} and not candidate.name.endswith(".rejected.csv"):
+            enc = "parquet" if candidate.suffix == ".parquet" else encoding_of(candidate, options)
+            fatal += prohibited_in_header(candidate, enc)
+    for spec in FILES:
+        path, problems = find_file(directory, spec)
+        fatal += problems
+        if path is None:
+            continue
+        enc = "parquet" if path.suffix == ".parquet" else encoding_of(path, options)
+        raw, problems = read_file(path, spec, "utf-8" if enc == "parquet" else enc)
+        fatal += [p for p in problems if p not in fatal]
+        if raw is not None:
+            source.raws[spec.stem] = raw
+            source.encodings[path.name] = enc
+            source.files[path.name] = raw.table.num_rows
+    if fatal:
+        raise LoadRejected(list(dict.fromkeys(fatal)), "these stop the files from being read; fix them first")
+    if not source.raws:
+        stems = ", ".join(spec.stem for spec in FILES)
+        raise InputError(f"{directory} holds none of {stems} (.csv or .parquet)")
+    return source
 
 
 def load_directory(
@@ -62,11 +92,12 @@ def load_directory(
     *,
     skip_invalid: bool = False,
     progress: Progress | None = None,
+    options: LoadOptions | None = None,
 ) -> LoadReport:
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise InputError(f"{directory} is not a directory; give the folder that holds subjects.csv etc.")
-    total = 8  # read, five validations, rejected rows, commit
+    """Load a canonical folder; ``options`` as ``graphsvc load`` takes them (encoding, ratio scale, default
+    scope), ``skip_invalid`` or ``options.skip_invalid`` to load the valid rows."""
+    options = _with_skip(options, skip_invalid)
+    total = 9  # read, fit, five validations, rejected rows, commit
     step = 0
 
     def tick(text: str) -> None:
@@ -75,33 +106,18 @@ def load_directory(
         if progress is not None:
             progress(text, step, total)
 
-    # Rejected rows of an earlier run would mislead: this run writes its own.
-    for stale in directory.glob("*.rejected.csv"):
-        stale.unlink()
-    raws: dict[str, RawFile] = {}
-    fatal: list[Problem] = []
-    # PRV-01 applies to every file in the folder, not only to the canonical ones.
-    for candidate in sorted(directory.iterdir()):
-        if candidate.suffix in {".csv", ".parquet"} and not candidate.name.endswith(".rejected.csv"):
-            fatal += _prohibited_in_header(candidate)
-    for spec in FILES:
-        path, problems = find_file(directory, spec)
-        fatal += problems
-        if path is None:
-            continue
-        raw, problems = read_file(path, spec)
-        fatal += [p for p in problems if p not in fatal]
-        if raw is not None:
-            raws[spec.stem] = raw
+    source = read_canonical(Path(directory), options)
     tick("read files")
-    if fatal:
-        raise LoadRejected(_dedupe(fatal), "these stop the files from being read; fix them first")
-    if not raws:
-        stems = ", ".join(spec.stem for spec in FILES)
-        raise InputError(f"{directory} holds none of {stems} (.csv or .parquet)")
-
-    return _validate_and_commit(
-        raws, store, source=str(directory.resolve()), skip_invalid=skip_invalid, tick=tick, write_rejected=True
+    source = fit(source, options, store)
+    tick("fitted dates, ratios and titles")
+    return validate_and_commit(
+        source.raws,
+        store,
+        source=source.source,
+        skip_invalid=options.skip_invalid,
+        tick=tick,
+        write_rejected=True,
+        warnings=source.warnings,
     )
 
 
@@ -111,14 +127,19 @@ def load_tables(
     *,
     source: str = "frames",
     skip_invalid: bool = False,
+    options: LoadOptions | None = None,
+    authorise: Authorise | None = None,
+    protected: frozenset[str] = frozenset(),
 ) -> LoadReport:
     """Bulk load from Arrow tables or pandas frames keyed by file stem (subjects, roles, entries,
-    responsibilities), with exactly the validation of files. Row numbers count like a CSV's (first row = 2);
-    with ``skip_invalid`` the rejected rows are only reported (LoadReport.problems), not written anywhere."""
+    responsibilities, statuses), with exactly the fit and validation of files. Row numbers count like a CSV's
+    (first row = 2); with ``skip_invalid`` the rejected rows are only reported (LoadReport.problems), not written
+    anywhere. ``authorise`` and ``protected``: see loaders/commit.py."""
+    options = _with_skip(options, skip_invalid)
     unknown = sorted(set(tables) - {spec.stem for spec in FILES})
     if unknown:
         raise InputError(f"unknown table(s) {unknown}; expected some of {[spec.stem for spec in FILES]}")
-    raws: dict[str, RawFile] = {}
+    read = Source("tables", source)
     fatal: list[Problem] = []
     for spec in FILES:
         data = tables.get(spec.stem)
@@ -128,93 +149,35 @@ def load_tables(
         raw, problems = to_raw(Path(f"{spec.stem} (table)"), spec, table, table.column_names)
         fatal += problems
         if raw is not None:
-            raws[spec.stem] = raw
+            read.raws[spec.stem] = raw
     if fatal:
         raise LoadRejected(fatal, "these stop the tables from being read; fix them first")
-    if not raws:
+    if not read.raws:
         raise InputError("no tables given")
-    return _validate_and_commit(raws, store, source=source, skip_invalid=skip_invalid, tick=None, write_rejected=False)
+    read = fit(read, options, store)
+    return validate_and_commit(
+        read.raws,
+        store,
+        source=source,
+        skip_invalid=options.skip_invalid,
+        tick=None,
+        write_rejected=False,
+        warnings=read.warnings,
+        authorise=authorise,
+        protected=protected,
+    )
 
 
-def _validate_and_commit(
-    raws: dict[str, RawFile],
-    store: GraphStore,
-    *,
-    source: str,
-    skip_invalid: bool,
-    tick: Callable[[str], None] | None,
-    write_rejected: bool,
-) -> LoadReport:
-    """Validate in dependency order, then write every valid row in one store transaction."""
-
-    def step(text: str) -> None:
-        if tick is not None:
-            tick(text)
-
-    # Aliases (董事长, 黑名单, 食品安全 …) become the vocabulary's slugs before anything is checked or compared.
-    raws = {stem: replace(raw, table=canonical(raw.table, stem)) for stem, raw in raws.items()}
-    validator = Validator(store)
-    try:
-        subjects, roles = raws.get("subjects"), raws.get("roles")
-        entries, findings = raws.get("entries"), raws.get("responsibilities")
-        if subjects is not None:
-            validator.subjects(subjects)
-        step("validated subjects")
-        if roles is not None:
-            validator.roles(roles, subjects)
-        step("validated roles")
-        if entries is not None:
-            validator.entries(entries, subjects)
-        step("validated entries")
-        if findings is not None:
-            validator.findings(findings, subjects, entries)
-        step("validated responsibility findings")
-        statuses = raws.get("statuses")
-        if statuses is not None:
-            validator.statuses(statuses, entries)
-        step("validated statuses")
-        validated = validator.result
-    finally:
-        validator.close()
-
-    counts = {raw.path.name: raw.table.num_rows for raw in raws.values()}
-    rejected_files: list[Path] = []
-    if validated.problems:
-        if not skip_invalid:
-            raise LoadRejected(validated.problems, "use --skip-invalid to load the valid rows")
-        if write_rejected:
-            for raw in raws.values():
-                rows = validated.rejected_rows.get(raw.path.name)
-                if rows:
-                    rejected_files.append(_write_rejected(raw, rows, validated.problems))
-    step("wrote rejected rows" if rejected_files else "no rejected rows")
-    result = store.apply_batch(Batch(source=source, tables=validated.tables))
-    step("committed")
-    return LoadReport(counts, result, validated.problems, rejected_files)
+def _with_skip(options: LoadOptions | None, skip_invalid: bool) -> LoadOptions:
+    chosen = options or LoadOptions()
+    return replace(chosen, skip_invalid=True) if skip_invalid else chosen
 
 
-def _prohibited_in_header(path: Path) -> list[Problem]:
-    try:
-        if path.suffix == ".parquet":
-            header = pq.read_schema(path).names
-        else:
-            with path.open(encoding="utf-8-sig", newline="") as fh:
-                header = next(csv.reader(fh), [])
-    except (OSError, UnicodeDecodeError, pa.ArrowInvalid):
-        return []
-    return [
-        Problem(path.name, 1, name, None, reason) for name in header if (reason := prohibited_reason(name)) is not None
-    ]
-
-
-def _dedupe(problems: list[Problem]) -> list[Problem]:
-    seen: set[Problem] = set()
-    out: list[Problem] = []
-    for p in problems:
-        if p not in seen:
-            seen.add(p)
-            out.append(p)
-    return out
-
-
-__all__ = ["LoadReport", "load_directory", "load_tables"]
+__all__ = [
+    "LoadReport",
+    "encoding_of",
+    "load_directory",
+    "load_tables",
+    "prohibited_in_header",
+    "read_canonical",
+]

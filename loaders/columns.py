@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from graphsvc.stores.base import PRECISE_DATES, precision_column
+
 
 @dataclass(frozen=True)
 class FileSpec:
@@ -20,12 +22,25 @@ class FileSpec:
 
 FILES: tuple[FileSpec, ...] = (
     FileSpec("subjects", "subjects", ("subject_id", "kind", "name"), ("uscc", "id_number", "region")),
-    FileSpec("roles", "roles", ("source_id", "role", "target_id"), ("ratio", "valid_from", "valid_to")),
+    FileSpec(
+        "roles",
+        "roles",
+        ("source_id", "role", "target_id"),
+        ("ratio", "valid_from", "valid_to", "title", *(precision_column(c) for c in PRECISE_DATES["roles"])),
+    ),
     FileSpec(
         "entries",
         "entries",
         ("entry_id", "subject_id", "list_type", "domain", "determined_on", "status", "scope"),
-        ("severity", "department", "act_date", "valid_until", "status_since", "legal_basis"),
+        (
+            "severity",
+            "department",
+            "act_date",
+            "valid_until",
+            "status_since",
+            "legal_basis",
+            *(precision_column(c) for c in PRECISE_DATES["entries"]),
+        ),
     ),
     FileSpec("findings", "responsibilities", ("person_id", "entry_id"), ("basis",)),
     FileSpec("statuses", "statuses", ("entry_id", "status", "since"), ("basis",)),

@@ -3,12 +3,15 @@
 - Dates: ``2019``, ``2019-06``, ``2019/6/1``, ``2019年6月1日``, ``20190601`` and ISO date-times are read as dates. A
   year or month alone starts on its first day in a start column (valid_from, act_date, determined_on,
   status_since) and ends on its last day in an end column (valid_to, valid_until); each such column gets a
-  ``partial_date`` warning naming the precision. Anything else is left for validation to refuse.
+  ``partial_date`` warning naming the precision, and the precision is stored beside the date
+  (``valid_from_precision`` …) for answers to show. Anything else is left for validation to refuse.
 - Ratios: ``60%`` is 60 percent; with ``--ratio-scale fraction`` plain numbers are fractions (0.6 → 60). A file
   whose ratios all lie in 0..1 read as percent gets a ``ratio_scale`` warning. Shares of one company that add up to
-  more than 100 % on a date (within the load) get a ``shares_over_100`` warning.
+  more than 100 % on a date, counting the holdings already stored in the same companies, get a
+  ``shares_over_100`` warning.
 - Role titles: aliases resolve as in validation; a title naming several roles (执行董事兼总经理, 董事、总经理)
-  becomes one role per part. Every title is kept in the load report (``role_titles``).
+  becomes one role per part. The title as written is kept on the stored role (``title``) and in the load report
+  (``role_titles``).
 - Fields that carry no meaning for their row are ignored with an ``ignored_field`` warning: a severity on a red
   (incentive) entry, a ratio on a role that is not a shareholding.
 - An empty scope takes ``--default-scope`` when given (``default_scope`` warning).
@@ -21,12 +24,14 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphsvc.loading import LoadOptions, LoadWarning, RatioScale
+from graphsvc.stores.base import GraphStore, precision_column
 from graphsvc.stores.duck import fetch_all
 from graphsvc.vocabulary import resolvers, vocabulary
 from loaders.reading import ROW, RawFile
@@ -45,6 +50,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(\d{4})年(\d{1,2})月?"), "month"),
     (re.compile(r"(\d{4})年?"), "year"),
 )
+_HOLDING_COLUMNS = ("source_id", "role", "target_id", "ratio", "valid_from", "valid_to")
 TITLE_SEPARATORS = re.compile(r"\s*(?:兼任|兼|、|，|,|/|／|;|；|\s+and\s+|&)\s*")
 
 
@@ -140,10 +146,24 @@ class _Fitter:
                     column,
                     first,
                     f"a date of {precision} precision is read as {mapping[first]} "
-                    f"({'the last' if end else 'the first'} day of its {precision}); the store keeps the day",
+                    f"({'the last' if end else 'the first'} day of its {precision}); "
+                    f"{precision_column(column)} keeps the precision",
                 )
+            table = self._keep_precision(table, column, partial)
             table = _replace_values(table, column, mapping)
         return replace(raw, table=table)
+
+    @staticmethod
+    def _keep_precision(table: pa.Table, column: str, partial: dict[str, list[str]]) -> pa.Table:
+        """``<column>_precision`` of each row written as a partial date; a precision the file gives stays."""
+        target = precision_column(column)
+        if not partial or target not in table.column_names:
+            return table
+        by_value = {value: precision for precision, values in partial.items() for value in values}
+        index = pc.index_in(table.column(column), value_set=pa.array(list(by_value), pa.string()))
+        found = pc.take(pa.array(list(by_value.values()), pa.string()), index)
+        kept: pa.ChunkedArray[Any] = pc.coalesce(table.column(target), pa.chunked_array([found]))
+        return table.set_column(table.column_names.index(target), target, kept)
 
     # -- ratios ---------------------------------------------------------------------------------------------
     def ratios(self, raw: RawFile) -> RawFile:
@@ -178,19 +198,40 @@ class _Fitter:
             )
         return replace(raw, table=table)
 
-    def shares_over_100(self, raw: RawFile) -> None:
+    def shares_over_100(self, raw: RawFile, store: GraphStore | None) -> None:
+        """Holdings of one company adding up to over 100 % on some day: the load's own rows, and the holdings the
+        store already has in the same companies (a stored holding the load restates counts once, as loaded)."""
+        ratio_roles = sorted(vocabulary().ratio_roles())
+        loaded = raw.table.filter(pc.is_in(raw.table.column("role"), value_set=pa.array(ratio_roles, pa.string())))
+        if not loaded.num_rows:
+            return
+        if store is not None:
+            targets = pc.unique(pc.drop_null(loaded.column("target_id")).combine_chunks())
+            stored = store.holdings_at(targets).cast(pa.schema([(n, pa.string()) for n in _HOLDING_COLUMNS]))
+        else:
+            stored = pa.table({n: pa.array([], pa.string()) for n in _HOLDING_COLUMNS})
         con = duckdb.connect()
         try:
-            con.register("roles", raw.table)
+            con.register("roles", loaded)
+            con.register("stored", stored)
             rows = fetch_all(
                 con,
                 # A sweep over the days holdings start and end (one pass per company, so a company with
                 # 100,000 shareholders costs 200,000 events, not their product).
-                f"""WITH h AS (
-                        SELECT {ROW} AS row, target_id, TRY_CAST(ratio AS DOUBLE) AS r,
+                f"""WITH loaded AS (
+                        SELECT {ROW} AS row, source_id, role, target_id, ratio, valid_from, valid_to FROM roles),
+                    kept AS (
+                        SELECT NULL::BIGINT AS row, s.* FROM stored s
+                        WHERE NOT EXISTS (SELECT 1 FROM loaded l
+                                          WHERE l.source_id = s.source_id AND l.role = s.role
+                                            AND l.target_id = s.target_id
+                                            AND l.valid_from IS NOT DISTINCT FROM s.valid_from)),
+                    h AS (
+                        SELECT row, target_id, TRY_CAST(ratio AS DOUBLE) AS r,
                                coalesce(TRY_CAST(valid_from AS DATE), DATE '0001-01-01') AS f,
                                TRY_CAST(valid_to AS DATE) AS t
-                        FROM roles WHERE role = 'shareholder' AND TRY_CAST(ratio AS DOUBLE) IS NOT NULL
+                        FROM (SELECT * FROM loaded UNION ALL BY NAME SELECT * FROM kept)
+                        WHERE TRY_CAST(ratio AS DOUBLE) IS NOT NULL
                           AND coalesce(TRY_CAST(valid_to AS DATE), DATE '9999-12-31')
                               >= coalesce(TRY_CAST(valid_from AS DATE), DATE '0001-01-01')),
                     ev AS (SELECT target_id, f AS day, r AS delta, 1 AS n FROM h
@@ -204,14 +245,17 @@ class _Fitter:
                             FROM agg),
                     top AS (SELECT *, row_number() OVER (PARTITION BY target_id ORDER BY total DESC, day) AS k
                             FROM run WHERE total > 100.0 + 1e-6),
-                    first_row AS (SELECT target_id, min(row) AS row FROM h GROUP BY target_id)
-                    SELECT top.target_id, top.day, top.total, top.n, first_row.row
-                    FROM top JOIN first_row USING (target_id) WHERE k = 1 ORDER BY first_row.row""",
+                    first_row AS (SELECT target_id, min(row) AS row FROM h WHERE row IS NOT NULL GROUP BY target_id),
+                    held AS (SELECT target_id, count(*) AS stored FROM kept GROUP BY target_id)
+                    SELECT top.target_id, top.day, top.total, top.n, first_row.row, coalesce(held.stored, 0)
+                    FROM top JOIN first_row USING (target_id) LEFT JOIN held USING (target_id)
+                    WHERE k = 1 ORDER BY first_row.row""",
             )
         finally:
             con.close()
-        for target, day, total, n, row in rows:
+        for target, day, total, n, row, held in rows:
             since = "" if day == dt.date(1, 1, 1) else f" on {day.isoformat()}"
+            held_text = f", {held} of them already in the store" if held else ""
             self.warnings.append(
                 LoadWarning(
                     "shares_over_100",
@@ -220,7 +264,7 @@ class _Fitter:
                     None,
                     "ratio",
                     str(target),
-                    f"the {n} holdings in {target} add up to {total:.6g} %{since}; loaded as given",
+                    f"the {n} holdings in {target}{held_text} add up to {total:.6g} %{since}; loaded as given",
                 )
             )
 
@@ -241,6 +285,7 @@ class _Fitter:
                 unique = list(dict.fromkeys(s for s in slugs if s is not None))
                 splits[value] = unique
                 self.role_titles[value] = unique
+        table = self._keep_titles(table, set(self.role_titles))
         if splits:
             table = self._split_titles(table, splits)
         table = canonical(table, "roles")
@@ -267,6 +312,19 @@ class _Fitter:
                     pc.if_else(mask, pa.scalar(None, pa.string()), table.column("ratio")),
                 )
         return replace(raw, table=table)
+
+    @staticmethod
+    def _keep_titles(table: pa.Table, titles: set[str]) -> pa.Table:
+        """The title as written goes to ``title`` on every row whose role was an alias or a combined title (a
+        title column the file gives stays)."""
+        if not titles or "title" not in table.column_names:
+            return table
+        role = table.column("role")
+        written = pc.if_else(
+            pc.is_in(role, value_set=pa.array(sorted(titles), pa.string())), role, pa.scalar(None, pa.string())
+        )
+        given = table.column("title")
+        return table.set_column(table.column_names.index("title"), "title", pc.coalesce(given, written))
 
     def _split_titles(self, table: pa.Table, splits: dict[str, list[str]]) -> pa.Table:
         """One row per role named by a combined title; the added rows get new numbers that point at the original."""
@@ -333,8 +391,9 @@ def _number(value: float) -> str:
     return f"{value:.10g}"
 
 
-def fit(source: Source, options: LoadOptions) -> Source:
-    """The source with every fit rule applied; warnings and role titles added to it."""
+def fit(source: Source, options: LoadOptions, store: GraphStore | None = None) -> Source:
+    """The source with every fit rule applied; warnings and role titles added to it. With ``store``, shares are
+    summed with the holdings it already has in the same companies."""
     fitter = _Fitter(options)
     raws = dict(source.raws)
     steps: dict[str, list[Callable[[RawFile], RawFile]]] = {
@@ -349,7 +408,7 @@ def fit(source: Source, options: LoadOptions) -> Source:
             raw = function(raw)
         raws[stem] = raw
     if "roles" in raws:
-        fitter.shares_over_100(raws["roles"])
+        fitter.shares_over_100(raws["roles"], store)
     source.raws = raws
     # Rows added for combined titles point where their original row points.
     extra = fitter.extra_rows

@@ -2,7 +2,7 @@
 
 The readers (canonical, ``ftm``, ``bods``, ``mapped``) turn their input into the canonical raw string tables;
 :mod:`loaders.fit` fits real-world values (partial dates, ``60%``, combined role titles …) with warnings;
-validation and the all-or-nothing commit are the canonical loader's own (loaders/canonical.py), so every format
+validation and the all-or-nothing commit are the canonical loader's own (loaders/commit.py), so every format
 is refused, skipped and reported alike. The ``graphsvc.readers`` entry points name the functions at the end.
 """
 
@@ -13,73 +13,18 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from graphsvc.errors import InputError, LoadRejected, Problem
 from graphsvc.loading import FORMATS, LoadOptions, LoadRefused, LoadSummary, Progress, TableCounts
 from graphsvc.stores.base import GraphStore
 from graphsvc.vocabulary import resolvers
-from loaders import encoding as encodings
-from loaders.canonical import LoadReport, _validate_and_commit
-from loaders.columns import FILES, prohibited_reason
+from loaders.canonical import prohibited_in_header, read_canonical
+from loaders.columns import FILES
+from loaders.commit import Authorise, LoadReport, validate_and_commit
 from loaders.fit import fit
-from loaders.reading import find_file, read_file
 from loaders.sniff import sniff_json
 from loaders.source import Source
 
 Reader = Callable[[Path, LoadOptions], Source]
-
-
-def _encoding_of(path: Path, options: LoadOptions) -> str:
-    return encodings.normalise(options.encoding) if options.encoding else encodings.detect(path)
-
-
-def prohibited_in_header(path: Path, encoding: str) -> list[Problem]:
-    """PRV-01 on a CSV or Parquet header, read in the file's own encoding."""
-    try:
-        if path.suffix == ".parquet":
-            header = pq.read_schema(path).names
-        else:
-            codec = "utf-8-sig" if encoding == "utf-8" else encoding
-            with path.open(encoding=codec, newline="") as fh:
-                header = next(csv.reader(fh), [])
-    except (OSError, UnicodeDecodeError, pa.ArrowInvalid):
-        return []
-    return [
-        Problem(path.name, 1, name, None, reason) for name in header if (reason := prohibited_reason(name)) is not None
-    ]
-
-
-def read_canonical(directory: Path, options: LoadOptions) -> Source:
-    """The canonical folder (subjects, roles, entries, responsibilities as CSV or Parquet), in any encoding."""
-    if not directory.is_dir():
-        raise InputError(f"{directory} is not a directory; give the folder that holds subjects.csv etc.")
-    for stale in directory.glob("*.rejected.csv"):
-        stale.unlink()
-    source = Source("canonical", str(directory.resolve()))
-    fatal: list[Problem] = []
-    for candidate in sorted(directory.iterdir()):
-        if candidate.suffix in {".csv", ".parquet"} and not candidate.name.endswith(".rejected.csv"):
-            enc = "parquet" if candidate.suffix == ".parquet" else _encoding_of(candidate, options)
-            fatal += prohibited_in_header(candidate, enc)
-    for spec in FILES:
-        path, problems = find_file(directory, spec)
-        fatal += problems
-        if path is None:
-            continue
-        enc = "parquet" if path.suffix == ".parquet" else _encoding_of(path, options)
-        raw, problems = read_file(path, spec, "utf-8" if enc == "parquet" else enc)
-        fatal += [p for p in problems if p not in fatal]
-        if raw is not None:
-            source.raws[spec.stem] = raw
-            source.encodings[path.name] = enc
-            source.files[path.name] = raw.table.num_rows
-    if fatal:
-        raise LoadRejected(list(dict.fromkeys(fatal)), "these stop the files from being read; fix them first")
-    if not source.raws:
-        raise InputError(f"{directory} holds none of subjects, roles, entries, responsibilities (.csv or .parquet)")
-    return source
 
 
 def _reader(fmt: str) -> Reader:
@@ -167,9 +112,18 @@ def _write_rejected(source: Source, problems: list[Problem], base: Path) -> list
 
 
 def load(
-    path: Path, store: GraphStore, options: LoadOptions | None = None, progress: Progress | None = None
+    path: Path,
+    store: GraphStore,
+    options: LoadOptions | None = None,
+    progress: Progress | None = None,
+    *,
+    authorise: Authorise | None = None,
+    protected: frozenset[str] = frozenset(),
+    label: str | None = None,
 ) -> LoadSummary:
-    """Read ``path`` in ``options.format`` (detected when None), fit, validate and load it; the load report."""
+    """Read ``path`` in ``options.format`` (detected when None), fit, validate and load it; the load report.
+    ``authorise`` and ``protected``: see loaders/commit.py; ``label``: the batch's source in the store instead of
+    the input's path (the API's uploads use all three)."""
     options = options or LoadOptions()
     started = time.perf_counter()
     path = Path(path)
@@ -198,7 +152,9 @@ def load(
         for name in source.files:
             (base / f"{name}.rejected.csv").unlink(missing_ok=True)
     tick(f"read {fmt}")
-    source = fit(source, options)
+    if label is not None:
+        source.source = label
+    source = fit(source, options, store)
     tick("fitted dates, ratios and titles")
     summary = LoadSummary(
         format=fmt,
@@ -210,13 +166,15 @@ def load(
         store=store.location,
     )
     try:
-        report = _validate_and_commit(
+        report = validate_and_commit(
             source.raws,
             store,
             source=source.source,
             skip_invalid=options.skip_invalid,
             tick=tick,
             write_rejected=source.native_rows,
+            authorise=authorise,
+            protected=protected,
         )
     except LoadRejected as exc:
         summary.tables = _counts(source, None, exc.problems)

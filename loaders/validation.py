@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from graphsvc.errors import Problem
 from graphsvc.identifiers import id_number_problems, uscc_problems
-from graphsvc.stores.base import ENTRY_SCHEMA, SCHEMAS, GraphStore
+from graphsvc.stores.base import DATE_PRECISIONS, ENTRY_SCHEMA, PRECISE_DATES, SCHEMAS, GraphStore, precision_column
 from graphsvc.stores.duck import fetch_all, fetch_arrow
 from graphsvc.vocab import ORGANISATION_KINDS, PRE_LISTING_STATUSES, Severity
 from graphsvc.vocabulary import resolvers, vocabulary
@@ -77,6 +77,31 @@ def _date_checks(*columns: str) -> list[tuple[str, str, str]]:
         )
         for c in columns
     ]
+
+
+def _precision_checks(stem: str) -> list[tuple[str, str, str]]:
+    """``<date>_precision``: year, month or day (or empty), and only beside a date."""
+    allowed = _list((*DATE_PRECISIONS, "day"))
+    checks: list[tuple[str, str, str]] = []
+    for date in PRECISE_DATES[stem]:
+        column = precision_column(date)
+        checks += [
+            (
+                column,
+                f"{column} IS NOT NULL AND NOT list_contains({allowed}, lower({column}))",
+                _lit(f"the precision of {date} is year, month or day (or empty for a whole date)"),
+            ),
+            (column, f"{column} IS NOT NULL AND {date} IS NULL", _lit(f"a precision without a {date}")),
+        ]
+    return checks
+
+
+def _precision_select(stem: str) -> str:
+    """The precision columns as stored: year or month, empty for a whole date (day)."""
+    return ", ".join(
+        f"CASE WHEN lower({c}) = 'day' THEN NULL ELSE lower({c}) END AS {c}"
+        for c in (precision_column(d) for d in PRECISE_DATES[stem])
+    )
 
 
 def _name(raw: RawFile | None, default: str) -> str:
@@ -278,6 +303,7 @@ class Validator:
         vocab = vocabulary()
         # Symmetric roles are stored once, smaller id first, so A~B and B~A are the same fact.
         sym = _list(vocab.symmetric_roles())
+        precisions = ", ".join(precision_column(c) for c in PRECISE_DATES["roles"])
         fetch_all(
             self._con,
             f"""CREATE OR REPLACE TEMP TABLE raw_roles AS SELECT
@@ -286,7 +312,7 @@ class Validator:
                   role,
                   CASE WHEN list_contains({sym}, role) AND target_id < source_id THEN source_id ELSE target_id END
                       AS target_id,
-                  ratio, valid_from, valid_to, {ROW} FROM raw_roles_in""",
+                  ratio, valid_from, valid_to, title, {precisions}, {ROW} FROM raw_roles_in""",
         )
         self._register_subject_ids(raw_subjects)
         referenced = pa.concat_arrays(
@@ -299,6 +325,7 @@ class Validator:
         checks = [
             *_required("source_id", "role", "target_id"),
             *_date_checks("valid_from", "valid_to"),
+            *_precision_checks("roles"),
             (
                 "ratio",
                 f"ratio IS NOT NULL AND role IS NOT NULL AND NOT list_contains({ratio_roles}, role)",
@@ -336,14 +363,16 @@ class Validator:
                 ORDER BY t.{ROW}""",
         )
         self._add(raw, kind_rows)
-        # Ratios compare as numbers ("20" and "20.0" are one fact, as they are to the store).
+        # Ratios compare as numbers ("20" and "20.0" are one fact, as they are to the store). The title and the
+        # dates' precision describe the fact: rows differing only in them are repeats (the first is kept).
         ratio = "coalesce(CAST(TRY_CAST(ratio AS DOUBLE) AS VARCHAR), ratio)"
         self._duplicates(
             raw, "raw_roles", ("source_id", "role", "target_id", "valid_from"), (ratio, "valid_to"), "role"
         )
         select = (
             "source_id, role, target_id, TRY_CAST(ratio AS DOUBLE) AS ratio, "
-            f"{_date('valid_from')} AS valid_from, {_date('valid_to')} AS valid_to"
+            f"{_date('valid_from')} AS valid_from, {_date('valid_to')} AS valid_to, title, "
+            + _precision_select("roles")
         )
         self.result.tables["roles"] = self._clean(raw, "raw_roles", select)
 
@@ -371,6 +400,7 @@ class Validator:
                 ),
             ),
             *_date_checks("act_date", "determined_on", "valid_until", "status_since"),
+            *_precision_checks("entries"),
             (
                 "severity",
                 f"list_contains({serious_types}, list_type) AND severity IS NOT NULL AND severity <> 'serious'",
@@ -435,7 +465,7 @@ class Validator:
             f"WHEN list_contains({incentive}, list_type) THEN NULL ELSE severity END AS severity, "
             f"department, {_date('act_date')} AS act_date, {_date('determined_on')} AS determined_on, "
             f"{_date('valid_until')} AS valid_until, status, {_date('status_since')} AS status_since, scope, "
-            "legal_basis"
+            "legal_basis, " + _precision_select("entries")
         )
         self.result.tables["entries"] = self._clean(raw, "raw_entries", select)
 

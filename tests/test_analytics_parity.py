@@ -32,7 +32,7 @@ from graphsvc.analytics.ownership import controller_candidates, penetrate, penet
 from graphsvc.analytics.paths import shortest_paths, simple_paths
 from graphsvc.cli import main
 from graphsvc.profiles import load_profile
-from graphsvc.stores.base import GRAPH_SUBJECT_SCHEMA, ROLE_SCHEMA
+from graphsvc.stores.base import GRAPH_ROLE_SCHEMA, GRAPH_SUBJECT_SCHEMA
 from graphsvc.stores.embedded import EmbeddedStore
 from graphsvc.stores.neo4j import Neo4jSettings, Neo4jStore
 from loaders.canonical import load_directory
@@ -253,7 +253,7 @@ def test_graph_on_has_the_canonical_columns_even_when_empty(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for subjects, roles in (world.embedded.graph_on(AS_OF), world.neo4j.graph_on(AS_OF)):
-        assert subjects.schema.equals(GRAPH_SUBJECT_SCHEMA) and roles.schema.equals(ROLE_SCHEMA)
+        assert subjects.schema.equals(GRAPH_SUBJECT_SCHEMA) and roles.schema.equals(GRAPH_ROLE_SCHEMA)
     with EmbeddedStore(tmp_path / "empty.duckdb") as empty:
         empty_subjects, empty_roles = empty.graph_on(AS_OF)
     monkeypatch.setattr(world.neo4j, "_subject_pages", lambda name, params: iter(()))  # a server with no subject

@@ -132,6 +132,82 @@ def test_year_only_and_chinese_dates_load_with_their_precision_warned(tmp_path: 
     assert all(w.file == "roles.csv" and w.row == 2 for w in partial)
 
 
+def test_the_title_as_written_and_the_precision_of_partial_dates_are_stored(
+    tmp_path: Path, store: EmbeddedStore
+) -> None:
+    s = Scenario()
+    firm, person = s.org("甲公司"), s.person("赵六")
+    s.role(person, "执行董事兼总经理", firm, since="2019-06")
+    s.role(person, "legal_representative", firm, since="2019-06-01")
+    s.entry(firm, "black", domain="tax", determined_on="2024年3月", valid_until="2027")
+    load(s.write(tmp_path / "in"), store)
+    roles = {r["role"]: r for r in store.subject_facts(person)["roles"].to_pylist()}
+    assert {k: (r["title"], r["valid_from"], r["valid_from_precision"]) for k, r in roles.items()} == {
+        "director": ("执行董事兼总经理", dt.date(2019, 6, 1), "month"),
+        "senior_manager": ("执行董事兼总经理", dt.date(2019, 6, 1), "month"),
+        "legal_representative": (None, dt.date(2019, 6, 1), None),
+    }
+    [entry] = entries_of(store).values()
+    assert (entry["determined_on"], entry["determined_on_precision"]) == (dt.date(2024, 3, 1), "month")
+    assert (entry["valid_until"], entry["valid_until_precision"]) == (dt.date(2027, 12, 31), "year")
+
+
+def test_a_precision_column_in_the_canonical_file_is_checked(tmp_path: Path, store: EmbeddedStore) -> None:
+    s = Scenario()
+    firm, owner = s.org("甲公司"), s.org("乙公司")
+    s.role(owner, "shareholder", firm, ratio=10, since="2019-01-01")
+    s.roles[-1]["valid_from_precision"] = "decade"
+    s.role(owner, "related_enterprise", firm)
+    s.roles[-1]["valid_to_precision"] = "year"
+    with pytest.raises(LoadRefused) as refused:
+        load(s.write(tmp_path / "in"), store)
+    assert sorted((p.row, p.column, p.reason) for p in refused.value.problems) == [
+        (2, "valid_from_precision", "the precision of valid_from is year, month or day (or empty for a whole date)"),
+        (3, "valid_to_precision", "a precision without a valid_to"),
+    ]
+
+
+def test_library_loads_apply_the_fit_rules_as_the_command_line_does(tmp_path: Path, store: EmbeddedStore) -> None:
+    """load_tables and load_directory (the API's and scripts' calls) fit real values and report what they did."""
+    import pyarrow as pa
+
+    from loaders.canonical import load_directory, load_tables
+
+    s = Scenario()
+    firm, owner, person = s.org("甲公司"), s.org("乙公司"), s.person("钱七")
+    report = load_tables(
+        {
+            "subjects": pa.Table.from_pylist(s.subjects),
+            "roles": pa.table(
+                {
+                    "source_id": [owner, person],
+                    "role": ["股东", "董事长"],
+                    "target_id": [firm, firm],
+                    "ratio": ["60%", "5"],
+                    "valid_from": ["2019年6月1日", "2018"],
+                }
+            ),
+        },
+        store,
+    )
+    assert report.result is not None
+    assert {w.kind for w in report.warnings} == {"partial_date", "ignored_field"}
+    held = {
+        r["role"]: (r["ratio"], r["valid_from"], r["title"]) for r in store.subject_facts(firm)["roles"].to_pylist()
+    }
+    assert held == {
+        "shareholder": (60.0, dt.date(2019, 6, 1), "股东"),
+        "director": (None, dt.date(2018, 1, 1), "董事长"),
+    }
+    t = Scenario()
+    t.entry(firm, "red", domain="tax", severity="general")
+    t.subjects, t.roles = [], []
+    directory = t.write(tmp_path / "red")
+    (directory / "subjects.csv").unlink()
+    (directory / "roles.csv").unlink()
+    assert [w.kind for w in load_directory(directory, store).warnings] == ["ignored_field"]
+
+
 def test_percent_signs_and_fractions(tmp_path: Path) -> None:
     with EmbeddedStore(tmp_path / "a.duckdb") as store:
         load(_one_holding(tmp_path / "a", "60%"), store)

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import neo4j
+import pyarrow as pa
+import pytest
 
 from graphsvc.loading import LoadOptions
 from graphsvc.stores.base import GraphStore
@@ -39,7 +41,13 @@ def _facts(store: GraphStore) -> tuple[list[Any], list[Any], list[Any], dict[str
         ({k: v for k, v in r.items() if k != "recorded_at"} for r in store.current_entries().to_pylist()),
         key=lambda r: r["entry_id"],
     )
-    return subjects, roles, entries, store.stats()
+    # Every role version as the subject profile reads it: the title as written and the dates' precision too.
+    versions = sorted(
+        tuple(v for k, v in r.items() if k not in {"recorded_at", "superseded_at"})
+        for subject in subjects
+        for r in store.subject_facts(subject["subject_id"])["roles"].to_pylist()
+    )
+    return subjects, [*roles, *versions], entries, store.stats()
 
 
 def _inputs(tmp_path: Path) -> list[tuple[Path, LoadOptions]]:
@@ -157,3 +165,40 @@ def test_cli_loads_a_mapped_gbk_export_into_neo4j_and_exports_it_as_ftm(
     assert main([*flags, "export", "--format", "ftm", "--as-of", DAY.isoformat()], out=exported) == 0
     schemas = [json.loads(line)["schema"] for line in exported.getvalue().splitlines()]
     assert schemas.count("Sanction") == 2 and schemas.count("Company") == 2
+
+
+def test_shares_count_stored_holdings_and_a_protected_load_changes_no_stored_fact_on_both_stores(
+    tmp_path: Path, neo4j_clean: BoltServer
+) -> None:
+    from graphsvc.errors import ProtectedFacts
+    from graphsvc.stores.base import Batch
+    from loaders.canonical import load_tables
+    from tests.scenario import Scenario
+
+    first, second = Scenario(), Scenario(_n=10)  # the second load's new firm gets its own number
+    firm, owner = first.org("甲公司"), first.org("乙公司")
+    first.role(owner, "shareholder", firm, ratio=60, since="2019")
+    first.roles[-1]["role"] = "股东"
+    newcomer = second.org("丙公司")
+    second.role(newcomer, "shareholder", firm, ratio=50, since="2020-01-01")
+    second.subjects.append({**first.subjects[0]})
+    answers = []
+    with Neo4jStore(_settings(neo4j_clean)) as neo, EmbeddedStore(tmp_path / "e.duckdb") as emb:
+        for store in (neo, emb):
+            load(first.write(tmp_path / f"first-{store.location[:3]}"), store)
+            summary = load(second.write(tmp_path / f"second-{store.location[:3]}"), store)
+            [warning] = [w for w in summary.warnings if w.kind == "shares_over_100"]
+            assert "1 of them already in the store" in warning.message and "110 %" in warning.message
+            held = sorted((r["source_id"], r["ratio"]) for r in store.holdings_at(pa.array([firm])).to_pylist())
+            assert held == [(owner, 60.0), (newcomer, 50.0)]
+            renamed = pa.table({**{k: [v] for k, v in first.subjects[0].items()}, "name": ["甲公司（更名）"]})
+            before = store.stats()
+            with pytest.raises(ProtectedFacts) as refused:
+                load_tables({"subjects": renamed}, store, protected=frozenset({"subjects"}))
+            assert refused.value.keys == [firm] and store.stats() == before
+            # Adding a new subject under protection is allowed; an identical row changes nothing.
+            store.apply_batch(Batch("test", {}, protected=frozenset({"subjects"})))
+            answers.append(store.subject_facts(owner)["roles"].drop_columns(["recorded_at", "superseded_at"]))
+    assert answers[0].to_pylist() == answers[1].to_pylist()
+    [role] = answers[0].to_pylist()
+    assert (role["title"], role["valid_from_precision"]) == ("股东", "year")

@@ -30,7 +30,6 @@ WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-
 def _rows(items: list[Any]) -> pa.Table:
     """Request items as a table of text columns, in the loaders' column names (extra fields included, so the
     loaders refuse unknown and prohibited columns with their usual messages)."""

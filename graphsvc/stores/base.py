@@ -31,13 +31,37 @@ SUBJECT_SCHEMA = _schema(
     ("id_number", pa.string()),
     ("region", pa.string()),
 )
-ROLE_SCHEMA = _schema(
+# A date read from a partial value (``2019``, ``2019-06``) is stored as its first (start columns) or last (end
+# columns) day, with the precision it was written in beside it in ``<date>_precision``: year or month; empty for
+# a whole date. Answers show the precision, so a year-only valid_from is never read as 1 January.
+DATE_PRECISIONS: tuple[str, ...] = ("year", "month")
+PRECISE_DATES: dict[str, tuple[str, ...]] = {
+    "roles": ("valid_from", "valid_to"),
+    "entries": ("act_date", "determined_on", "valid_until", "status_since"),
+}
+
+
+def precision_column(date_column: str) -> str:
+    return f"{date_column}_precision"
+
+
+# The role as the graph holds it (graph_on, the analytics' adjacency).
+GRAPH_ROLE_SCHEMA = _schema(
     ("source_id", pa.string()),
     ("role", pa.string()),
     ("target_id", pa.string()),
     ("ratio", pa.float64()),
     ("valid_from", pa.date32()),
     ("valid_to", pa.date32()),
+)
+# The stored role: the graph's columns, the title as written in the source (董事长, Managing Director; empty when
+# the source wrote the role's own name) and the precision of its dates.
+ROLE_SCHEMA = pa.schema(
+    [
+        *GRAPH_ROLE_SCHEMA,
+        pa.field("title", pa.string()),
+        *(pa.field(precision_column(c), pa.string()) for c in PRECISE_DATES["roles"]),
+    ]
 )
 ENTRY_SCHEMA = _schema(
     ("entry_id", pa.string()),
@@ -53,6 +77,7 @@ ENTRY_SCHEMA = _schema(
     ("status_since", pa.date32()),
     ("scope", pa.string()),
     ("legal_basis", pa.string()),
+    *((precision_column(c), pa.string()) for c in PRECISE_DATES["entries"]),
 )
 FINDING_SCHEMA = pa.schema([("person_id", pa.string()), ("entry_id", pa.string()), ("basis", pa.string())])
 # Status history in valid time: each row is an entry's status from ``since`` until the entry's next row
@@ -230,6 +255,7 @@ AUTHORISATION_SCHEMA = _schema(
     ("recorded_at", pa.timestamp("us")),
 )
 
+
 @dataclass(frozen=True)
 class Generation:
     """Counters that change whenever the store's content does: cached views compare them to know they are
@@ -262,6 +288,9 @@ class Batch:
     source: str
     tables: dict[str, pa.Table] = field(default_factory=dict)
     events: pa.Table | None = None  # lifecycle events (LIFECYCLE_EVENT_SCHEMA) written with the facts
+    # Tables whose stored facts this batch may add to but not change: a row that would supersede a current
+    # version makes the store refuse the whole batch (errors.ProtectedFacts), writing nothing.
+    protected: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -321,6 +350,11 @@ class GraphStore(Protocol):
         """(entry_id, determined_on) of the current entries among ``entry_ids`` (status-history checks)."""
         ...
 
+    def holdings_at(self, target_ids: pa.Array[Any]) -> pa.Table:
+        """The current versions of the ratio roles (shareholdings) held in the organisations ``target_ids``
+        (GRAPH_ROLE_SCHEMA's columns, any order): what a load's shares add to."""
+        ...
+
     def run_rules(self, context: EvaluationContext) -> pa.Table:
         """Evaluate the enabled rules; rows follow RULE_OUTPUT_SCHEMA, sorted by rule, subject, entry."""
         ...
@@ -350,7 +384,7 @@ class GraphStore(Protocol):
 
     def graph_on(self, as_of: dt.date) -> tuple[pa.Table, pa.Table]:
         """Current subjects (subject_id, kind, name, ordered by id) and the current roles held on ``as_of``
-        (ROLE_SCHEMA's columns, ordered by GRAPH_ROLE_ORDER, missing valid_from last), for the in-memory
+        (GRAPH_ROLE_SCHEMA's columns, ordered by GRAPH_ROLE_ORDER, missing valid_from last), for the in-memory
         analytics. Both orders are by code point, so every store gives the same rows in the same order."""
         ...
 

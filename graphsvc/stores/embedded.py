@@ -22,11 +22,12 @@ import pyarrow as pa
 
 from graphsvc import faults
 from graphsvc.context import EvaluationContext
-from graphsvc.errors import StoreError
+from graphsvc.errors import ProtectedFacts, StoreError
 from graphsvc.stores.base import (
     AUDIT_SCHEMA,
     AUTHORISATION_SCHEMA,
     DERIVED_SCHEMA,
+    GRAPH_ROLE_SCHEMA,
     KEYS,
     LIFECYCLE_EVENT_SCHEMA,
     SCHEMAS,
@@ -40,6 +41,7 @@ from graphsvc.stores.base import (
 from graphsvc.stores.duck import fetch_all, fetch_arrow, fetch_value
 from graphsvc.stores.embedded_rules import inforce_sql, run_rules
 from graphsvc.stores.filelock import DEFAULT_TIMEOUT, StoreLock
+from graphsvc.vocabulary import vocabulary
 
 _SQL_TYPES = {
     pa.string(): "VARCHAR",
@@ -68,6 +70,16 @@ def _conform(table: str, data: pa.Table) -> pa.Table:
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
             raise StoreError(f"{table}.{field.name}: cannot store as {field.type}: {exc}") from exc
     return pa.table(columns, schema=schema)
+
+
+def _comparison(table: str, data: pa.Table) -> tuple[str, str]:
+    """SQL conditions between a stored row ``t`` and an incoming row ``i``: the same fact (its KEYS), and the same
+    content (every other column of ``data``)."""
+    keys = KEYS[table]
+    attrs = [c for c in data.column_names if c not in keys]
+    key_match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM i.{k}" for k in keys)
+    same_attrs = " AND ".join(f"t.{a} IS NOT DISTINCT FROM i.{a}" for a in attrs) or "TRUE"
+    return key_match, same_attrs
 
 
 def _columns(schema: pa.Schema) -> str:
@@ -171,6 +183,17 @@ class EmbeddedStore(ClosingStore):
         ]
         for sql in statements:
             fetch_all(self._con, sql)
+        # A store made before a column was added to a fact table gets it, empty for the facts it holds.
+        present = set(
+            fetch_all(
+                self._con,
+                "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main'",
+            )
+        )
+        for table in _FACT_TABLES:
+            for f in SCHEMAS[table]:
+                if (table, f.name) not in present:
+                    fetch_all(self._con, f"ALTER TABLE {table} ADD COLUMN {f.name} {_SQL_TYPES[f.type]}")
 
     # -- writes ----------------------------------------------------------------------------------------
     def _next_recorded_at(self) -> dt.datetime:
@@ -197,7 +220,12 @@ class EmbeddedStore(ClosingStore):
                 data = batch.tables.get(table)
                 if data is None:
                     continue
-                ins, sup, same = self._upsert(table, _conform(table, data), batch_id, recorded_at)
+                conformed = _conform(table, data)
+                if table in batch.protected:
+                    changed = self._changed(table, conformed)
+                    if changed:
+                        raise ProtectedFacts(table, changed)
+                ins, sup, same = self._upsert(table, conformed, batch_id, recorded_at)
                 inserted[table], superseded[table], unchanged[table] = ins, sup, same
             if batch.events is not None and batch.events.num_rows:
                 events = batch.events.set_column(
@@ -230,13 +258,26 @@ class EmbeddedStore(ClosingStore):
         self._publish_generation()
         return LoadResult(batch_id, recorded_at, inserted, superseded, unchanged)
 
+    def _changed(self, table: str, data: pa.Table) -> list[str]:
+        """The keys of the rows of ``data`` that would supersede a current version (as _upsert compares)."""
+        keys = KEYS[table]
+        key_match, same_attrs = _comparison(table, data)
+        shown = " || ' ' || ".join(f"coalesce(CAST(i.{k} AS VARCHAR), '')" for k in keys[:3])
+        self._con.register("checked", data)
+        try:
+            rows = fetch_all(
+                self._con,
+                f"""SELECT {shown} FROM checked i JOIN {table} t ON t.superseded_at IS NULL AND {key_match}
+                    WHERE NOT ({same_attrs}) ORDER BY 1""",
+            )
+        finally:
+            self._con.unregister("checked")
+        return [str(r[0]) for r in rows]
+
     def _upsert(self, table: str, data: pa.Table, batch_id: int, recorded_at: dt.datetime) -> tuple[int, int, int]:
         """Supersede changed current versions, insert new and changed rows, skip identical ones."""
         con = self._con
-        keys = KEYS[table]
-        attrs = [c for c in data.column_names if c not in keys]
-        key_match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM i.{k}" for k in keys)
-        same_attrs = " AND ".join(f"t.{a} IS NOT DISTINCT FROM i.{a}" for a in attrs) or "TRUE"
+        key_match, same_attrs = _comparison(table, data)
         cols = ", ".join(data.column_names)
         if fetch_value(con, f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)") == 0:
             # A fresh table: nothing to supersede or compare with (the validated rows hold no duplicates).
@@ -323,6 +364,16 @@ class EmbeddedStore(ClosingStore):
             "wanted_entries",
             entry_ids,
         )
+
+    def holdings_at(self, target_ids: pa.Array[Any]) -> pa.Table:
+        return self._lookup(
+            f"""SELECT r.source_id, r.role, r.target_id, r.ratio, r.valid_from, r.valid_to FROM roles r
+                JOIN (SELECT DISTINCT id FROM wanted_targets) w ON w.id = r.target_id
+                WHERE {_current("r")} AND list_contains($ratio_roles, r.role)""",
+            "wanted_targets",
+            target_ids,
+            {"ratio_roles": sorted(vocabulary().ratio_roles())},
+        ).cast(GRAPH_ROLE_SCHEMA)
 
     # -- rules ---------------------------------------------------------------------------------------------
     def run_rules(self, context: EvaluationContext) -> pa.Table:

@@ -24,7 +24,7 @@ from neo4j import Driver, GraphDatabase, ManagedTransaction
 from neo4j import exceptions as neo4j_errors
 
 from graphsvc.context import EvaluationContext
-from graphsvc.errors import StoreError
+from graphsvc.errors import ProtectedFacts, StoreError
 from graphsvc.stores.base import (
     AUDIT_SCHEMA,
     AUTHORISATION_SCHEMA,
@@ -32,9 +32,9 @@ from graphsvc.stores.base import (
     DERIVED_SCHEMA,
     ENTRY_SCHEMA,
     GRAPH_ROLE_ORDER,
+    GRAPH_ROLE_SCHEMA,
     GRAPH_SUBJECT_SCHEMA,
     LIFECYCLE_EVENT_SCHEMA,
-    ROLE_SCHEMA,
     RULE_OUTPUT_SCHEMA,
     SCHEMAS,
     STATUS_SCHEMA,
@@ -50,6 +50,7 @@ from graphsvc.stores.base import (
 )
 from graphsvc.stores.cypher_files import rule_statement, statement, statements
 from graphsvc.stores.neo4j_rules import INFORCE_PROLOGUE, PLANS, Row, inforce_parameters, parameters
+from graphsvc.vocabulary import vocabulary
 
 DEFAULT_BATCH_SIZE = 10_000
 _T = TypeVar("_T")
@@ -62,6 +63,8 @@ _UPSERTS = {
     "findings": "upsert_findings",
     "statuses": "upsert_statuses",
 }
+# The tables a batch may protect (Batch.protected): the statement naming the rows that would change stored facts.
+_CHANGE_CHECKS = {"subjects": "changed_subjects", "roles": "changed_roles"}
 
 # The service's tables, column for column and type for type as the embedded store returns them.
 _RECORDED_AT = pa.field("recorded_at", pa.timestamp("us"))
@@ -286,6 +289,17 @@ class Neo4jStore(ClosingStore):
         inserted: dict[str, int] = {}
         superseded: dict[str, int] = {}
         unchanged: dict[str, int] = {}
+        for table in sorted(batch.protected & set(batch.tables)):
+            if table not in _CHANGE_CHECKS:
+                raise StoreError(f"{table} cannot be protected on the Neo4j store")
+            rows = _conformed_rows(batch.tables[table], SCHEMAS[table])
+            size = self.settings.batch_size
+            changed: list[str] = []
+            for start in range(0, len(rows), size):
+                found = self._read(statement(_CHANGE_CHECKS[table]), {"rows": rows[start : start + size]})
+                changed += [str(r["id"]) for r in found]
+            if changed:
+                raise ProtectedFacts(table, sorted(changed))
         # The batch is recorded before its rows, so an interrupted load never hands its number to the next one.
         self._record_batch(batch_id, recorded_at, batch.source, inserted)
         size = self.settings.batch_size
@@ -339,6 +353,15 @@ class Neo4jStore(ClosingStore):
         rows = self._read(statement("lookup_entry_dates"), {"ids": entry_ids.to_pylist()})
         schema = pa.schema([ENTRY_SCHEMA.field("entry_id"), ENTRY_SCHEMA.field("determined_on")])
         return pa.Table.from_pylist(rows, schema=schema)
+
+    def holdings_at(self, target_ids: pa.Array[Any]) -> pa.Table:
+        ids = sorted({v for v in target_ids.to_pylist() if v is not None})
+        roles = sorted(vocabulary().ratio_roles())
+        rows: list[dict[str, Any]] = []
+        size = self.settings.batch_size
+        for start in range(0, len(ids), size):
+            rows += self._read(statement("lookup_holdings"), {"ids": ids[start : start + size], "roles": roles})
+        return pa.Table.from_pylist(rows, schema=GRAPH_ROLE_SCHEMA)
 
     # -- rules -------------------------------------------------------------------------------------------------
     def run_rules(self, context: EvaluationContext) -> pa.Table:
@@ -436,7 +459,7 @@ class Neo4jStore(ClosingStore):
         return _sorted(rows, INFORCE_SCHEMA, ("subject_id", "entry_id"))
 
     def graph_on(self, as_of: dt.date) -> tuple[pa.Table, pa.Table]:
-        """Current subjects (subject_id, kind, name) by id and the roles held on ``as_of`` (ROLE_SCHEMA) in
+        """Current subjects (subject_id, kind, name) by id and the roles held on ``as_of`` (GRAPH_ROLE_SCHEMA) in
         GRAPH_ROLE_ORDER, for the in-memory analytics: the embedded store's tables, column for column and row for
         row. Read a page of subjects at a time (``graph_on_subjects.cypher``, ``graph_on_roles.cypher``) into
         column lists, then sorted by Arrow (strings by UTF-8 bytes, i.e. code points, as DuckDB sorts them)."""
@@ -476,7 +499,8 @@ class Neo4jStore(ClosingStore):
             "valid_to": valid_to,
         }
         # Arrow's default null placement is at the end, as in the embedded store's ORDER BY.
-        roles = pa.Table.from_pydict(columns, schema=ROLE_SCHEMA).sort_by([(k, "ascending") for k in GRAPH_ROLE_ORDER])
+        roles = pa.Table.from_pydict(columns, schema=GRAPH_ROLE_SCHEMA)
+        roles = roles.sort_by([(k, "ascending") for k in GRAPH_ROLE_ORDER])
         return subjects, roles
 
     def subject_facts(self, subject_id: str) -> dict[str, pa.Table]:

@@ -47,7 +47,9 @@ _FILES: dict[str, tuple[str, str]] = {
         f"""SELECT entry_id || '@' || batch_id AS "version_id:ID(EntryVersion)", entry_id, subject_id, list_type,
                    domain, severity, department, act_date AS "act_date:date", determined_on AS "determined_on:date",
                    valid_until AS "valid_until:date", status, status_since AS "status_since:date", scope,
-                   legal_basis, batch_id AS "batch_id:long", {_ts("recorded_at")} AS "recorded_at:localdatetime",
+                   legal_basis, act_date_precision, determined_on_precision, valid_until_precision,
+                   status_since_precision, batch_id AS "batch_id:long",
+                   {_ts("recorded_at")} AS "recorded_at:localdatetime",
                    {_ts("superseded_at")} AS "superseded_at:localdatetime", 'EntryVersion' AS ":LABEL"
             FROM entries""",
     ),
@@ -60,7 +62,8 @@ _FILES: dict[str, tuple[str, str]] = {
         "relationships",
         f"""SELECT source_id AS ":START_ID(Subject)", target_id AS ":END_ID(Subject)", 'ROLE' AS ":TYPE", role,
                    ratio AS "ratio:double", valid_from AS "valid_from:date", valid_to AS "valid_to:date",
-                   batch_id AS "batch_id:long", {_ts("recorded_at")} AS "recorded_at:localdatetime",
+                   title, valid_from_precision, valid_to_precision, batch_id AS "batch_id:long",
+                   {_ts("recorded_at")} AS "recorded_at:localdatetime",
                    {_ts("superseded_at")} AS "superseded_at:localdatetime"
             FROM roles""",
     ),

@@ -67,6 +67,14 @@ def _make(schema: str, entity_id: str, **props: Any) -> EntityProxy:
     return entity
 
 
+def _as_written(day: dt.date | None, precision: str | None) -> str | None:
+    """A date as the source gave it: FtM dates carry their precision (2024, 2024-03, 2024-03-01)."""
+    if day is None:
+        return None
+    text = day.isoformat()
+    return text[:4] if precision == "year" else text[:7] if precision == "month" else text
+
+
 def _digest(*parts: Any) -> str:
     return hashlib.sha1("\x1f".join("" if p is None else str(p) for p in parts).encode()).hexdigest()[:20]
 
@@ -123,9 +131,9 @@ def entities(store: GraphStore, *, as_of: dt.date, scope: Scope = Scope.PUBLIC) 
             reason=e["severity"],
             status=e["status"],
             authority=e["department"],
-            listingDate=e["determined_on"],
-            date=e["act_date"],
-            endDate=e["valid_until"],
+            listingDate=_as_written(e["determined_on"], e["determined_on_precision"]),
+            date=_as_written(e["act_date"], e["act_date_precision"]),
+            endDate=_as_written(e["valid_until"], e["valid_until_precision"]),
             provisions=e["legal_basis"],
         )
     evaluation = store.latest_evaluation()

@@ -107,10 +107,26 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, seconds: 
     pytest.fail(f"the service was not ready within {seconds}s:\n{log.read_text(encoding='utf-8')}")
 
 
+def _as_a_registry_writes_them(roles: Path) -> None:
+    """Legal representatives as a registry extract gives them: a title as written and a start known to the year
+    only (the subject panel shows both as given)."""
+    with roles.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        lr = row["role"] == "legal_representative" and bool(row["valid_from"])
+        row["title"] = "法定代表人（执行董事）" if lr else ""
+        row["valid_from_precision"] = "year" if lr else ""
+    with roles.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     work = tmp_path_factory.mktemp("dashboard")
     assert generate.main([str(work / "data"), "--subjects", "3000"]) == 0
+    _as_a_registry_writes_them(work / "data" / "roles.csv")
     db = work / "store.duckdb"
     assert cli.main(["load", str(work / "data"), "--db", str(db)]) == 0
     keys = work / "keys.json"
@@ -287,6 +303,15 @@ def test_dashboard_in_a_browser(service: Running, browser: WebDriver, downloads:
     assert path_edges and {e.get_attribute("data-role") for e in path_edges} & {"legal_representative"}
     assert find_all(graph, "graph-node-label"), "the source entry's list should label its node"
     assert find_all(browser, "derived-record") and find_all(browser, "derived-citation")
+    # the legal representative's role as the registry wrote it: its title, and a start known to the year only
+    titles = [t.text for t in find_all(browser, "role-title")]
+    assert titles and all("法定代表人（执行董事）" in t for t in titles), titles
+    starts = [
+        r.find_elements(By.CSS_SELECTOR, "td")[4].text
+        for r in find_one(browser, "subject-roles").find_elements(By.CSS_SELECTOR, "tbody tr")
+        if find_all(r, "role-title")
+    ]
+    assert starts and all(len(d) == 4 and d.isdigit() for d in starts), starts
     # an investigator sees the subject's exposure and whether a cap or limit cut it (here none did)
     wait(browser, lambda d: find_all(d, "exposure-summary") or find_all(d, "exposure-error"), "the subject's exposure")
     assert not find_all(browser, "exposure-error"), find_one(browser, "exposure-error").text
@@ -345,6 +370,7 @@ def test_the_inbox_counts_deadlines_down_and_shows_announcements(
 ) -> None:
     """An objection filed on 1 June 2026 was due for review by 15 June (10 working days): on 30 June it is
     overdue and drawn in red; an exit on 20 June is announced to the public for the announcement period."""
+
     def sources(public: bool, before: str) -> list[str]:
         # entries behind P1 records (organisations' entries in force), determined before the given day
         items = service.get("/v1/derived", public=public, rule="P1", limit=500)["items"]

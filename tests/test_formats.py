@@ -829,6 +829,28 @@ def test_canonical_to_ftm_to_canonical_keeps_subjects_roles_ratios_and_entries(t
         assert _canonical_view(second) == _canonical_view(first)
 
 
+def test_an_entry_known_to_the_month_goes_to_ftm_and_back_with_its_precision(tmp_path: Path) -> None:
+    from graphsvc.export_ftm import entities
+    from graphsvc.vocab import Scope
+
+    s = Scenario()
+    firm = s.org("甲公司")
+    s.entry(firm, "black", domain="tax", determined_on="2024年3月", valid_until="2027")
+    with EmbeddedStore(tmp_path / "a.duckdb") as first, EmbeddedStore(tmp_path / "b.duckdb") as second:
+        load(s.write(tmp_path / "in"), first)
+        [sanction] = [e for e in entities(first, as_of=DAY, scope=Scope.AUTHORISED) if e.schema.name == "Sanction"]
+        assert (sanction.first("listingDate"), sanction.first("endDate")) == ("2024-03", "2027")
+        exported = tmp_path / "out" / "graph.ftm.json"
+        exported.parent.mkdir()
+        exported.write_text(json.dumps(sanction.to_dict(), ensure_ascii=False) + "\n", encoding="utf-8")
+        subjects = tmp_path / "out" / "firm.ftm.json"
+        [company] = [e for e in entities(first, as_of=DAY, scope=Scope.AUTHORISED) if e.id == firm]
+        subjects.write_text(json.dumps(company.to_dict(), ensure_ascii=False) + "\n", encoding="utf-8")
+        load(exported.parent, second, LoadOptions(format="ftm"))
+        [entry] = entries_of(second).values()
+        assert (entry["determined_on_precision"], entry["valid_until_precision"]) == ("month", "year")
+
+
 def test_the_ftm_export_is_read_back_by_the_followthemoney_library(tmp_path: Path) -> None:
     db = tmp_path / "a.duckdb"
     assert main(["load", str(_round_trip_world().write(tmp_path / "in")), "--db", str(db)], out=io.StringIO()) == 0

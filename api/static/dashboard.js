@@ -53,6 +53,13 @@
   }
 
   const show = (value) => (value === null || value === undefined || value === "" ? "—" : String(value));
+  // A date the source gave only to the year or month is shown as written (2019, 2019-06), not as its first day.
+  const showDate = (value, precision) => {
+    if (!value) return "—";
+    if (precision === "year") return String(value).slice(0, 4);
+    if (precision === "month") return String(value).slice(0, 7);
+    return String(value);
+  };
 
   /** Run `work` counted in <body data-pending>: 0 means every answer has been read and drawn. */
   async function withBusy(work) {
@@ -727,8 +734,8 @@
             el("td", {}, L.zhCode(L.DOMAINS, e.domain)),
             el("td", {}, show(e.severity)),
             el("td", {}, show(e.department)),
-            el("td", { class: "nowrap" }, show(e.determined_on)),
-            el("td", { class: "nowrap" }, show(e.valid_until)),
+            el("td", { class: "nowrap" }, showDate(e.determined_on, e.determined_on_precision)),
+            el("td", { class: "nowrap" }, showDate(e.valid_until, e.valid_until_precision)),
             el("td", {}, show(e.status))
           )
         )
@@ -758,11 +765,16 @@
             "tr",
             { class: r.superseded_at ? "superseded" : "" },
             el("td", {}, subjectLink(r.source_id), " ", show(r.source_name)),
-            el("td", {}, L.zhCode(L.ROLES, r.role)),
+            el(
+              "td",
+              {},
+              L.zhCode(L.ROLES, r.role),
+              r.title ? el("span", { class: "muted", "data-testid": "role-title" }, ` （${r.title}）`) : ""
+            ),
             el("td", {}, subjectLink(r.target_id), " ", show(r.target_name)),
             el("td", { class: "num" }, r.ratio === null ? "—" : `${r.ratio}%`),
-            el("td", { class: "nowrap" }, show(r.valid_from)),
-            el("td", { class: "nowrap" }, show(r.valid_to))
+            el("td", { class: "nowrap" }, showDate(r.valid_from, r.valid_from_precision)),
+            el("td", { class: "nowrap" }, showDate(r.valid_to, r.valid_to_precision))
           )
         )
       )

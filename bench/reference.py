@@ -277,6 +277,13 @@ def phase_evaluate(db: Path, as_of: str, rules: list[str], repeat: int) -> dict[
                 "ratio": medians["graphsvc"] / medians["reference"],
                 "ratio_to_reference_with_names": medians["graphsvc"] / medians["reference_with_names"],
             }
+        # All rules of the profile together (no reference: for the record, beside bench.core's figure).
+        seconds = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            derived = evaluate(store, default, day, persist=False).records.num_rows
+            seconds.append(time.perf_counter() - start)
+        out["all_rules"] = {"derived": derived, "seconds": statistics.median(seconds), "min_seconds": min(seconds)}
         con.close()
     return out
 

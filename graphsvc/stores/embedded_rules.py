@@ -3,18 +3,23 @@
 Only identifiers fixed in this module (and rule ids as prefixes of CTE and parameter names) are spliced into
 the SQL text; every value (dates, role names, list types, effect codes, years) is a bound parameter.
 
-An evaluation runs in three steps (:func:`run_rules`):
+An evaluation (:func:`run_rules`) reads each large table once, then answers every rule from small tables:
 
-1. **the entries on the as-of date**, once for all rules (:func:`entries_sql`): every current entry determined
-   by the as-of date with its effective severity (the profile's default where none is stated), its status on
-   the as-of date and its validity end (V1), whether it is valid (V1, V2) and in force (valid, and not a red
-   entry a black-class entry has removed from force: W3, LST-10, compiled only when a red/black-conflict rule
-   is on), and, when a rule has a trigger, its subject's kind. The result (a few rows per listed subject) is
-   handed back to DuckDB as ``rule_entries``;
-2. **one query per rule**, compiled by its shape over ``inforce``, ``valid`` and ``e0`` (views of
-   ``rule_entries``) and the current subjects, roles and findings (``s``, ``r``, ``f``: filters inlined into
-   each scan, never materialised), each filtering roles by the rule's own before joining or grouping;
-3. **the names** of every subject the rows mention (subject, related subject, origin), in one lookup.
+1. **the entries on the as-of date** (:func:`entries_sql`, ``rule_entries``): every current entry determined by
+   the as-of date with its effective severity (the profile's default where none is stated), its status on the
+   as-of date and its validity end (V1), whether it is valid (V1, V2) and in force (valid, and not a red entry a
+   black-class entry has removed from force: W3, LST-10, compiled only when a red/black-conflict rule is on);
+2. **the roles at the listed subjects** (``rule_roles``): the current roles of the kinds the enabled shapes read
+   (``_LISTED_ROLES``) whose target (or, for some shapes, source) is the subject of an in-force entry: one scan
+   of the roles for all rules;
+3. **the subjects within one hop** (``rule_subjects``): kind and name of the entries' subjects, of both ends of
+   those roles and of the persons with a finding: one scan of the subjects, which gives the triggers their kinds
+   and the explanations their names;
+4. **one query per rule**, compiled by its shape over ``inforce``, ``valid``, ``e0`` (views of ``rule_entries``,
+   with the subject's kind), ``rl`` (``rule_roles``), ``ks`` (the kinds of ``rule_subjects``) and, for what
+   lies beyond one hop (a banned person's other appointments, a related enterprise's controllers), the current
+   subjects, roles and findings themselves (``s``, ``r``, ``f``: filters inlined into each scan);
+5. **the names** of the few subjects the rows mention beyond those, in one lookup.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ from graphsvc.vocab import EntryStatus, RoleType, Severity
 
 _OPEN_END = "DATE '9999-12-31'"
 _ENTRIES = "rule_entries"  # the entries on the as-of date, registered for the rule queries
+_ROLES = "rule_roles"  # the roles the rules read at the listed subjects
+_SUBJECTS = "rule_subjects"  # kind and name of the subjects the rules start from or reach in one hop
 _WANTED = "rule_names_wanted"  # the ids whose names the rule rows still need
 _NAMES = ("subject_name", "related_name", "origin_name")
 _NAMED = (("subject_id", "subject_name"), ("related_id", "related_name"), ("origin_id", "origin_name"))
@@ -106,10 +113,9 @@ f AS NOT MATERIALIZED (SELECT person_id, entry_id FROM findings WHERE {_CURRENT}
 st AS NOT MATERIALIZED (SELECT entry_id, status, since FROM statuses WHERE {_CURRENT})"""
 
 
-def entries_sql(context: EvaluationContext, *, kinds: bool) -> str:
+def entries_sql(context: EvaluationContext) -> str:
     """Every current entry determined by the as-of date: effective severity, ``eff_status``/``eff_since``,
-    ``until`` (V1), ``flag``, ``is_valid`` (V1, V2), ``in_force`` (also W3's removal of red entries), and, with
-    ``kinds``, its subject's ``kind`` (NULL when the subject is not current)."""
+    ``until`` (V1), ``flag``, ``is_valid`` (V1, V2) and ``in_force`` (also W3's removal of red entries)."""
     sh_status, sh_since = _shorthand("e", "$as_of")
     conflict_on = "greatest(b.determined_on, v.determined_on)"
     removed = "FALSE"
@@ -122,8 +128,6 @@ def entries_sql(context: EvaluationContext, *, kinds: bool) -> str:
           AND NOT EXISTS (SELECT 1 FROM st r WHERE r.entry_id = b.entry_id AND r.status = 'revoked')
           AND {conflict_on} <= $as_of AND (b.until IS NULL OR {conflict_on} <= b.until)
           AND {_in_force_status(_status_on("b", conflict_on))}))"""
-    kind = ", o.kind" if kinds else ""
-    join = "LEFT JOIN s o ON o.subject_id = v.subject_id" if kinds else ""
     return f"""WITH {_facts()},
 st_on AS (
     SELECT entry_id, arg_max(status, since) AS status, max(since) AS since FROM st WHERE since <= $as_of
@@ -153,8 +157,8 @@ checked AS (
                  AND {_in_force_status("eff_status")}, FALSE) AS is_valid
     FROM e0
 )
-SELECT {", ".join("v." + c for c in _ENTRY_COLUMNS)}, v.is_valid AND NOT coalesce({removed}, FALSE) AS in_force{kind}
-FROM checked v {join}"""
+SELECT {", ".join("v." + c for c in _ENTRY_COLUMNS)}, v.is_valid AND NOT coalesce({removed}, FALSE) AS in_force
+FROM checked v"""
 
 
 def _trigger(rule: ResolvedRule, entry: str, params: dict[str, Any]) -> str:
@@ -198,7 +202,7 @@ def _propagation(rule: ResolvedRule, context: EvaluationContext, params: dict[st
     holders = f"""
         SELECT t.entry_id, h.source_id AS person, h.role AS via
         FROM {rid}_listed t
-        JOIN r h ON h.target_id = t.subject_id AND list_contains(${rid}_any_roles, h.role)
+        JOIN rl h ON h.target_id = t.subject_id AND list_contains(${rid}_any_roles, h.role)
             AND {_held("h", "t.role_date")}"""
     if reach.roles_with_finding:
         holders += f"""
@@ -265,7 +269,7 @@ def _appointment_ban(rule: ResolvedRule, context: EvaluationContext, params: dic
             e.ban_until AS valid_until, {_ENTRY}, e.flag
         FROM (SELECT t.entry_id, h.source_id AS person, string_agg(DISTINCT h.role, '+' ORDER BY h.role) AS via
               FROM {rid}_listed t
-              JOIN r h ON h.target_id = t.subject_id AND list_contains(${rid}_roles, h.role)
+              JOIN rl h ON h.target_id = t.subject_id AND list_contains(${rid}_roles, h.role)
                   AND {_held("h", "t.determined_on")}
               GROUP BY t.entry_id, h.source_id) h
         JOIN {rid}_listed e ON e.entry_id = h.entry_id
@@ -306,8 +310,8 @@ def _person_ban(rule: ResolvedRule, context: EvaluationContext, params: dict[str
             greatest(e.determined_on, a.valid_from), least(e.until, a.valid_to), {_ENTRY}, a.role, a.valid_from,
             NULL, e.flag
         FROM {rid}_ban e
-        JOIN r a ON a.source_id = e.subject_id AND list_contains(${rid}_appt_roles, a.role) AND {_held("a", "$as_of")}
-        JOIN s t ON t.subject_id = a.target_id AND list_contains(${rid}_appt_kinds, t.kind)
+        JOIN rl a ON a.source_id = e.subject_id AND list_contains(${rid}_appt_roles, a.role) AND {_held("a", "$as_of")}
+        JOIN ks t ON t.subject_id = a.target_id AND list_contains(${rid}_appt_kinds, t.kind)
     )"""
 
 
@@ -322,25 +326,32 @@ def _controllers(rule: ResolvedRule, context: EvaluationContext, params: dict[st
     params[f"{rid}_related_kinds"] = list(rule.related_kinds)
     return f"""
     {rid}_listed AS (SELECT e.* FROM inforce e WHERE {_trigger(rule, "e", params)}),
+    {rid}_held AS (
+        SELECT source_id, role, target_id, valid_from, valid_to FROM rl
+        WHERE (role = ${rid}_controller OR role = ${rid}_relation) AND {_held("rl", "$as_of")}
+    ),
+    {rid}_related AS (
+        SELECT rel.* FROM (SELECT source_id AS one, target_id AS other, role, valid_from, valid_to
+                               FROM {rid}_held WHERE role = ${rid}_relation
+                           UNION ALL
+                           SELECT target_id, source_id, role, valid_from, valid_to FROM {rid}_held
+                           WHERE role = ${rid}_relation) rel
+        JOIN ks y ON y.subject_id = rel.other AND list_contains(${rid}_related_kinds, y.kind)
+    ),
     {rid}_rows AS (
         SELECT '{rid}' AS rule, c.source_id AS subject_id, e.entry_id AS source_entry_id, e.subject_id AS related_id,
             NULL AS related_entry_id, e.subject_id AS origin_id, ${rid}_effect_record AS effect,
             greatest(e.determined_on, c.valid_from) AS valid_from, least(e.until, c.valid_to) AS valid_until,
             {_ENTRY}, c.role AS via, NULL::DATE AS role_date, NULL AS detail, e.flag AS flags
         FROM {rid}_listed e
-        JOIN r c ON c.target_id = e.subject_id AND c.role = ${rid}_controller AND {_held("c", "$as_of")}
+        JOIN {rid}_held c ON c.target_id = e.subject_id AND c.role = ${rid}_controller
         WHERE ${rid}_own
         UNION ALL
         SELECT '{rid}', c.source_id, e.entry_id, rel.other, NULL, e.subject_id, ${rid}_effect_record,
             greatest(e.determined_on, rel.valid_from, c.valid_from), least(e.until, rel.valid_to, c.valid_to),
             {_ENTRY}, rel.role || '+' || c.role, NULL::DATE, NULL, e.flag
         FROM {rid}_listed e
-        JOIN (SELECT source_id AS one, target_id AS other, role, valid_from, valid_to
-                  FROM r WHERE role = ${rid}_relation
-              UNION ALL
-              SELECT target_id, source_id, role, valid_from, valid_to FROM r WHERE role = ${rid}_relation) rel
-            ON rel.one = e.subject_id AND rel.other <> e.subject_id AND {_held("rel", "$as_of")}
-        JOIN s y ON y.subject_id = rel.other AND list_contains(${rid}_related_kinds, y.kind)
+        JOIN {rid}_related rel ON rel.one = e.subject_id AND rel.other <> e.subject_id
         JOIN r c ON c.target_id = rel.other AND c.role = ${rid}_controller AND {_held("c", "$as_of")}
         WHERE ${rid}_related AND c.source_id <> e.subject_id
     )"""
@@ -468,52 +479,110 @@ def _bound(sql: str, params: Mapping[str, Any]) -> dict[str, Any]:
 
 def inforce_sql(context: EvaluationContext) -> tuple[str, dict[str, Any]]:
     """The entries in force on the as-of date under the profile's V1/V2 (the rules' own in-force test)."""
-    sql = f"""WITH ev AS ({entries_sql(context, kinds=False)})
+    sql = f"""WITH ev AS ({entries_sql(context)})
     SELECT entry_id, subject_id, list_type, domain, severity, department, determined_on, until AS valid_until,
            flag AS flags, scope, legal_basis, eff_status AS status
     FROM ev WHERE in_force ORDER BY subject_id, entry_id"""
     return sql, _bound(sql, {"known_at": None, **context.validity_parameters()})
 
 
+# The roles each shape reads at the listed subjects (the subjects of in-force entries): which roles, and whether
+# at the source end too (the target end always). ``rl`` holds them, read once for all rules.
+_LISTED_ROLES: Mapping[Shape, Callable[[ResolvedRule], tuple[tuple[str, ...], bool]]] = {
+    Shape.PROPAGATION: lambda rule: ((*rule.reach.roles, *rule.reach.roles_with_finding) if rule.reach else (), False),
+    Shape.APPOINTMENT_BAN: lambda rule: (rule.reach.roles if rule.reach else (), False),
+    Shape.PERSON_BAN: lambda rule: (rule.appointment_roles, True),
+    Shape.CONTROLLERS: lambda rule: ((RoleType.ACTUAL_CONTROLLER.value, RoleType.RELATED_ENTERPRISE.value), True),
+}
+
+
 def rule_sql(rule: ResolvedRule, context: EvaluationContext) -> tuple[str, dict[str, Any]]:
-    """One rule's query over ``rule_entries`` and the current facts; returns the SQL and its parameters."""
+    """One rule's query over ``rule_entries``, ``rule_roles``, ``rule_subjects`` and the current facts; returns
+    the SQL and its parameters."""
     params: dict[str, Any] = {"known_at": None, **context.validity_parameters()}
     _effects(rule, params)
     body = COMPILERS[rule.shape](rule, context, params)
+    listed = f"rl AS (SELECT * FROM {_ROLES}),\n    " if rule.shape in _LISTED_ROLES else ""
     sql = f"""WITH {_facts()},
     e0 AS (SELECT * FROM {_ENTRIES}),
     valid AS (SELECT * FROM {_ENTRIES} WHERE is_valid),
     inforce AS (SELECT * FROM {_ENTRIES} WHERE in_force),
-    {body}
+    ks AS (SELECT subject_id, kind FROM {_SUBJECTS}),
+    {listed}{body}
     SELECT {_OUT} FROM {rule.id}_rows ORDER BY {_ORDER}"""
     return sql, _bound(sql, params)
 
 
+def _listed_roles_sql(context: EvaluationContext) -> tuple[str, dict[str, Any]] | None:
+    """The current roles the rules read at the listed subjects, or None when no rule reads any."""
+    roles: dict[str, None] = {}
+    source_end = False
+    for rule in context.rules:
+        if rule.shape in _LISTED_ROLES:
+            wanted, at_source = _LISTED_ROLES[rule.shape](rule)
+            roles.update(dict.fromkeys(wanted))
+            source_end = source_end or at_source
+    if not roles:
+        return None
+    listed = f"(SELECT subject_id FROM {_ENTRIES} WHERE in_force)"
+    ends = f"target_id IN {listed}" + (f" OR source_id IN {listed}" if source_end else "")
+    sql = f"""WITH {_facts()}
+    SELECT source_id, role, target_id, ratio, valid_from, valid_to FROM r
+    WHERE list_contains($listed_roles, role) AND ({ends})"""
+    return sql, _bound(sql, {"listed_roles": list(roles), "known_at": None})
+
+
+def _subjects_sql(with_roles: bool) -> str:
+    """Kind and name of every subject the rules start from or reach in one hop: the entries' subjects, both ends
+    of ``rule_roles``, and the persons with a finding for an in-force entry."""
+    ends = f" UNION SELECT source_id FROM {_ROLES} UNION SELECT target_id FROM {_ROLES}" if with_roles else ""
+    return f"""WITH {_facts()}
+    SELECT subject_id, kind, name FROM s
+    WHERE subject_id IN (SELECT subject_id FROM {_ENTRIES}{ends}
+                         UNION SELECT f.person_id FROM f JOIN {_ENTRIES} e ON e.entry_id = f.entry_id AND e.in_force)"""
+
+
 def run_rules(con: duckdb.DuckDBPyConnection, context: EvaluationContext, known_at: dt.datetime) -> pa.Table:
     """Evaluate the context's rules on the connection: rows of RULE_OUTPUT_SCHEMA, by rule, subject, entry."""
-    sql = entries_sql(context, kinds=any(rule.trigger is not None for rule in context.rules))
+    sql = entries_sql(context)
     entries = fetch_arrow(con, sql, _bound(sql, {**context.validity_parameters(), "known_at": known_at}))
-    parts: list[pa.Table] = []
+    registered = [_ENTRIES]
     con.register(_ENTRIES, entries)
     try:
+        listed = _listed_roles_sql(context)
+        if listed is not None:
+            sql, params = listed
+            con.register(_ROLES, fetch_arrow(con, sql, {**params, "known_at": known_at}))
+            registered.append(_ROLES)
+        subjects = fetch_arrow(con, _subjects_sql(listed is not None), {"known_at": known_at})
+        con.register(_SUBJECTS, subjects)
+        registered.append(_SUBJECTS)
+        # The entries carry their subject's kind for the triggers (NULL when the subject is not current).
+        ids = subjects.column("subject_id").combine_chunks()
+        kinds = pc.take(subjects.column("kind"), pc.index_in(entries.column("subject_id"), value_set=ids))
+        con.register(_ENTRIES, entries.append_column("kind", kinds))
+        parts: list[pa.Table] = []
         for rule in sorted(context.rules, key=lambda r: r.id):
             sql, params = rule_sql(rule, context)
             params["known_at"] = known_at
             parts.append(fetch_arrow(con, sql, params).cast(_ROW_SCHEMA))
     finally:
-        con.unregister(_ENTRIES)
+        for name in registered:
+            con.unregister(name)
     rows = pa.concat_tables(parts) if parts else _ROW_SCHEMA.empty_table()
-    return _with_names(con, rows, known_at)
+    return _with_names(con, rows, subjects, known_at)
 
 
-def _with_names(con: duckdb.DuckDBPyConnection, rows: pa.Table, known_at: dt.datetime) -> pa.Table:
-    """The rows with the names of their subject, related subject and origin, looked up together in one scan."""
+def _with_names(con: duckdb.DuckDBPyConnection, rows: pa.Table, known: pa.Table, known_at: dt.datetime) -> pa.Table:
+    """The rows with the names of their subject, related subject and origin: from the subjects already read,
+    the few others (reached beyond one hop) looked up together."""
+    ids, names = known.column("subject_id").combine_chunks(), known.column("name").combine_chunks()
     mentioned = pc.unique(pa.concat_arrays([rows.column(c).combine_chunks() for c, _ in _NAMED]).drop_null())
-    names = pa.table({"subject_id": pa.array([], pa.string()), "name": pa.array([], pa.string())})
-    if len(mentioned):
-        con.register(_WANTED, pa.table({"id": mentioned}))
+    missing = pc.filter(mentioned, pc.invert(pc.is_in(mentioned, value_set=ids)))
+    if len(missing):
+        con.register(_WANTED, pa.table({"id": missing}))
         try:
-            names = fetch_arrow(
+            found = fetch_arrow(
                 con,
                 f"SELECT s.subject_id, s.name FROM subjects s SEMI JOIN {_WANTED} w ON w.id = s.subject_id "
                 f"WHERE {_CURRENT}",
@@ -521,7 +590,8 @@ def _with_names(con: duckdb.DuckDBPyConnection, rows: pa.Table, known_at: dt.dat
             )
         finally:
             con.unregister(_WANTED)
-    ids, found = names.column("subject_id").combine_chunks(), names.column("name").combine_chunks()
+        ids = pa.concat_arrays([ids, found.column("subject_id").combine_chunks()])
+        names = pa.concat_arrays([names, found.column("name").combine_chunks()])
     for column, name in _NAMED:
-        rows = rows.append_column(name, pc.take(found, pc.index_in(rows.column(column), value_set=ids)))
+        rows = rows.append_column(name, pc.take(names, pc.index_in(rows.column(column), value_set=ids)))
     return rows.cast(RULE_OUTPUT_SCHEMA)

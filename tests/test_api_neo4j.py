@@ -168,3 +168,49 @@ def test_role_pages_are_the_same_on_both_stores(both: Any) -> None:
                 role.pop("recorded_at"), role.pop("superseded_at")
             pages.append(walked)
         assert pages[0] == pages[1], subject
+
+
+def test_a_file_posted_to_v1_loads_loads_the_same_on_both_stores(both: Any) -> None:
+    """POST /v1/loads (issue 12) on the Neo4j store: the same report, the same profile with the title as
+    written and a start known to the year, and the same refusal of a change to a stored subject."""
+    import json
+
+    from tests.api_world import DEPARTMENT
+    from tests.test_api_loads import FIRM, _csv, _penalty_row
+    from tests.test_formats import _entity
+
+    embedded, on_neo4j, keys, _world = both
+    lines = [
+        _entity("Company", FIRM, name="大庆某某有限公司", uscCode=FIRM, country="cn"),
+        _entity("Person", "p1", name="张伟"),
+        _entity("Directorship", "d1", director="p1", organization=FIRM, role="执行董事兼总经理", startDate="2018"),
+    ]
+    ftm = "\n".join(json.dumps(e.to_dict(), ensure_ascii=False) for e in lines).encode()
+    renamed = _csv([_penalty_row(DEPARTMENT, name="大庆另一家公司", uscc=FIRM)])
+    answers = []
+    for client in (embedded, on_neo4j):
+        loaded = client.post(
+            "/v1/loads",
+            params={"format": "ftm"},
+            content=ftm,
+            headers={**keys.header("admin"), "Content-Type": "application/x-ndjson"},
+        )
+        assert loaded.status_code == 201, loaded.text
+        report = {k: v for k, v in loaded.json().items() if k not in {"batch_id", "recorded_at", "seconds"}}
+        profile = client.get("/v1/subjects/p1", headers=keys.header("admin")).json()
+        for item in profile["roles"]:
+            item.pop("recorded_at"), item.pop("superseded_at")
+        refused = client.post(
+            "/v1/loads",
+            params={"format": "mapped", "mapping": "shuanggongshi_penalty"},
+            content=renamed,
+            headers={**keys.header("government"), "Content-Type": "text/csv"},
+        )
+        answers.append((report, profile["roles"], refused.status_code, refused.json()["title"]))
+    assert answers[0] == answers[1]
+    report, roles, status, title = answers[0]
+    assert {(r["role"], r["title"], r["valid_from_precision"]) for r in roles} == {
+        ("director", "执行董事兼总经理", "year"),
+        ("senior_manager", "执行董事兼总经理", "year"),
+    }
+    assert (status, title) == (403, "Registry facts")

@@ -159,3 +159,26 @@ def test_a_killed_load_leaves_no_half_batch(tmp_path: Path) -> None:
             outcomes.add("all")
         assert killed or after != committed
     assert "none" in outcomes  # at least one kill landed before the commit
+
+
+def test_a_store_made_before_the_title_and_precision_columns_gets_them_on_opening(tmp_path: Path) -> None:
+    import duckdb
+
+    s = Scenario()
+    firm, person = s.org("甲公司"), s.person("张伟")
+    s.role(person, "legal_representative", firm, since="2020-01-01")
+    path = tmp_path / "old.duckdb"
+    with EmbeddedStore(path) as store:
+        load_directory(s.write(tmp_path / "in"), store)
+    con = duckdb.connect(str(path))  # as an older graphsvc left it: no title, no precision columns
+    for column in ("title", "valid_from_precision", "valid_to_precision"):
+        con.execute(f"ALTER TABLE roles DROP COLUMN {column}")
+    con.execute("ALTER TABLE entries DROP COLUMN determined_on_precision")
+    con.close()
+    with EmbeddedStore(path) as store:
+        [role] = store.subject_facts(person)["roles"].to_pylist()
+        assert (role["role"], role["title"], role["valid_from_precision"]) == ("legal_representative", None, None)
+        s.roles[-1].update(role="法人代表", valid_from="2020")
+        load_directory(s.write(tmp_path / "again"), store)
+        current = [r for r in store.subject_facts(person)["roles"].to_pylist() if r["superseded_at"] is None]
+        assert [(r["title"], r["valid_from_precision"]) for r in current] == [("法人代表", "year")]

@@ -14,12 +14,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.facts import SubjectFacts
+from api.routers.subjects import ROLES_LIMIT
 from graphsvc.cli import main as graphsvc_main
 from graphsvc.stores.embedded import EmbeddedStore
 from tests.api_world import Keys, World, build_world, running_app
 from tests.scenario import Scenario
 
-HOLDERS = 130  # more than the default page of 100
+HOLDERS = 130  # more than the default page (50) and than a page of 100
 
 
 def hub_world() -> tuple[Scenario, World, str]:
@@ -56,12 +57,18 @@ def test_a_hub_answers_the_first_page_with_the_total_and_the_next_page_the_rest(
     client, keys, _world, hub, _db = hub_app
     total = HOLDERS + 2 + 1  # holders, its two holdings, and the corrected holder's earlier version
     first = profile(client, keys, hub)
-    assert len(first["roles"]) == 100
-    assert first["roles_page"] == {"offset": 0, "limit": 100, "total": total, "next_offset": 100, "complete": False}
-    rest = profile(client, keys, hub, roles_offset=100)
-    assert len(rest["roles"]) == total - 100
+    assert len(first["roles"]) == ROLES_LIMIT
+    assert first["roles_page"] == {
+        "offset": 0,
+        "limit": ROLES_LIMIT,
+        "total": total,
+        "next_offset": ROLES_LIMIT,
+        "complete": False,
+    }
+    rest = profile(client, keys, hub, roles_offset=first["roles_page"]["next_offset"], roles_limit=100)
+    assert len(rest["roles"]) == total - ROLES_LIMIT
     assert rest["roles_page"] == {
-        "offset": 100,
+        "offset": ROLES_LIMIT,
         "limit": 100,
         "total": total,
         "next_offset": None,
@@ -104,7 +111,7 @@ def test_a_page_past_the_end_is_empty_and_out_of_range_limits_are_refused(hub_ap
     assert past["roles"] == [] and past["roles_page"]["next_offset"] is None
     assert past["roles_page"]["total"] == HOLDERS + 3 and not past["roles_page"]["complete"]
     small = profile(client, keys, world.listed)
-    assert small["roles_page"] == {"offset": 0, "limit": 100, "total": 2, "next_offset": None, "complete": True}
+    assert small["roles_page"] == {"offset": 0, "limit": ROLES_LIMIT, "total": 2, "next_offset": None, "complete": True}
     for params in ({"roles_limit": 0}, {"roles_limit": 1001}, {"roles_offset": -1}):
         answer = client.get(f"/v1/subjects/{hub}", params=params, headers=keys.header("government"))
         assert answer.status_code == 422, (params, answer.text)

@@ -22,7 +22,7 @@ from graphsvc.vocab import SubjectKind
 
 router = APIRouter(prefix="/v1", tags=["subjects and decisions"])
 NOT_FOUND = {404: documented("no such subject"), **PROBLEM_RESPONSES}
-ROLES_LIMIT = 100  # role versions per profile, unless the caller asks for more (up to ROLES_LIMIT_MAX)
+ROLES_LIMIT = 50  # role versions per profile unless the caller asks for more (up to ROLES_LIMIT_MAX), as /v1/derived
 ROLES_LIMIT_MAX = 1000
 RolesOffset = Annotated[
     int, Query(ge=0, description="the first role version to show, counted from 0; roles_page.next_offset is the next")

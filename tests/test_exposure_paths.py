@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 from pathlib import Path
 from typing import Any
 
@@ -246,6 +247,36 @@ def test_pagination_walks_every_item_once(tmp_path: Path) -> None:
     assert pages == 3 and seen == [f"E{i}" for i in range(7)]  # equal scores: by entry_id
     with pytest.raises(InputError, match="invalid cursor"):
         exposure(graph, entries, firm, settings=DEFAULT, cursor="garbage")
+
+
+def test_a_long_page_and_a_short_one_read_the_same_entries_and_walks_do_not_leak_into_each_other(
+    tmp_path: Path,
+) -> None:
+    """A page of many entries is taken from the Arrow table, a page of a few read value by value; the flags a
+    walk sets are cleared for the next walk (one buffer per thread)."""
+    from graphsvc.analytics import exposure as module
+
+    s = Scenario()
+    firm, other = s.org("目标公司"), s.org("另一公司")
+    for i in range(module._FEW_ENTRIES + 6):
+        p = s.person(f"高管{i}")
+        s.role(p, "senior_manager", firm)
+        s.entry(p, "focus", severity="general", entry_id=f"E{i:03d}", act_date="2024-01-02")
+    s.role(s.person("监事"), "supervisor", other)
+    store = _load(s, tmp_path)
+    graph = AdjacencyCache().get(store, AS_OF)
+    entries = store.entries_in_force(build_context(load_profile("default"), AS_OF))
+    long = exposure(graph, entries, firm, settings=DEFAULT, limit=1000)["items"]
+    short = [
+        i
+        for n in range(0, len(long), 5)
+        for i in exposure(graph, entries, firm, settings=DEFAULT, limit=5, cursor=encode_cursor("exposure", n))["items"]
+    ]
+    assert len(long) == module._FEW_ENTRIES + 6 and short == long
+    json.dumps([long, short])  # dates as JSON text on both reading paths
+    first = exposure(graph, entries, other, settings=DEFAULT)
+    again = [exposure(graph, entries, subject, settings=DEFAULT) for subject in (firm, other)][1]
+    assert first == again and first["subjects_reached"] == 2
 
 
 def test_a_hub_is_capped_and_answers(tmp_path: Path) -> None:

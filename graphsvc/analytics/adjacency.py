@@ -385,6 +385,8 @@ class Adjacency:
         """``edge(e).as_dict()`` for many edges at once (the columns read in bulk, not value by value)."""
         if not len(edges):
             return []
+        if len(edges) <= _FEW:
+            return [self._edge_dict(int(e)) for e in edges]
         at = np.asarray(edges, dtype=np.int64)
         ends = np.concatenate([self.source[at], self.target[at]]).astype(np.int64)  # pa.array(numpy) imports pandas
         names = self._strings(self.ids, ends)
@@ -406,6 +408,19 @@ class Adjacency:
                 zip(self.role_code[at].tolist(), ratios.tolist(), starts, stops, strict=True)
             )
         ]
+
+    def _edge_dict(self, e: int) -> dict[str, Any]:
+        """``edge_dicts`` of one edge, value by value (numpy's per-call cost dominates for a few)."""
+        ratio = float(self.ratio[e])
+        start, stop = self.valid_from[e], self.valid_to[e]
+        return {
+            "source": self.ids[int(self.source[e])],
+            "role": self.role_names[int(self.role_code[e])],
+            "target": self.ids[int(self.target[e])],
+            "ratio": None if ratio != ratio else ratio,  # NaN: no ratio
+            "valid_from": None if start is None else start.isoformat(),
+            "valid_to": None if stop is None else stop.isoformat(),
+        }
 
     @staticmethod
     def _strings(column: StringColumn, rows: IntArray) -> list[str]:

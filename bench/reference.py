@@ -1,22 +1,29 @@
 """DuckDB-native references for the core engine: hand-written SQL for P1, P5 and W1, and a plain load.
 
-    python -m bench.reference [--subjects 1000000] [--as-of 2026-06-30] [--repeat 5] [--work bench/out]
+    python -m bench.reference [--subjects 1000000] [--as-of 2026-06-30] [--repeat 5] [--rounds 1]
+                              [--quiet-wait 0] [--only evaluate|load] [--work bench/out]
 
-**Evaluation.** For each of P1, P5 and W1 under the ``default`` profile, one query written by hand for this
-profile and this data model (literals, no rule table, no explanations): the entries in force on the as-of date
-(V1 validity by severity, V2 objections suspend, the status history), the roles held on the rule's date, the
-same grouping. Before anything is timed, its answers (subject, source entry, related subject, related entry,
-effect, valid from, valid until, via, detail) must equal graphsvc's rule rows for that rule alone, and
-graphsvc's derived records must carry the same keys and validity. Then, in the same process and alternating,
-graphsvc ``evaluate`` of that rule alone (``persist=False``: rule query, explanations, paths, citations)
-against the reference query into Arrow, ``--repeat`` times each; the medians are compared.
+**Evaluation** (one process, on the core benchmark's store ``bench/out/core-N.duckdb``). For each of P1, P5
+and W1 under the ``default`` profile, one query written by hand for this profile and this data model (literals,
+no rule table, no explanations): the entries in force on the as-of date (V1 validity by severity, V2 objections
+suspend, the status history), the roles held on the rule's date, the same grouping. Before anything is timed,
+its answers (subject, source entry, related subject, related entry, effect, valid from, valid until, via,
+detail) must equal graphsvc's rule rows for that rule alone, and graphsvc's derived records must carry the same
+keys and validity. Then, alternating, ``--repeat`` times each: graphsvc ``evaluate`` of that rule alone
+(``persist=False``: rule queries, names, explanations, paths, citations), the reference query into Arrow, and the
+reference with the names its explanations would print (one lookup of the subjects, ``WITH_NAMES``); medians
+are compared. Last, all rules of the profile together (graphsvc only).
 
-**Load.** Each in its own process (peak memory = that process's maximum resident set): the reference reads the
-four CSV files with DuckDB ``read_csv`` (all columns as text) into a fresh DuckDB file, runs the same checks as
-plain SQL (listed in ``LOAD_CHECKS_INCLUDED``; the USCC and ID-number check characters with graphsvc's own
-numpy functions, ``graphsvc.identifiers``), and inserts the typed rows with their transaction time. Then
-``graphsvc load DIR --db FRESH`` (the command line's own function, in process, its imports done before the
-clock starts), then the same command again on the now-full store (identical files: nothing changes).
+**Load**, each load in its own process (peak memory = that process's maximum resident set), ``--rounds`` times
+in turn: the reference reads the four CSV files with DuckDB ``read_csv`` (all columns as text, trimmed, empty as
+missing) into a fresh DuckDB file, runs the checks listed in ``LOAD_CHECKS_INCLUDED`` as plain SQL (the USCC and
+ID-number check characters with graphsvc's own numpy functions, ``graphsvc.identifiers``) and inserts the typed
+rows with their transaction time; ``LOAD_CHECKS_LEFT_OUT`` says what graphsvc does beside. Then
+``graphsvc load DIR --db FRESH`` (the command line's own function in process, its imports done before the clock
+starts), then the same command again on the now-full store (identical files: nothing changes).
+
+Other processes may share the cores: every phase records the load average before it and the machine's busy CPU
+seconds meanwhile; ``--quiet-wait S`` waits up to S seconds before each phase for the cores to go idle.
 
 Output: ``bench/out/reference-N.json`` (the figures in ``bench/README.md`` come from it).
 """
@@ -169,6 +176,27 @@ SELECT subject_id, third.first_entry AS source_entry_id, NULL::VARCHAR AS relate
     until AS valid_until, NULL::VARCHAR AS via, detail
 FROM per_subject""",
 }
+# What the DuckDB-native load does, beside reading and writing (phase_load_reference), and what it leaves out.
+LOAD_CHECKS_INCLUDED = (
+    "cells trimmed, empty cells as missing, row numbers",
+    "required values of every file",
+    "enumerated values: subject kind, role, list type, severity by list type (LST-08, LST-12, red without)",
+    "dates as YYYY-MM-DD and their order (valid_to >= valid_from, act_date/valid_until/status_since by "
+    "determined_on); ratio a number 0-100 on shareholder roles only; no role at oneself",
+    "USCC and ID-number check characters (graphsvc.identifiers, the numpy functions graphsvc uses); uscc only "
+    "on organisations, id_number only on persons; an identifier on two subjects",
+    "references: both ends of a role, an entry's subject, a finding's person and entry; kinds at both ends of "
+    "a role, serious_illegal entries on enterprises only, findings name persons for organisations' entries",
+    "duplicate keys with conflicting content (subjects, roles, entries), by hash",
+    "typed rows inserted with batch id and transaction time",
+)
+LOAD_CHECKS_LEFT_OUT = (
+    "aliases to slugs (董事长 -> director …) and the vocabulary's refusals with the nearest value",
+    "domain, status and scope vocabularies; the fit rules (partial dates, ratio scales, titles, shares over "
+    "100 %) and their warnings",
+    "PRV-01 header checks, encoding detection, problems as row-numbered messages, the load report",
+    "the store's supersede/compare path (a fresh load only) and the generation file",
+)
 ANSWER = (
     "subject_id",
     "source_entry_id",
@@ -290,7 +318,6 @@ def phase_evaluate(db: Path, as_of: str, rules: list[str], repeat: int) -> dict[
 
 def phase_load_reference(data: Path, db: Path) -> dict[str, Any]:
     import duckdb
-    import pyarrow as pa
 
     from graphsvc.identifiers import id_number_problems, uscc_problems
 
@@ -299,15 +326,23 @@ def phase_load_reference(data: Path, db: Path) -> dict[str, Any]:
     start = time.perf_counter()
     con = duckdb.connect(str(db))
     for stem in ("subjects", "roles", "entries", "responsibilities"):
+        path = data / (stem + ".csv")
+        columns = con.execute(f"DESCRIBE SELECT * FROM read_csv('{path}', all_varchar = true)").fetchall()
+        # As graphsvc reads a cell: trimmed, empty as missing; the row number for messages.
+        cells = ", ".join(f"nullif(trim({c[0]}), '') AS {c[0]}" for c in columns)
         con.execute(
-            f"CREATE TEMP TABLE raw_{stem} AS SELECT row_number() OVER () + 1 AS _row, * "
-            f"FROM read_csv('{data / (stem + '.csv')}', all_varchar = true, header = true)"
+            f"CREATE TEMP TABLE raw_{stem} AS SELECT row_number() OVER () + 1 AS _row, {cells} "
+            f"FROM read_csv('{path}', all_varchar = true, header = true)"
         )
     read = time.perf_counter() - start
     problems: dict[str, int] = {}
 
+    timings: dict[str, float] = {}
+
     def check(name: str, sql: str) -> None:
-        problems[name] = int(con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0])  # type: ignore[index]
+        began = time.perf_counter()
+        problems[name] = int(con.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0])
+        timings[name] = time.perf_counter() - began
 
     kinds = "('person', 'enterprise', 'social_org', 'public_institution', 'government')"
     orgs = "('enterprise', 'social_org', 'public_institution', 'government')"
@@ -329,15 +364,17 @@ def phase_load_reference(data: Path, db: Path) -> dict[str, Any]:
         "SELECT 1 FROM raw_subjects WHERE (uscc IS NOT NULL AND kind = 'person') "
         "OR (id_number IS NOT NULL AND kind <> 'person')",
     )
-    ids = con.execute("SELECT uscc, id_number FROM raw_subjects").to_arrow_table()
+    began = time.perf_counter()
+    ids = con.sql("SELECT uscc, id_number FROM raw_subjects").to_arrow_table()
     problems["subjects uscc check characters"] = sum(r is not None for r in uscc_problems(ids.column("uscc")))
     problems["subjects id_number check characters"] = sum(
         r is not None for r in id_number_problems(ids.column("id_number"))
     )
+    timings["subjects identifier check characters"] = time.perf_counter() - began
     check(
         "subjects duplicate subject_id",
-        "SELECT subject_id FROM raw_subjects GROUP BY subject_id "
-        "HAVING count(DISTINCT (kind, name, uscc, id_number, region)) > 1",
+        "SELECT hash(subject_id) FROM raw_subjects GROUP BY 1 "
+        "HAVING min(hash(kind, name, uscc, id_number, region)) <> max(hash(kind, name, uscc, id_number, region))",
     )
     for column in ("uscc", "id_number"):
         check(
@@ -373,8 +410,8 @@ def phase_load_reference(data: Path, db: Path) -> dict[str, Any]:
     )
     check(
         "roles duplicates",
-        "SELECT 1 FROM raw_roles GROUP BY source_id, role, target_id, valid_from "
-        "HAVING count(DISTINCT (TRY_CAST(ratio AS DOUBLE), valid_to)) > 1",
+        "SELECT hash(source_id, role, target_id, valid_from) FROM raw_roles GROUP BY 1 "
+        "HAVING min(hash(TRY_CAST(ratio AS DOUBLE), valid_to)) <> max(hash(TRY_CAST(ratio AS DOUBLE), valid_to))",
     )
     # entries
     check(
@@ -409,8 +446,8 @@ def phase_load_reference(data: Path, db: Path) -> dict[str, Any]:
     )
     check(
         "entries duplicates",
-        "SELECT entry_id FROM raw_entries GROUP BY entry_id HAVING count(DISTINCT "
-        "(subject_id, list_type, domain, severity, department, act_date, determined_on, valid_until, status, "
+        "SELECT hash(entry_id) FROM raw_entries GROUP BY 1 HAVING count(DISTINCT "
+        "hash(subject_id, list_type, domain, severity, department, act_date, determined_on, valid_until, status, "
         "status_since, scope, legal_basis)) > 1",
     )
     # responsibility findings
@@ -423,6 +460,7 @@ def phase_load_reference(data: Path, db: Path) -> dict[str, Any]:
            OR p.kind <> 'person' OR o.kind = 'person'""",
     )
     checked = time.perf_counter() - start - read
+    began = time.perf_counter()
     at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     meta = "1 AS batch_id, $at AS recorded_at, NULL::TIMESTAMP AS superseded_at"
     con.execute(
@@ -452,9 +490,12 @@ def phase_load_reference(data: Path, db: Path) -> dict[str, Any]:
         "seconds": time.perf_counter() - start,
         "read_seconds": read,
         "check_seconds": checked,
+        "insert_seconds": time.perf_counter() - began,
+        "check_timings": timings,
         "problems": counts,
         "rows": {"subjects": ids.num_rows},
-        "pyarrow": pa.__version__,
+        "included": LOAD_CHECKS_INCLUDED,
+        "left_out": LOAD_CHECKS_LEFT_OUT,
     }
 
 
@@ -495,12 +536,46 @@ def _child(args: list[str]) -> dict[str, Any]:
     return result
 
 
-def run(subjects: int, as_of: str, repeat: int, work: Path, parts: set[str]) -> dict[str, Any]:
+def _machine_busy() -> float:
+    """CPU seconds the whole machine has spent not idle."""
+    import psutil
+
+    t = psutil.cpu_times()
+    return float(t.user + t.nice + t.system + t.irq + t.softirq)
+
+
+def _wait_for_quiet(limit: float, threshold: float = 0.3) -> float:
+    """Wait (at most ``limit`` seconds) until other processes leave the cores nearly idle: the machine is shared."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < limit:
+        before = _machine_busy()
+        time.sleep(3.0)
+        if (_machine_busy() - before) / 3.0 < threshold:
+            break
+    return time.perf_counter() - start
+
+
+def _phase(args: list[str], quiet_wait: float) -> dict[str, Any]:
+    """One phase in its own process, with the load average before it and the CPU others used meanwhile."""
+    waited = _wait_for_quiet(quiet_wait) if quiet_wait > 0 else 0.0
+    before, busy = os.getloadavg(), _machine_busy()
+    result = _child(args)
+    elapsed_busy = _machine_busy() - busy
+    result["load_average_before"] = before
+    result["waited_for_quiet_seconds"] = waited
+    result["machine_cpu_seconds"] = elapsed_busy
+    return result
+
+
+def run(
+    subjects: int, as_of: str, repeat: int, rounds: int, quiet_wait: float, work: Path, parts: set[str]
+) -> dict[str, Any]:
     data, core_db = work / f"data-{subjects}", work / f"core-{subjects}.duckdb"
     if not (data / "subjects.csv").exists() or not core_db.exists():
         raise SystemExit(f"run `python -m bench.core --subjects {subjects}` first ({data}, {core_db})")
     report: dict[str, Any] = {
-        "command": f"python -m bench.reference --subjects {subjects} --as-of {as_of} --repeat {repeat}",
+        "command": f"python -m bench.reference --subjects {subjects} --as-of {as_of} --repeat {repeat} "
+        f"--rounds {rounds} --quiet-wait {quiet_wait:g}",
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "load_average_start": os.getloadavg(),
@@ -508,17 +583,34 @@ def run(subjects: int, as_of: str, repeat: int, work: Path, parts: set[str]) -> 
         "as_of": as_of,
     }
     if "evaluate" in parts:
-        report["evaluate"] = _child(["evaluate", str(core_db), as_of, ",".join(REFERENCE_SQL), str(repeat)])
-        report["load_average_after_evaluate"] = os.getloadavg()
+        rules = ",".join(REFERENCE_SQL)
+        report["evaluate"] = _phase(["evaluate", str(core_db), as_of, rules, str(repeat)], quiet_wait)
     if "load" in parts:
+        # Rounds of the three loads, one after the other, so that the machine's load falls on all three alike.
         ref_db, our_db = work / f"reference-{subjects}.native.duckdb", work / f"reference-{subjects}.duckdb"
-        report["load_reference"] = _child(["load_reference", str(data), str(ref_db)])
-        report["load_fresh"] = _child(["load", str(data), str(our_db), "fresh"])
-        report["load_again"] = _child(["load", str(data), str(our_db), "again"])
+        runs: dict[str, list[dict[str, Any]]] = {"load_reference": [], "load_fresh": [], "load_again": []}
+        for _ in range(rounds):
+            runs["load_reference"].append(_phase(["load_reference", str(data), str(ref_db)], quiet_wait))
+            runs["load_fresh"].append(_phase(["load", str(data), str(our_db), "fresh"], quiet_wait))
+            runs["load_again"].append(_phase(["load", str(data), str(our_db), "again"], quiet_wait))
         ref_db.unlink(missing_ok=True)
+        for name, results in runs.items():
+            report[name] = {
+                "seconds": statistics.median(r["seconds"] for r in results),
+                "peak_mb": max(r["peak_mb"] for r in results),
+                "rounds": results,
+            }
+        ratios = [
+            (
+                runs["load_fresh"][i]["seconds"] / runs["load_reference"][i]["seconds"],
+                runs["load_again"][i]["seconds"] / runs["load_fresh"][i]["seconds"],
+            )
+            for i in range(rounds)
+        ]
         report["load_ratios"] = {
             "fresh / reference": report["load_fresh"]["seconds"] / report["load_reference"]["seconds"],
             "again / fresh": report["load_again"]["seconds"] / report["load_fresh"]["seconds"],
+            "per round (fresh / reference, again / fresh)": ratios,
         }
     report["load_average_end"] = os.getloadavg()
     return report
@@ -528,7 +620,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--subjects", type=int, default=1_000_000)
     parser.add_argument("--as-of", default="2026-06-30")
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=5, help="timings of each rule and its reference")
+    parser.add_argument("--rounds", type=int, default=1, help="rounds of the three loads")
+    parser.add_argument("--quiet-wait", type=float, default=0.0, help="wait at most this long for idle cores")
     parser.add_argument("--work", type=Path, default=ROOT / "bench" / "out")
     parser.add_argument("--only", choices=("evaluate", "load"), help="run one half only")
     parser.add_argument("--phase", nargs="+", help=argparse.SUPPRESS)
@@ -545,7 +639,7 @@ def main() -> None:
         print(json.dumps(result, default=str))
         return
     parts = {args.only} if args.only else {"evaluate", "load"}
-    report = run(args.subjects, args.as_of, args.repeat, args.work, parts)
+    report = run(args.subjects, args.as_of, args.repeat, args.rounds, args.quiet_wait, args.work, parts)
     out = args.work / f"reference-{args.subjects}.json"
     out.write_text(json.dumps(report, indent=1, default=str), encoding="utf-8")
     print(json.dumps(report, indent=1, default=str))

@@ -45,9 +45,7 @@ _ENTRIES = "rule_entries"  # the entries on the as-of date, registered for the r
 _ROLES = "rule_roles"  # the roles the rules read at the listed subjects
 _SUBJECTS = "rule_subjects"  # kind and name of the subjects the rules start from or reach in one hop
 _WANTED = "rule_names_wanted"  # the ids whose names the rule rows still need
-_NAMES = ("subject_name", "related_name", "origin_name")
 _NAMED = (("subject_id", "subject_name"), ("related_id", "related_name"), ("origin_id", "origin_name"))
-_ROW_SCHEMA = pa.schema([f for f in RULE_OUTPUT_SCHEMA if f.name not in _NAMES])
 _ORDER = "subject_id, source_entry_id, related_id NULLS FIRST, related_entry_id NULLS FIRST, effect"
 # The columns of ``rule_entries`` the rule queries read (and ``inforce_sql`` returns), besides in_force and kind.
 _ENTRY_COLUMNS = (
@@ -509,7 +507,12 @@ def rule_sql(rule: ResolvedRule, context: EvaluationContext) -> tuple[str, dict[
     inforce AS (SELECT * FROM {_ENTRIES} WHERE in_force),
     ks AS (SELECT subject_id, kind FROM {_SUBJECTS}),
     {listed}{body}
-    SELECT {_OUT} FROM {rule.id}_rows ORDER BY {_ORDER}"""
+    SELECT o.*, sn.name AS subject_name, rn.name AS related_name, orn.name AS origin_name
+    FROM (SELECT {_OUT} FROM {rule.id}_rows) o
+    LEFT JOIN {_SUBJECTS} sn ON sn.subject_id = o.subject_id
+    LEFT JOIN {_SUBJECTS} rn ON rn.subject_id = o.related_id
+    LEFT JOIN {_SUBJECTS} orn ON orn.subject_id = o.origin_id
+    ORDER BY {_ORDER}"""
     return sql, _bound(sql, params)
 
 
@@ -565,33 +568,37 @@ def run_rules(con: duckdb.DuckDBPyConnection, context: EvaluationContext, known_
         for rule in sorted(context.rules, key=lambda r: r.id):
             sql, params = rule_sql(rule, context)
             params["known_at"] = known_at
-            parts.append(fetch_arrow(con, sql, params).cast(_ROW_SCHEMA))
+            parts.append(fetch_arrow(con, sql, params).cast(RULE_OUTPUT_SCHEMA))
     finally:
         for name in registered:
             con.unregister(name)
-    rows = pa.concat_tables(parts) if parts else _ROW_SCHEMA.empty_table()
-    return _with_names(con, rows, subjects, known_at)
+    rows = pa.concat_tables(parts) if parts else RULE_OUTPUT_SCHEMA.empty_table()
+    return _with_names(con, rows, known_at)
 
 
-def _with_names(con: duckdb.DuckDBPyConnection, rows: pa.Table, known: pa.Table, known_at: dt.datetime) -> pa.Table:
-    """The rows with the names of their subject, related subject and origin: from the subjects already read,
-    the few others (reached beyond one hop) looked up together."""
-    ids, names = known.column("subject_id").combine_chunks(), known.column("name").combine_chunks()
-    mentioned = pc.unique(pa.concat_arrays([rows.column(c).combine_chunks() for c, _ in _NAMED]).drop_null())
-    missing = pc.filter(mentioned, pc.invert(pc.is_in(mentioned, value_set=ids)))
-    if len(missing):
-        con.register(_WANTED, pa.table({"id": missing}))
-        try:
-            found = fetch_arrow(
-                con,
-                f"SELECT s.subject_id, s.name FROM subjects s SEMI JOIN {_WANTED} w ON w.id = s.subject_id "
-                f"WHERE {_CURRENT}",
-                {"known_at": known_at},
-            )
-        finally:
-            con.unregister(_WANTED)
-        ids = pa.concat_arrays([ids, found.column("subject_id").combine_chunks()])
-        names = pa.concat_arrays([names, found.column("name").combine_chunks()])
+def _with_names(con: duckdb.DuckDBPyConnection, rows: pa.Table, known_at: dt.datetime) -> pa.Table:
+    """The rows with every name filled in: the rule queries name the subjects within one hop; the few others
+    (a banned person's other enterprises, a related enterprise's controllers) are looked up together."""
+    unnamed = [
+        pc.filter(rows.column(column), pc.and_(pc.is_valid(rows.column(column)), pc.is_null(rows.column(name))))
+        for column, name in _NAMED
+    ]
+    missing = pc.unique(pa.concat_arrays([c.combine_chunks() for c in unnamed]))
+    if not len(missing):
+        return rows
+    con.register(_WANTED, pa.table({"id": missing}))
+    try:
+        found = fetch_arrow(
+            con,
+            f"SELECT s.subject_id, s.name FROM subjects s SEMI JOIN {_WANTED} w ON w.id = s.subject_id "
+            f"WHERE {_CURRENT}",
+            {"known_at": known_at},
+        )
+    finally:
+        con.unregister(_WANTED)
+    ids, names = found.column("subject_id").combine_chunks(), found.column("name").combine_chunks()
     for column, name in _NAMED:
-        rows = rows.append_column(name, pc.take(names, pc.index_in(rows.column(column), value_set=ids)))
-    return rows.cast(RULE_OUTPUT_SCHEMA)
+        looked_up = pc.take(names, pc.index_in(rows.column(column), value_set=ids))
+        named: Any = pc.coalesce(rows.column(name), looked_up)
+        rows = rows.set_column(rows.schema.get_field_index(name), name, named)
+    return rows

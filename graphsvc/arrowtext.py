@@ -6,6 +6,7 @@ template is filled for a whole table of rule rows at once instead of row by row 
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, TypeAlias, cast
 
 import numpy as np
@@ -16,8 +17,17 @@ import pyarrow.compute as pc
 Text: TypeAlias = "pa.Array[Any] | pa.ChunkedArray[Any]"  # a string column
 Mask: TypeAlias = "pa.Array[Any] | pa.ChunkedArray[Any]"  # a boolean column, no nulls
 
-_NO_TEXT = pa.scalar(None, pa.string())
-_NO = pa.scalar(False, pa.bool_())
+
+@cache
+def _no_text() -> pa.Scalar[Any]:
+    # made on first use, not at import: pyarrow's conversion of Python values imports pandas (some 0.4 s a
+    # one-off command such as `graphsvc exposure` would pay for nothing)
+    return pa.scalar(None, pa.string())
+
+
+@cache
+def _no() -> pa.Scalar[Any]:
+    return pa.scalar(False, pa.bool_())
 
 
 def _s(text: str) -> pa.Scalar[Any]:
@@ -32,7 +42,7 @@ def shown(column: pa.Array[Any] | pa.ChunkedArray[Any], missing: str) -> Text:
 def blank_missing(column: pa.Array[Any] | pa.ChunkedArray[Any]) -> Text:
     """Empty strings as missing values (for ``a or b``: an empty string is falsy)."""
     text = pc.cast(column, pa.string())
-    return cast(Text, pc.if_else(pc.equal(text, _s("")), _NO_TEXT, text))
+    return cast(Text, pc.if_else(pc.equal(text, _s("")), _no_text(), text))
 
 
 def first_present(*columns: Text | str) -> Text:
@@ -53,12 +63,12 @@ def choose(mask: Mask, yes: Text | str, no: Text | str) -> Text:
 
 def equals(column: Text, value: str) -> Mask:
     """Whether each value equals ``value`` (a missing value does not)."""
-    return cast(Mask, pc.fill_null(pc.equal(column, _s(value)), _NO))
+    return cast(Mask, pc.fill_null(pc.equal(column, _s(value)), _no()))
 
 
 def present(column: Text) -> Mask:
     """Whether each value is present and not empty."""
-    return cast(Mask, pc.fill_null(pc.is_valid(blank_missing(column)), _NO))
+    return cast(Mask, pc.fill_null(pc.is_valid(blank_missing(column)), _no()))
 
 
 def replaced(column: Text, pattern: str, by: str) -> Text:
@@ -71,13 +81,13 @@ def repeated(text: str, rows: int) -> Text:
 
 def one_of(column: Text, values: list[str]) -> Mask:
     """Whether each value is one of ``values``."""
-    return cast(Mask, pc.fill_null(pc.is_in(column, value_set=pa.array(values, pa.string())), _NO))
+    return cast(Mask, pc.fill_null(pc.is_in(column, value_set=pa.array(values, pa.string())), _no()))
 
 
 def same(left: Text, right: Text) -> Mask:
     """Whether two columns hold the same value, two missing values included (Python's ``==`` on None)."""
     both_missing = pc.and_(pc.is_null(left), pc.is_null(right))
-    return cast(Mask, pc.fill_null(pc.or_kleene(pc.equal(left, right), both_missing), _NO))
+    return cast(Mask, pc.fill_null(pc.or_kleene(pc.equal(left, right), both_missing), _no()))
 
 
 def split_first(column: Text, separator: str, within: str) -> tuple[Text, npt.NDArray[np.int64]]:

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from graphsvc import yamlio
 from graphsvc.errors import InputError
 from graphsvc.profiles import Calendar
 
@@ -95,7 +96,7 @@ def _dates(items: list[Any] | None, year: int, where: str) -> set[dt.date]:
 
 def parse_calendar(text: str, origin: str) -> WorkingCalendar:
     try:
-        raw = yaml.safe_load(text)
+        raw = yamlio.safe_load(text)
     except (yaml.YAMLError, ValueError) as exc:  # PyYAML raises ValueError for an impossible date
         raise CalendarError(f"calendar {origin} is not valid YAML or holds an impossible date: {exc}") from exc
     if not isinstance(raw, dict) or not raw:

@@ -15,9 +15,9 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from graphsvc import yamlio
 from graphsvc.errors import ProfileError
 from graphsvc.vocab import EntryStatus, Scope, Severity, SubjectKind, values
 
@@ -215,7 +215,7 @@ class Resolver:
 
 def _read(name: str) -> Any:
     text = resources.files("graphsvc").joinpath(f"data/{name}.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yamlio.safe_load(text)
 
 
 @cache

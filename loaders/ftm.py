@@ -29,11 +29,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from followthemoney import model
 from followthemoney.exc import InvalidData
 from followthemoney.proxy import EntityProxy
 
+from graphsvc import yamlio
 from graphsvc.errors import InputError, LoadRejected, Problem
 from graphsvc.export_ftm import DERIVED_PROGRAM
 from graphsvc.identifiers import id_number_problem, uscc_problem
@@ -59,9 +59,9 @@ class FtmSettings:
 
 def settings(override: Path | None = None) -> FtmSettings:
     """The bundled ``loaders/ftm.yaml``, with the keys of ``override`` merged over it."""
-    data: dict[str, Any] = yaml.safe_load(resources.files("loaders").joinpath("ftm.yaml").read_text("utf-8"))
+    data: dict[str, Any] = yamlio.safe_load(resources.files("loaders").joinpath("ftm.yaml").read_text("utf-8"))
     if override is not None:
-        extra = yaml.safe_load(override.read_text(encoding="utf-8")) or {}
+        extra = yamlio.safe_load(override.read_text(encoding="utf-8")) or {}
         if not isinstance(extra, dict):
             raise InputError(f"{override}: an FtM mapping is a YAML mapping of the keys of loaders/ftm.yaml")
         unknown = sorted(set(extra) - set(data))

@@ -37,8 +37,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from graphsvc import yamlio
 from graphsvc.errors import InputError, LoadRejected, Problem
 from graphsvc.identifiers import id_number_problem, uscc_problem
 from graphsvc.loading import LoadOptions, LoadWarning
@@ -68,7 +67,7 @@ def shipped() -> dict[str, str]:
     out: dict[str, str] = {}
     for item in sorted(resources.files("loaders").joinpath("mappings").iterdir(), key=lambda p: p.name):
         if item.name.endswith(".yaml"):
-            data = yaml.safe_load(item.read_text(encoding="utf-8")) or {}
+            data = yamlio.safe_load(item.read_text(encoding="utf-8")) or {}
             out[item.name.removesuffix(".yaml")] = str(data.get("title", ""))
     return out
 
@@ -270,11 +269,11 @@ def load_mapping(name_or_path: str) -> ColumnMapping:
     """A shipped mapping by name (``loaders/mappings/NAME.yaml``) or a YAML file."""
     path = Path(name_or_path)
     if path.is_file():
-        return parse(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
+        return parse(yamlio.safe_load(path.read_text(encoding="utf-8")), path.name)
     item = resources.files("loaders").joinpath("mappings", f"{name_or_path}.yaml")
     if not item.is_file():
         raise InputError(f"no mapping {name_or_path!r}: neither a file nor a shipped mapping ({', '.join(shipped())})")
-    return parse(yaml.safe_load(item.read_text(encoding="utf-8")), name_or_path)
+    return parse(yamlio.safe_load(item.read_text(encoding="utf-8")), name_or_path)
 
 
 def _read_csv(path: Path, encoding: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:

@@ -28,7 +28,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, cast, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -96,7 +96,12 @@ class StringColumn(Sequence[str]):
     """A read-only sequence of strings over an Arrow array: values become Python strings only when read."""
 
     def __init__(self, array: pa.Array[Any] | pa.ChunkedArray[Any]) -> None:
-        self.array: pa.Array[Any] = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+        if isinstance(array, pa.ChunkedArray):
+            # One chunk (a saved graph's, memory-mapped) is used as it is: combining would copy it.
+            whole = array.chunk(0) if array.num_chunks == 1 else array.combine_chunks()
+            self.array: pa.Array[Any] = cast("pa.Array[Any]", whole)
+        else:
+            self.array = array
 
     def __len__(self) -> int:
         return len(self.array)

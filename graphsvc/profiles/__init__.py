@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from graphsvc import yamlio
 from graphsvc.errors import ProfileError
 from graphsvc.rules.shapes import SHAPES, TRIGGER_PARAMETERS
 from graphsvc.rules.table import RULES, SEED_ALIASES, RuleTable
@@ -78,11 +79,7 @@ class RuleSettings(_Strict):
 
     def parameters(self) -> dict[str, object]:
         """The parameters this setting gives a value (enabled aside)."""
-        return {
-            name: value
-            for name, value in self.model_dump().items()
-            if name != "enabled" and value is not None
-        }
+        return {name: value for name, value in self.model_dump().items() if name != "enabled" and value is not None}
 
 
 class Validity(_Strict):
@@ -288,7 +285,7 @@ def parse_profile(
 ) -> Profile:
     """A profile from YAML text, checked against a rule table (the bundled one unless given)."""
     try:
-        raw: Any = yaml.safe_load(text)
+        raw: Any = yamlio.safe_load(text)
     except yaml.YAMLError as exc:
         raise ProfileError(f"profile {name!r} ({origin}) is not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):
@@ -300,7 +297,6 @@ def parse_profile(
         raise ProfileError(f"profile {name!r} ({origin}) is invalid: {problems}") from exc
     check_rules(profile, table, vocab)
     return profile
-
 
 
 @cache

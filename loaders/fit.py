@@ -226,7 +226,7 @@ class _Fitter:
                                           WHERE l.source_id = s.source_id AND l.role = s.role
                                             AND l.target_id = s.target_id
                                             AND l.valid_from IS NOT DISTINCT FROM s.valid_from)),
-                    h AS (
+                    h_all AS MATERIALIZED (
                         SELECT row, target_id, TRY_CAST(ratio AS DOUBLE) AS r,
                                coalesce(TRY_CAST(valid_from AS DATE), DATE '0001-01-01') AS f,
                                TRY_CAST(valid_to AS DATE) AS t
@@ -234,6 +234,9 @@ class _Fitter:
                         WHERE TRY_CAST(ratio AS DOUBLE) IS NOT NULL
                           AND coalesce(TRY_CAST(valid_to AS DATE), DATE '9999-12-31')
                               >= coalesce(TRY_CAST(valid_from AS DATE), DATE '0001-01-01')),
+                    -- only a company whose holdings add up to over 100 % regardless of dates can pass it on a day
+                    suspects AS (SELECT target_id FROM h_all GROUP BY target_id HAVING sum(r) > 100.0 + 1e-6),
+                    h AS (SELECT * FROM h_all SEMI JOIN suspects USING (target_id)),
                     ev AS (SELECT target_id, f AS day, r AS delta, 1 AS n FROM h
                            UNION ALL
                            SELECT target_id, CAST(t + INTERVAL 1 DAY AS DATE), -r, -1 FROM h

@@ -274,12 +274,13 @@ def test_p8_own_and_related_controllers_are_profile_switches(derive: Derive, tmp
     both = derive(s, "zhoucun")
     assert reached(both, "P8") == {(own, serious), (theirs, related)}
     own_record = next(r for r in both if r["rule"] == "P8" and r["subject_id"] == own)
-    assert own_record["path"].endswith(f"<-actual_controller- {own}") and "the listed organisation" in own_record[
-        "explanation"
-    ]
-    text = (
-        Path(__file__).parents[1].joinpath("graphsvc/profiles/zhoucun.yaml").read_text(encoding="utf-8")
-    ).replace("own_controllers: true", "own_controllers: false")
+    assert (
+        own_record["path"].endswith(f"<-actual_controller- {own}")
+        and "the listed organisation" in own_record["explanation"]
+    )
+    text = (Path(__file__).parents[1].joinpath("graphsvc/profiles/zhoucun.yaml").read_text(encoding="utf-8")).replace(
+        "own_controllers: true", "own_controllers: false"
+    )
     only_related = parse_profile("zhoucun-related", text, "test")
     assert reached(derive(s, only_related), "P8") == {(theirs, related)}
 

@@ -161,9 +161,7 @@ def grouping(graph: Adjacency) -> Grouping:
 # -- report pieces -------------------------------------------------------------------------------------------
 
 
-def _evidence_cuts(
-    members: list[tuple[str, dict[str, Any]]], group_links: list[tuple[str, int]]
-) -> list[Cut | None]:
+def _evidence_cuts(members: list[tuple[str, dict[str, Any]]], group_links: list[tuple[str, int]]) -> list[Cut | None]:
     """The evidence caps that cut an answer: per member (id, row) its links and entries, per group (id, left off)
     its links."""
     cut_groups = tuple(g for g, left_off in group_links if left_off > 0)

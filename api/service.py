@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import pyarrow as pa
 from fastapi import Depends, Header, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from api.audit import AuditJournal
 from api.authz import Refusal
@@ -120,9 +121,18 @@ class Service:
         )
 
 
-def get_service(request: Request) -> Service:
+def service_of(request: Request) -> Service:
     service: Service = request.app.state.service
     return service
+
+
+# The dependencies are coroutines: FastAPI runs a plain function dependency in its thread pool, and four such
+# hops per request cost a decision check about as much as answering it. None of them waits on the store, except
+# the authorisation look-up of the authorised tier, which goes to the thread pool.
+
+
+async def get_service(request: Request) -> Service:
+    return service_of(request)
 
 
 KeyHeader = Annotated[str | None, Header(alias=KEY_HEADER, description="API key; none: public tier")]
@@ -136,12 +146,16 @@ RefHeader = Annotated[
 ]
 
 
-def get_principal(request: Request, api_key: KeyHeader = None) -> Caller:
+async def get_principal(request: Request, api_key: KeyHeader = None) -> Caller:
     """The key's principal (tier, department, region), without the authorisation check: for recording
     authorisations, which an authorised-tier key must be able to do before it holds one."""
+    return _principal(request, api_key)
+
+
+def _principal(request: Request, api_key: str | None) -> Caller:
     if not api_key:
         return ANONYMOUS
-    service = get_service(request)
+    service = service_of(request)
     record = service.keys.identify(api_key)
     if record is None:
         # Failed authentication is audited with what identifies the attempt, never the key itself.
@@ -152,15 +166,15 @@ def get_principal(request: Request, api_key: KeyHeader = None) -> Caller:
     return record.caller()
 
 
-def get_caller(request: Request, api_key: KeyHeader = None, authorisation_ref: RefHeader = None) -> Caller:
+async def get_caller(request: Request, api_key: KeyHeader = None, authorisation_ref: RefHeader = None) -> Caller:
     """The caller, with the subjects its authorisation covers on the authorised tier: the reference must name
     an authorisation given to this key and in force on the service's date (004 管理办法 第二十二條)."""
-    caller = get_principal(request, api_key)
+    caller = _principal(request, api_key)
     ref = (authorisation_ref or "").strip() or None
     caller = dataclasses.replace(caller, authorisation_ref=ref)
     if caller.tier is not Tier.AUTHORISED:
         return caller
-    service = get_service(request)
+    service = service_of(request)
     if ref is None:
         raise service.refuse(
             request,
@@ -174,7 +188,7 @@ def get_caller(request: Request, api_key: KeyHeader = None, authorisation_ref: R
             [],
         )
     today = service.settings.today()
-    authorisation = service.authorisation(ref)
+    authorisation = await run_in_threadpool(service.authorisation, ref)
     if authorisation is None or authorisation.grantee != caller.key_id or not authorisation.in_force(today):
         # One answer for an unknown reference, another key's, and one out of its window: nothing to probe.
         raise service.refuse(
@@ -198,14 +212,14 @@ def _tier_check(tier: Tier, caller: Caller, request: Request) -> Caller:
             "Tier too low",
             f"this request needs the {tier.label} tier; your key ({caller.key_id}) is {caller.tier.label}",
         )
-        raise get_service(request).refuse(request, caller, refusal, [])
+        raise service_of(request).refuse(request, caller, refusal, [])
     return caller
 
 
 def require(tier: Tier) -> Any:
     """A dependency admitting callers at ``tier`` or above; others get 403 with the reason (audited)."""
 
-    def check(request: Request, caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
+    async def check(request: Request, caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
         return _tier_check(tier, caller, request)
 
     return Depends(check)
@@ -214,7 +228,7 @@ def require(tier: Tier) -> Any:
 def require_principal(tier: Tier) -> Any:
     """As ``require``, without the authorisation reference check (see ``get_principal``)."""
 
-    def check(request: Request, caller: Annotated[Caller, Depends(get_principal)]) -> Caller:
+    async def check(request: Request, caller: Annotated[Caller, Depends(get_principal)]) -> Caller:
         return _tier_check(tier, caller, request)
 
     return Depends(check)

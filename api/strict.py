@@ -30,7 +30,7 @@ def _query_names(dependant: Dependant) -> list[str]:
     return names
 
 
-def strict_request(request: Request) -> None:
+async def strict_request(request: Request) -> None:
     """App-wide dependency: unknown query parameters (400), unsafe path and query text (422)."""
     route = request.scope.get("route")
     if isinstance(route, APIRoute):

@@ -61,7 +61,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
-TARGETS = {"p99_ms_below": 50.0, "requests_per_s_above": 500.0, "errors": 0}
+# Issue 13 (serve as measured): at 1M subjects, 2 workers, 8 connections.
+TARGETS = {"p99_ms_below": 20.0, "requests_per_s_above": 1500.0, "errors": 0}
 # Request mix: (share, pool, actions). Typical subjects are any subjects, drawn uniformly.
 MIX: tuple[tuple[float, str, tuple[str, ...]], ...] = (
     (0.80, "typical", ("check", "check", "check", "admit_to_tender", "grant_red_incentive")),

@@ -58,6 +58,8 @@ from typing import IO, Any
 
 import numpy as np
 
+from bench.machine import machine_busy, wait_for_quiet
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
@@ -581,23 +583,7 @@ def _cpu(procs: list[Any]) -> dict[int, float]:
     return out
 
 
-def _machine_busy() -> float:
-    """CPU seconds the whole machine has spent not idle."""
-    import psutil
-
-    t = psutil.cpu_times()
-    return float(t.user + t.nice + t.system + t.irq + t.softirq)  # Linux fields; guest time is within user
-
-
-def _wait_for_quiet(limit: float, threshold: float = 0.15) -> float:
-    """Wait (at most ``limit`` seconds) until other processes leave the cores idle: the machine may be shared."""
-    start = time.perf_counter()
-    while time.perf_counter() - start < limit:
-        before = _machine_busy()
-        time.sleep(3.0)
-        if (_machine_busy() - before) / 3.0 < threshold:
-            break
-    return time.perf_counter() - start
+QUIET_BELOW = 0.15  # cores other processes may use while this benchmark counts the machine as idle
 
 
 def _owners(workers: list[Any], port: int) -> dict[int, set[int]]:
@@ -667,7 +653,7 @@ def drive(server: Server, args: argparse.Namespace, paths: Path, key: str) -> di
             event = _read_event(gen.stdout)
             if event["event"] == "ready":
                 if event["phase"] != "warmup":
-                    waited[event["phase"]] = _wait_for_quiet(args.quiet_wait)
+                    waited[event["phase"]] = wait_for_quiet(args.quiet_wait, QUIET_BELOW)
                 spread[event["phase"]] = _balance(server, workers, gen.stdin, gen.stdout)
                 if event["phase"] == "decisions" and args.profile:
                     spies = _spy(workers, args)
@@ -677,7 +663,7 @@ def drive(server: Server, args: argparse.Namespace, paths: Path, key: str) -> di
                 report["rss_mb_per_worker_after_warmup"] = [p.memory_info().rss / 2**20 for p in workers]
                 sampler.start()
             elif event["event"] == "start":
-                begin = (time.perf_counter(), _cpu(workers), _cpu([gen_proc])[gen.pid], _machine_busy())
+                begin = (time.perf_counter(), _cpu(workers), _cpu([gen_proc])[gen.pid], machine_busy())
             elif event["event"] == "end":
                 wall = time.perf_counter() - begin[0]
                 after = _cpu(workers)
@@ -687,7 +673,7 @@ def drive(server: Server, args: argparse.Namespace, paths: Path, key: str) -> di
                     "generator_cpu_seconds": _cpu([gen_proc])[gen.pid] - begin[2],
                 }
                 ours = sum(share["workers_cpu_seconds"]) + share["generator_cpu_seconds"]
-                share["other_processes_cores_busy"] = max(0.0, (_machine_busy() - begin[3] - ours) / wall)
+                share["other_processes_cores_busy"] = max(0.0, (machine_busy() - begin[3] - ours) / wall)
                 cpu[event["phase"]] = share
             elif event["event"] == "result":
                 break

@@ -43,6 +43,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.machine import machine_busy, wait_for_quiet
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # -- the hand-written rule queries ------------------------------------------------------------------------------
@@ -536,31 +538,15 @@ def _child(args: list[str]) -> dict[str, Any]:
     return result
 
 
-def _machine_busy() -> float:
-    """CPU seconds the whole machine has spent not idle."""
-    import psutil
-
-    t = psutil.cpu_times()
-    return float(t.user + t.nice + t.system + t.irq + t.softirq)
-
-
-def _wait_for_quiet(limit: float, threshold: float = 0.3) -> float:
-    """Wait (at most ``limit`` seconds) until other processes leave the cores nearly idle: the machine is shared."""
-    start = time.perf_counter()
-    while time.perf_counter() - start < limit:
-        before = _machine_busy()
-        time.sleep(3.0)
-        if (_machine_busy() - before) / 3.0 < threshold:
-            break
-    return time.perf_counter() - start
+QUIET_BELOW = 0.3  # cores other processes may use while this benchmark counts the machine as idle
 
 
 def _phase(args: list[str], quiet_wait: float) -> dict[str, Any]:
     """One phase in its own process, with the load average before it and the CPU others used meanwhile."""
-    waited = _wait_for_quiet(quiet_wait) if quiet_wait > 0 else 0.0
-    before, busy = os.getloadavg(), _machine_busy()
+    waited = wait_for_quiet(quiet_wait, QUIET_BELOW) if quiet_wait > 0 else 0.0
+    before, busy = os.getloadavg(), machine_busy()
     result = _child(args)
-    elapsed_busy = _machine_busy() - busy
+    elapsed_busy = machine_busy() - busy
     result["load_average_before"] = before
     result["waited_for_quiet_seconds"] = waited
     result["machine_cpu_seconds"] = elapsed_busy

@@ -30,7 +30,7 @@ OBJECTION_PENDING = "objection_pending"  # the ``flags`` of a record whose entry
 _OBJECTION_NOTE = " [objection pending: flagged, measures continue (RGT-04)]"
 
 
-def _via_text(via: str | None, rule: ResolvedRule) -> str:
+def via_text(via: str | None, rule: ResolvedRule) -> str:
     """How the person was reached, in words: the role labels of the vocabulary."""
     if not via:
         return ""
@@ -70,7 +70,7 @@ class _Fields:
         rows = self.rows
         via = rows.column("via").combine_chunks()
         distinct = pc.unique(via)
-        texts = pa.array([_via_text(v, self.rule) for v in distinct.to_pylist()], pa.string())
+        texts = pa.array([via_text(v, self.rule) for v in distinct.to_pylist()], pa.string())
         words: dict[str, Text] = {
             "via_text": pc.take(texts, pc.index_in(via, value_set=distinct)),
             "entry": text.concat(

@@ -95,6 +95,12 @@ def _rows_with(table: pa.Table, column: str, values: list[str]) -> list[int]:
     return _row_numbers(table.filter(mask))
 
 
+def _where(table: pa.Table, column: str, mask: Any, value: str | None) -> pa.Table:
+    """``column`` set to ``value`` on the rows of ``mask``, as it was elsewhere."""
+    changed = pc.if_else(mask, pa.scalar(value, pa.string()), table.column(column))
+    return table.set_column(table.column_names.index(column), column, changed)
+
+
 def _row_numbers(table: pa.Table) -> list[int]:
     return [int(r) for r in table.column(ROW).to_pylist() if r is not None]
 
@@ -309,11 +315,7 @@ class _Fitter:
                     None,
                     "a ratio on a role that is not a shareholding carries no meaning; ignored",
                 )
-                table = table.set_column(
-                    table.column_names.index("ratio"),
-                    "ratio",
-                    pc.if_else(mask, pa.scalar(None, pa.string()), table.column("ratio")),
-                )
+                table = _where(table, "ratio", mask, None)
         return replace(raw, table=table)
 
     @staticmethod
@@ -364,11 +366,7 @@ class _Fitter:
                 None,
                 f"{', '.join(incentive)} entries carry no severity; the severity is ignored",
             )
-            table = table.set_column(
-                table.column_names.index("severity"),
-                "severity",
-                pc.if_else(mask, pa.scalar(None, pa.string()), table.column("severity")),
-            )
+            table = _where(table, "severity", mask, None)
         scope = self.options.default_scope
         if scope is not None:
             empty = pc.is_null(table.column("scope"))
@@ -382,11 +380,7 @@ class _Fitter:
                     scope,
                     f"no scope given: the deployment default {scope!r} (--default-scope) is used",
                 )
-                table = table.set_column(
-                    table.column_names.index("scope"),
-                    "scope",
-                    pc.if_else(empty, pa.scalar(scope, pa.string()), table.column("scope")),
-                )
+                table = _where(table, "scope", empty, scope)
         return replace(raw, table=table)
 
 

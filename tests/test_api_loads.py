@@ -120,6 +120,10 @@ def test_a_department_may_add_subjects_but_not_change_the_registry(app: Any) -> 
     assert refused.status_code == 403, refused.text
     assert refused.json()["title"] == "Registry facts" and FIRM in refused.json()["detail"]
     assert _counts(client, keys) == before
+    # the same file again restates the firm and its legal representative unchanged: allowed, nothing changes
+    again = _post(client, _csv([_penalty_row(DEPARTMENT)]), keys.header("government"), "text/csv", **upload)
+    assert again.status_code == 201, again.text
+    assert again.json()["tables"]["subjects"]["unchanged"] == 2 and again.json()["tables"]["entries"]["inserted"] == 0
     assert _post(client, renamed, keys.header("admin"), "text/csv", **upload).status_code == 201
 
 
@@ -173,5 +177,9 @@ def test_uploads_need_the_government_tier_a_shipped_mapping_and_a_known_body(app
     assert own_file.status_code == 400 and "shipped mapping" in own_file.json()["detail"]
     unknown = _post(client, body, keys.header("admin"), "application/octet-stream", format="mapped")
     assert unknown.status_code == 400 and "Content-Type" in unknown.json()["detail"]
+    empty = _post(client, b"", keys.header("admin"), "text/csv", format="mapped", mapping="shuanggongshi_penalty")
+    assert empty.status_code == 400 and "body is empty" in empty.json()["detail"]
+    stray = _post(client, b"{}", keys.header("admin"), "application/json", format="ftm", mapping="bdci2017")
+    assert stray.status_code == 400 and "format mapped only" in stray.json()["detail"]
     listed = client.get("/v1/mappings")
     assert listed.status_code == 200 and "shuanggongshi_penalty" in listed.json()

@@ -2,7 +2,8 @@
 read exactly as each rule's ``str.format`` templates filled in row by row, for every shape.
 
 The oracle below is the row-by-row reading of the templates: the row's fields (a missing one as '-'), the
-``via`` in the vocabulary's words, ``entry`` as "[list entry]" and the shape's words as plain Python.
+``via`` in the vocabulary's words (the engine's ``via_text``, which it too applies value by value), ``entry`` as
+"[list entry]" and the shape's words as plain Python.
 """
 
 from __future__ import annotations
@@ -17,29 +18,12 @@ import pytest
 
 from bench.generate import generate
 from graphsvc.context import EvaluationContext, ResolvedRule, build_context
-from graphsvc.engine import RESPONSIBILITY_FINDING, explain
+from graphsvc.engine import explain, via_text
 from graphsvc.profiles import load_profile
 from graphsvc.rules.shapes import Shape
 from graphsvc.stores.base import DERIVED_FIELDS
 from graphsvc.stores.embedded import EmbeddedStore
-from graphsvc.vocabulary import vocabulary
 from loaders.canonical import load_directory
-
-
-def _via_text(via: str | None, rule: ResolvedRule) -> str:
-    if not via:
-        return ""
-    roles = vocabulary().roles
-    finding_roles = rule.reach.roles_with_finding if rule.reach else ()
-    parts = []
-    for v in via.split("+"):
-        if v == RESPONSIBILITY_FINDING:
-            parts.append("bears direct responsibility, by a finding, for the act of")
-        elif v in finding_roles:
-            parts.append(f"was {roles[v].en.lower()}, with a responsibility finding, of")
-        else:
-            parts.append(f"was {roles[v].en.lower() if v in roles else v} of")
-    return " and ".join(parts)
 
 
 def _shape_words(row: dict[str, Any], rule: ResolvedRule) -> dict[str, str]:
@@ -74,7 +58,7 @@ def _row_by_row(rows: pa.Table, context: EvaluationContext) -> list[dict[str, An
     for row in rows.to_pylist():
         rule = rules[row["rule"]]
         fields: dict[str, Any] = dict(row)
-        fields["via_text"] = _via_text(row["via"], rule)
+        fields["via_text"] = via_text(row["via"], rule)
         fields["entry"] = f"[{row['list_type']} {row['source_entry_id']}]"
         fields.update(_shape_words(row, rule))
         fields = {k: ("-" if v is None else v) for k, v in fields.items()}

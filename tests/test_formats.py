@@ -236,6 +236,23 @@ def test_shares_over_100_percent_on_a_date_are_a_warning_not_an_error(tmp_path: 
     assert summary.loaded and summary.tables["roles"].inserted == 2
 
 
+def test_shares_with_the_stored_holdings_warn_only_over_100_percent(tmp_path: Path, store: EmbeddedStore) -> None:
+    first, second = Scenario(), Scenario(_n=10)
+    firm, owner = first.org("甲公司"), first.org("乙公司")
+    first.role(owner, "shareholder", firm, ratio=60, since="2019-01-01")
+    load(first.write(tmp_path / "first"), store)
+    newcomer = second.org("丙公司")
+    second.subjects.append({**first.subjects[0]})
+    second.role(newcomer, "shareholder", firm, ratio=30, since="2020-01-01")
+    assert "shares_over_100" not in kinds(load(second.write(tmp_path / "second"), store))  # 90 %
+    # the stored 60 % restated as 75 % counts once, as loaded: 75 + 30 = 105 %
+    third = Scenario(_n=20)
+    third.subjects += [{**first.subjects[0]}, {**first.subjects[1]}]
+    third.role(owner, "shareholder", firm, ratio=75, since="2019-01-01")
+    [warning] = [w for w in load(third.write(tmp_path / "third"), store).warnings if w.kind == "shares_over_100"]
+    assert "105 %" in warning.message and "1 of them already in the store" in warning.message
+
+
 def test_holdings_in_sequence_do_not_add_up(tmp_path: Path, store: EmbeddedStore) -> None:
     s = Scenario()
     firm, a, b = s.org("甲公司"), s.org("乙公司"), s.org("丙公司")

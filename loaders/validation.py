@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -33,6 +35,15 @@ _ENUM_COLUMNS: dict[str, tuple[str, ...]] = {
 _SEVERITY_RANK: dict[str, int] = {Severity.GENERAL: 0, Severity.FAIRLY_SERIOUS: 1, Severity.SERIOUS: 2}
 
 _DATE_RE = r"\d{4}-\d{2}-\d{2}"
+
+
+# Roles are validated this many rows at a time: the checks' working memory is bounded by it, not by the file.
+ROLE_CHUNK_ROWS = 4_000_000
+
+
+def _chunks(table: pa.Table, rows: int) -> list[pa.Table]:
+    """Zero-copy slices of ``rows`` rows (one empty slice for an empty table)."""
+    return [table.slice(start, rows) for start in range(0, max(table.num_rows, 1), rows)]
 
 
 def _lit(text: str) -> str:
@@ -137,14 +148,19 @@ class Validator:
         self._con.register(name, table)
 
     def _run_checks(self, raw: RawFile, table: str, checks: list[tuple[str, str, str]]) -> None:
+        """Each check's rows: one scan of the table picks the rows that fail any check (few, as a rule), and the
+        checks' messages are made from those rows only."""
+        if not checks:
+            return
+        failing = " OR ".join(f"({cond})" for _, cond, _ in checks)
+        fetch_all(self._con, f"CREATE OR REPLACE TEMP TABLE failing_rows AS SELECT * FROM {table} WHERE {failing}")
         parts = [
             f"SELECT {ROW} AS row, {_lit(col)} AS col, CAST({col} AS VARCHAR) AS value, {reason} AS reason "
-            f"FROM {table} WHERE {cond}"
+            f"FROM failing_rows WHERE {cond}"
             for col, cond, reason in checks
         ]
-        if not parts:
-            return
         rows = fetch_all(self._con, " UNION ALL ".join(parts) + " ORDER BY row, col")
+        fetch_all(self._con, "DROP TABLE failing_rows")
         self._add(raw, rows)
 
     def _add(self, raw: RawFile, rows: Sequence[tuple[Any, Any, Any, Any]]) -> None:
@@ -175,6 +191,11 @@ class Validator:
                 SELECT t.*, {content} AS content FROM {table} t
                 JOIN keyed USING ({ROW}) WHERE keyed.kh IN (SELECT kh FROM repeated)""",
         )
+        self._report_duplicates(raw, key, what)
+
+    def _report_duplicates(self, raw: RawFile, key: tuple[str, ...], what: str) -> None:
+        """The problems and the identical repeats among dup_candidates (rows whose key's hash repeats)."""
+        k = ", ".join(key)
         rows = fetch_all(
             self._con,
             f"""WITH d AS (SELECT {k}, list_sort(list({ROW})) AS rows FROM dup_candidates GROUP BY {k}
@@ -270,21 +291,39 @@ class Validator:
         select = "subject_id, kind, name, uscc, id_number, region"
         self.result.tables["subjects"] = self._clean(raw, "raw_subjects", select)
 
-    def _known_subjects(self, referenced: pa.Array[Any]) -> None:
-        """known_subjects(subject_id, kind): valid rows of this load first, then the store."""
+    def _known_subjects(self, *referenced: pa.Array[Any] | pa.ChunkedArray[Any]) -> None:
+        """known_subjects(subject_id, kind): valid rows of this load first, then the store's subjects among those
+        referenced (each column looked up on its own: no copy of the references is made)."""
         empty = SCHEMAS["subjects"].empty_table()
         batch = self.result.tables.get("subjects", empty).cast(SCHEMAS["subjects"])
-        batch_ids = batch.column("subject_id")
-        missing = pc.filter(referenced, pc.invert(pc.is_in(referenced, value_set=batch_ids.combine_chunks())))
-        stored = self._store.subject_kinds(pc.unique(missing)) if len(missing) else None
+        batch_ids = batch.column("subject_id").combine_chunks()
+        missing: list[pa.Array[Any]] = []
+        for column in referenced:
+            present = pc.drop_null(column)
+            outside = pc.filter(present, pc.invert(pc.is_in(present, value_set=batch_ids)))
+            if len(outside):
+                flat = outside.combine_chunks() if isinstance(outside, pa.ChunkedArray) else outside
+                missing.append(pc.unique(flat))
+        wanted = pc.unique(pa.concat_arrays(missing)) if missing else None
+        stored = self._store.subject_kinds(wanted) if wanted is not None and len(wanted) else None
         parts = [batch.select(["subject_id", "kind"])]
         if stored is not None and stored.num_rows:
             parts.append(stored.select(["subject_id", "kind"]).cast(parts[0].schema))
         self._register("known_subjects", pa.concat_tables(parts))
 
-    def _reference_checks(self, raw: RawFile, table: str, columns: tuple[str, ...], rejected_file: str) -> None:
-        """Dangling references: name the rejected row when the id was in this load but invalid."""
+    def _reference_checks(
+        self,
+        raw: RawFile,
+        table: str,
+        columns: tuple[str, ...],
+        rejected_file: str,
+        unknown: dict[str, str] | None = None,
+    ) -> None:
+        """Dangling references: name the rejected row when the id was in this load but invalid. ``unknown``: a
+        column's test for "not a known subject" when the table has it already (default: a lookup in
+        known_subjects)."""
         for column in columns:
+            test = (unknown or {}).get(column, f"t.{column} NOT IN (SELECT subject_id FROM known_subjects)")
             rows = fetch_all(
                 self._con,
                 f"""SELECT t.{ROW}, '{column}', t.{column},
@@ -292,36 +331,21 @@ class Validator:
                            THEN 'refers to subject ' || t.{column} || ' whose row in {rejected_file} is invalid'
                            ELSE 'refers to unknown subject ' || t.{column} ||
                                 '; add it to subjects.csv or load its subject first' END
-                    FROM {table} t WHERE t.{column} IS NOT NULL
-                      AND t.{column} NOT IN (SELECT subject_id FROM known_subjects) ORDER BY t.{ROW}""",
+                    FROM {table} t WHERE t.{column} IS NOT NULL AND {test} ORDER BY t.{ROW}""",
             )
             self._add(raw, rows)
 
     # -- roles ---------------------------------------------------------------------------------------------
     def roles(self, raw: RawFile, raw_subjects: RawFile | None) -> None:
-        self._register("raw_roles_in", raw.table)
+        """Roles are checked as written, ROLE_CHUNK_ROWS rows at a time, so that the working memory does not
+        grow with the file; only the duplicates and the stored rows see symmetric roles turned."""
         vocab = vocabulary()
-        # Symmetric roles are stored once, smaller id first, so A~B and B~A are the same fact.
-        sym = _list(vocab.symmetric_roles())
-        precisions = ", ".join(precision_column(c) for c in PRECISE_DATES["roles"])
-        fetch_all(
-            self._con,
-            f"""CREATE OR REPLACE TEMP TABLE raw_roles AS SELECT
-                  CASE WHEN list_contains({sym}, role) AND target_id < source_id THEN target_id ELSE source_id END
-                      AS source_id,
-                  role,
-                  CASE WHEN list_contains({sym}, role) AND target_id < source_id THEN source_id ELSE target_id END
-                      AS target_id,
-                  ratio, valid_from, valid_to, title, {precisions}, {ROW} FROM raw_roles_in""",
-        )
         self._register_subject_ids(raw_subjects)
-        referenced = pa.concat_arrays(
-            [pc.drop_null(raw.table.column(c)).combine_chunks() for c in ("source_id", "target_id")]
-        )
-        self._known_subjects(referenced)
+        self._known_subjects(*(raw.table.column(c) for c in ("source_id", "target_id")))
+        self._register("raw_roles", raw.table)
+        self._vocabulary_checks(raw, "raw_roles", "roles")
         person_only, org_pair = _list(vocab.person_only_roles()), _list(vocab.organisation_pair_roles())
         orgs, ratio_roles = _list(ORGANISATION_KINDS), _list(vocab.ratio_roles())
-        self._vocabulary_checks(raw, "raw_roles", "roles")
         checks = [
             *_required("source_id", "role", "target_id"),
             *_date_checks("valid_from", "valid_to"),
@@ -345,36 +369,94 @@ class Validator:
             ),
             ("target_id", "source_id = target_id", _lit("a subject cannot hold a role at itself")),
         ]
-        self._run_checks(raw, "raw_roles", checks)
-        self._reference_checks(raw, "raw_roles", ("source_id", "target_id"), _name(raw_subjects, "subjects.csv"))
-        kind_rows = fetch_all(
-            self._con,
-            f"""SELECT t.{ROW}, 'role', t.role, CASE
-                    WHEN list_contains({person_only}, t.role) AND src.kind <> 'person'
-                        THEN t.role || ' must be held by a person, but ' || t.source_id || ' is ' || src.kind
-                    WHEN NOT list_contains({orgs}, tgt.kind)
-                        THEN t.role || ' must point at an organisation, but ' || t.target_id || ' is a person'
-                    ELSE t.role || ' links two organisations, but ' || t.source_id || ' is a person' END
-                FROM raw_roles t JOIN known_subjects src ON src.subject_id = t.source_id
-                JOIN known_subjects tgt ON tgt.subject_id = t.target_id
-                WHERE (list_contains({person_only}, t.role) AND src.kind <> 'person')
-                   OR (t.role IS NOT NULL AND NOT list_contains({orgs}, tgt.kind))
-                   OR (list_contains({org_pair}, t.role) AND src.kind = 'person')
-                ORDER BY t.{ROW}""",
+        # Both ends looked up in one join per chunk; only the rows with an unknown end or a wrong kind are kept.
+        ends_sql = f"""CREATE OR REPLACE TEMP TABLE role_ends AS
+            SELECT t.{ROW}, t.source_id, t.role, t.target_id, src.kind AS source_kind, tgt.kind AS target_kind
+            FROM raw_roles_chunk t
+            LEFT JOIN known_subjects src ON src.subject_id = t.source_id
+            LEFT JOIN known_subjects tgt ON tgt.subject_id = t.target_id
+            WHERE (t.source_id IS NOT NULL AND src.kind IS NULL) OR (t.target_id IS NOT NULL AND tgt.kind IS NULL)
+               OR (list_contains({person_only}, t.role) AND src.kind <> 'person')
+               OR (t.role IS NOT NULL AND NOT list_contains({orgs}, tgt.kind))
+               OR (list_contains({org_pair}, t.role) AND src.kind = 'person')"""
+        kinds_sql = f"""SELECT {ROW}, 'role', role, CASE
+                    WHEN list_contains({person_only}, role) AND source_kind <> 'person'
+                        THEN role || ' must be held by a person, but ' || source_id || ' is ' || source_kind
+                    WHEN NOT list_contains({orgs}, target_kind)
+                        THEN role || ' must point at an organisation, but ' || target_id || ' is a person'
+                    ELSE role || ' links two organisations, but ' || source_id || ' is a person' END
+                FROM role_ends WHERE source_kind IS NOT NULL AND target_kind IS NOT NULL
+                  AND ((list_contains({person_only}, role) AND source_kind <> 'person')
+                       OR (role IS NOT NULL AND NOT list_contains({orgs}, target_kind))
+                       OR (list_contains({org_pair}, role) AND source_kind = 'person'))
+                ORDER BY {ROW}"""
+        subjects_file = _name(raw_subjects, "subjects.csv")
+        for chunk in _chunks(raw.table, ROLE_CHUNK_ROWS):
+            self._register("raw_roles_chunk", chunk)
+            self._run_checks(raw, "raw_roles_chunk", checks)
+            fetch_all(self._con, ends_sql)
+            unknown = {"source_id": "t.source_kind IS NULL", "target_id": "t.target_kind IS NULL"}
+            self._reference_checks(raw, "role_ends", ("source_id", "target_id"), subjects_file, unknown)
+            self._add(raw, fetch_all(self._con, kinds_sql))
+            fetch_all(self._con, "DROP TABLE role_ends")
+        # Symmetric roles are stored once, smaller id first, so A~B and B~A are the same fact. Ratios compare as
+        # numbers ("20" and "20.0" are one fact, as they are to the store). The title and the dates' precision
+        # describe the fact: rows differing only in them are repeats (the first is kept).
+        sym = _list(vocab.symmetric_roles())
+        turn = f"list_contains({sym}, role) AND target_id < source_id"
+        turned = (
+            f"CASE WHEN {turn} THEN target_id ELSE source_id END AS source_id, role, "
+            f"CASE WHEN {turn} THEN source_id ELSE target_id END AS target_id"
         )
-        self._add(raw, kind_rows)
-        # Ratios compare as numbers ("20" and "20.0" are one fact, as they are to the store). The title and the
-        # dates' precision describe the fact: rows differing only in them are repeats (the first is kept).
+        precisions = ", ".join(precision_column(c) for c in PRECISE_DATES["roles"])
+        self._con.execute(
+            f"CREATE OR REPLACE TEMP VIEW raw_roles_turned AS SELECT {turned}, ratio, valid_from, valid_to, title, "
+            f"{precisions}, {ROW} FROM raw_roles_chunk"
+        )
         ratio = "coalesce(CAST(TRY_CAST(ratio AS DOUBLE) AS VARCHAR), ratio)"
-        self._duplicates(
-            raw, "raw_roles", ("source_id", "role", "target_id", "valid_from"), (ratio, "valid_to"), "role"
-        )
+        self._chunked_duplicates(raw, ("source_id", "role", "target_id", "valid_from"), (ratio, "valid_to"), "role")
         select = (
             "source_id, role, target_id, TRY_CAST(ratio AS DOUBLE) AS ratio, "
             f"{_date('valid_from')} AS valid_from, {_date('valid_to')} AS valid_to, title, "
             + _precision_select("roles")
         )
-        self.result.tables["roles"] = self._clean(raw, "raw_roles", select)
+        parts = []
+        for chunk in _chunks(raw.table, ROLE_CHUNK_ROWS):
+            self._register("raw_roles_chunk", chunk)
+            parts.append(self._clean(raw, "raw_roles_turned", select))
+        self._con.execute("DROP VIEW raw_roles_turned")
+        self.result.tables["roles"] = pa.concat_tables(parts)
+
+    def _chunked_duplicates(self, raw: RawFile, key: tuple[str, ...], attrs: tuple[str, ...], what: str) -> None:
+        """_duplicates over raw_roles_turned chunk by chunk: the keys' hashes of the whole file are sorted in
+        numpy (8 bytes a row), and only the rows whose hash repeats are gathered for the comparison."""
+        k = ", ".join(key)
+        hashes: list[npt.NDArray[np.uint64]] = []
+        for chunk in _chunks(raw.table, ROLE_CHUNK_ROWS):
+            self._register("raw_roles_chunk", chunk)
+            column = fetch_arrow(self._con, f"SELECT hash({k}) AS kh FROM raw_roles_turned").column("kh")
+            hashes.append(column.to_numpy())
+        every = np.sort(np.concatenate(hashes)) if hashes else np.empty(0, np.uint64)
+        del hashes
+        repeated = np.unique(every[1:][every[1:] == every[:-1]])
+        del every
+        content = " || '|' || ".join(f"coalesce(CAST({a} AS VARCHAR), '\x00')" for a in attrs) or "''"
+        self._register("repeated_keys", pa.table({"kh": pa.array(repeated, pa.uint64())}))
+        gathered = []
+        for chunk in _chunks(raw.table, ROLE_CHUNK_ROWS):
+            self._register("raw_roles_chunk", chunk)
+            gathered.append(
+                fetch_arrow(
+                    self._con,
+                    f"SELECT t.*, {content} AS content FROM raw_roles_turned t "
+                    f"WHERE hash({k}) IN (SELECT kh FROM repeated_keys)",
+                )
+            )
+        self._con.unregister("repeated_keys")
+        self._register("dup_gathered", pa.concat_tables(gathered))
+        fetch_all(self._con, "CREATE OR REPLACE TEMP TABLE dup_candidates AS SELECT * FROM dup_gathered")
+        self._con.unregister("dup_gathered")
+        self._report_duplicates(raw, key, what)
 
     def _register_subject_ids(self, raw_subjects: RawFile | None) -> None:
         ids = raw_subjects.table.column("subject_id").combine_chunks() if raw_subjects else pa.array([], pa.string())

@@ -27,6 +27,7 @@ from graphsvc.errors import InputError, LoadRejected, Problem
 from graphsvc.identifiers import make_id_number, make_uscc
 from graphsvc.profiles import PROFILE_NAMES, load_profile
 from graphsvc.stores.embedded import EmbeddedStore
+from loaders import validation
 from loaders.canonical import load_directory
 from loaders.columns import FILES, prohibited_reason
 from tests.scenario import Scenario
@@ -833,9 +834,10 @@ CASES: list[tuple[str, Mutation, Callable[[World], list[Expected]]]] = [
     ),
     (
         "related-enterprise-with-a-person",
+        # Checked as written: the person is the source here, whichever id sorts first.
         lambda w: w.s.role(w.boss, "related_enterprise", w.firm),
         lambda w: [
-            ("roles.csv", 4, "role", "related_enterprise", f"must point at an organisation, but {w.boss} is a person")
+            ("roles.csv", 4, "role", "related_enterprise", f"links two organisations, but {w.boss} is a person")
         ],
     ),
     (
@@ -1286,6 +1288,66 @@ def test_related_enterprise_both_ways_with_different_content_conflicts(
     problems = rejected(w.write(tmp_path / "in"), empty_store)
     assert [(p.file, p.row) for p in problems] == [("roles.csv", 4), ("roles.csv", 5)]
     assert all("duplicate role with conflicting content on rows 4, 5" in p.reason for p in problems)
+
+
+# -- roles validated in chunks ------------------------------------------------------------------------------------
+# A large roles file is checked ROLE_CHUNK_ROWS rows at a time (bounded memory); with one row per chunk every
+# problem, repeat and turned symmetric duplicate crosses a chunk boundary, and the answers must not change.
+
+ROLE_CASES = [c for c in CASES if any(e[0] == "roles.csv" for e in c[2](world()))]
+
+
+@pytest.fixture
+def one_role_per_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(validation, "ROLE_CHUNK_ROWS", 1)
+
+
+def test_role_cases_exist_for_the_chunked_validation() -> None:
+    assert len(ROLE_CASES) >= 8
+
+
+@pytest.mark.parametrize(("mutate", "expected"), [pytest.param(m, e, id=i) for i, m, e in ROLE_CASES])
+@pytest.mark.usefixtures("one_role_per_chunk")
+def test_an_invalid_role_is_reported_the_same_when_every_row_is_its_own_chunk(
+    tmp_path: Path, empty_store: EmbeddedStore, mutate: Mutation, expected: Callable[[World], list[Expected]]
+) -> None:
+    w = world()
+    mutate(w)
+    assert_problems(rejected(w.write(tmp_path / "in"), empty_store), expected(w))
+    assert empty_store.stats() == EMPTY
+
+
+@pytest.mark.usefixtures("one_role_per_chunk")
+def test_duplicate_roles_across_chunks_are_found(tmp_path: Path, empty_store: EmbeddedStore) -> None:
+    w = world()
+    w.s.role(w.clerk, "shareholder", w.firm, ratio=25)  # row 4: same key as row 3, other ratio
+    w.s.role(w.other, "related_enterprise", w.firm)  # row 5
+    w.s.role(w.firm, "related_enterprise", w.other, until="2020-01-01")  # row 6: row 5 turned, other content
+    problems = rejected(w.write(tmp_path / "in"), empty_store)
+    assert [(p.file, p.row) for p in problems] == [("roles.csv", r) for r in (3, 4, 5, 6)]
+    assert [p.reason for p in problems] == ["duplicate role with conflicting content on rows 3, 4"] * 2 + [
+        "duplicate role with conflicting content on rows 5, 6"
+    ] * 2
+
+
+def test_repeated_roles_across_chunks_load_once_and_as_in_one_chunk(
+    tmp_path: Path, store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(validation, "ROLE_CHUNK_ROWS", 1)
+    w = world()
+    w.s.roles.append({**w.s.roles[1], "ratio": "20.00"})  # row 4 repeats row 3
+    w.s.role(w.other, "related_enterprise", w.firm)  # row 5
+    w.s.role(w.firm, "related_enterprise", w.other)  # row 6: row 5 turned
+    w.s.role(w.bystander, "shareholder", w.firm, ratio=300)  # row 7: invalid, skipped
+    directory = w.write(tmp_path / "in")
+    report = load_directory(directory, store, skip_invalid=True)
+    assert [(p.row, p.column) for p in report.problems] == [(7, "ratio")]
+    assert report.result is not None
+    assert report.result.inserted["roles"] == 3
+    with EmbeddedStore(tmp_path / "one-chunk.duckdb") as whole:
+        monkeypatch.setattr(validation, "ROLE_CHUNK_ROWS", 1_000_000)
+        load_directory(directory, whole, skip_invalid=True)
+        assert stored_rows(whole, "roles") == stored_rows(store, "roles")
 
 
 # -- skip_invalid ----------------------------------------------------------------------------------------------

@@ -165,6 +165,12 @@ class DateColumn(Sequence[dt.date | None]):
 
 
 _EPOCH = dt.date(1970, 1, 1).toordinal()
+_NAT = int(np.datetime64("NaT", "D").astype(np.int64))
+
+
+def _iso(day: int) -> str | None:
+    """A day number (days since 1970-01-01) as an ISO date (None for NaT)."""
+    return None if day == _NAT else dt.date.fromordinal(day + _EPOCH).isoformat()
 
 
 def arrow_indices(positions: IntArray) -> pa.Array[Any]:
@@ -223,6 +229,8 @@ class Adjacency:
         self.walk_edge: IntArray = arrays["walk_edge"]
         self.walk_other: IntArray = arrays["walk_other"]
         self.walk_outward: BoolArray = arrays["walk_outward"]
+        # the dates as day numbers (NaT: the smallest int64), read one by one for a few edges
+        self._day_numbers = (arrays["valid_from"].view(np.int64), arrays["valid_to"].view(np.int64))
         self._arrays = arrays
         self.mapped = False  # True when the columns are mapped from a saved directory
 
@@ -416,15 +424,15 @@ class Adjacency:
 
     def _edge_dict(self, e: int) -> dict[str, Any]:
         """``edge_dicts`` of one edge, value by value (numpy's per-call cost dominates for a few)."""
-        ratio = float(self.ratio[e])
-        start, stop = self.valid_from[e], self.valid_to[e]
+        ratio = self.ratio.item(e)
+        ids = self.ids.array
         return {
-            "source": self.ids[int(self.source[e])],
-            "role": self.role_names[int(self.role_code[e])],
-            "target": self.ids[int(self.target[e])],
+            "source": str(ids[self.source.item(e)].as_py()),
+            "role": self.role_names[self.role_code.item(e)],
+            "target": str(ids[self.target.item(e)].as_py()),
             "ratio": None if ratio != ratio else ratio,  # NaN: no ratio
-            "valid_from": None if start is None else start.isoformat(),
-            "valid_to": None if stop is None else stop.isoformat(),
+            "valid_from": _iso(self._day_numbers[0].item(e)),
+            "valid_to": _iso(self._day_numbers[1].item(e)),
         }
 
     @staticmethod
@@ -438,6 +446,12 @@ class Adjacency:
         """``describe`` for many nodes at once."""
         if not len(nodes):
             return []
+        if len(nodes) <= _FEW:
+            ids, kinds, names = self.ids.array, self.kinds.array, self.names.array
+            return [
+                {"subject_id": str(ids[n].as_py()), "kind": str(kinds[n].as_py()), "name": str(names[n].as_py())}
+                for n in map(int, nodes)
+            ]
         at = np.asarray(nodes, dtype=np.int64)
         columns = [self._strings(c, at) for c in (self.ids, self.kinds, self.names)]
         return [{"subject_id": str(i), "kind": str(k), "name": str(n)} for i, k, n in zip(*columns, strict=True)]

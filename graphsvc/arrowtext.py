@@ -76,7 +76,7 @@ def replaced(column: Text, pattern: str, by: str) -> Text:
 
 
 def repeated(text: str, rows: int) -> Text:
-    return pa.array([text] * rows, pa.string())
+    return cast(Text, pa.repeat(cast(Any, _s(text)), rows))
 
 
 def one_of(column: Text, values: list[str]) -> Mask:

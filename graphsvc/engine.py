@@ -110,8 +110,10 @@ def _explained(rows: pa.Table, rule: ResolvedRule, citation: str) -> pa.Table:
     fields = _Fields(rows, rule)
     explanation = fields.render(rule.spec.explanation)
     flagged = text.equals(rows.column("flags"), OBJECTION_PENDING)
+    if pc.any(flagged).as_py():
+        explanation = text.choose(flagged, text.concat(explanation, _OBJECTION_NOTE), explanation)
     added = {
-        "explanation": text.choose(flagged, text.concat(explanation, _OBJECTION_NOTE), explanation),
+        "explanation": explanation,
         "path": fields.render(rule.spec.path),
         "citation": text.repeated(citation, rows.num_rows),
     }

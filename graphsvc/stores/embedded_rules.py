@@ -3,23 +3,28 @@
 Only identifiers fixed in this module (and rule ids as prefixes of CTE and parameter names) are spliced into
 the SQL text; every value (dates, role names, list types, effect codes, years) is a bound parameter.
 
-An evaluation (:func:`run_rules`) reads each large table once, then answers every rule from small tables:
+An evaluation (:func:`run_rules`) is one statement (:func:`evaluation_sql`) for all the enabled rules: DuckDB
+plans it once, reads each large table at most once for every rule, and hands nothing back to Python between
+steps. Its steps, each a CTE:
 
-1. **the entries on the as-of date** (:func:`entries_sql`, ``rule_entries``): every current entry determined by
-   the as-of date with its effective severity (the profile's default where none is stated), its status on the
-   as-of date and its validity end (V1), whether it is valid (V1, V2) and in force (valid, and not a red entry a
+1. **the entries on the as-of date** (:func:`entries_sql`, ``ev``): every current entry determined by the as-of
+   date with its effective severity (the profile's default where none is stated), its status on the as-of date
+   and its validity end (V1), whether it is valid (V1, V2) and in force (valid, and not a red entry a
    black-class entry has removed from force: W3, LST-10, compiled only when a red/black-conflict rule is on);
-2. **the roles at the listed subjects** (``rule_roles``): the current roles of the kinds the enabled shapes read
-   (``_LISTED_ROLES``) whose target (or, for some shapes, source) is the subject of an in-force entry: one scan
-   of the roles for all rules;
-3. **the subjects within one hop** (``rule_subjects``): kind and name of the entries' subjects, of both ends of
-   those roles and of the persons with a finding: one scan of the subjects, which gives the triggers their kinds
-   and the explanations their names;
-4. **one query per rule**, compiled by its shape over ``inforce``, ``valid``, ``e0`` (views of ``rule_entries``,
-   with the subject's kind), ``rl`` (``rule_roles``), ``ks`` (the kinds of ``rule_subjects``) and, for what
-   lies beyond one hop (a banned person's other appointments, a related enterprise's controllers), the current
-   subjects, roles and findings themselves (``s``, ``r``, ``f``: filters inlined into each scan);
-5. **the names** of the few subjects the rows mention beyond those, in one lookup.
+2. **the listed subjects** (``listed``): the subjects of in-force entries that some enabled one-hop rule's trigger
+   can pick by list type and severity (their kinds are not read yet);
+3. **the roles at the listed subjects** (``rl``): the current roles of the kinds the enabled shapes read
+   (``_LISTED_ROLES``) whose target (or, for some shapes, source) is a listed subject: one scan of the roles;
+4. **the subjects within one hop** (``near``): kind and name of the listed subjects (of every entry's subject
+   when a rule that reaches no one is on too), of both ends of those roles and of the persons with a finding:
+   one scan of the subjects, which gives the triggers their kinds and the explanations their names;
+5. **each rule's rows**, compiled by its shape over ``inforce``, ``valid``, ``e0`` (the entries with their
+   subject's kind), ``rl``, ``ks`` (the kinds of ``near``) and, for what lies beyond one hop (a banned person's
+   other appointments, a related enterprise's controllers), the current subjects, roles and findings themselves
+   (``s``, ``r``, ``f``: filters inlined into each scan); all rules' rows in one union, by rule, subject, entry;
+6. **the names**: from ``near`` and the names a shape read beyond one hop (``{rule}_named``); with no one-hop
+   rule, one lookup of the rows' subjects only (no kinds needed). Any name still missing (a related
+   enterprise's controllers) is looked up after, in one statement (:func:`_with_names`).
 """
 
 from __future__ import annotations
@@ -41,9 +46,6 @@ from graphsvc.stores.duck import fetch_arrow
 from graphsvc.vocab import EntryStatus, RoleType, Severity
 
 _OPEN_END = "DATE '9999-12-31'"
-_ENTRIES = "rule_entries"  # the entries on the as-of date, registered for the rule queries
-_ROLES = "rule_roles"  # the roles the rules read at the listed subjects
-_SUBJECTS = "rule_subjects"  # kind and name of the subjects the rules start from or reach in one hop
 _WANTED = "rule_names_wanted"  # the ids whose names the rule rows still need
 _NAMED = (("subject_id", "subject_name"), ("related_id", "related_name"), ("origin_id", "origin_name"))
 _ORDER = "subject_id, source_entry_id, related_id NULLS FIRST, related_entry_id NULLS FIRST, effect"
@@ -111,9 +113,10 @@ f AS NOT MATERIALIZED (SELECT person_id, entry_id FROM findings WHERE {_CURRENT}
 st AS NOT MATERIALIZED (SELECT entry_id, status, since FROM statuses WHERE {_CURRENT})"""
 
 
-def entries_sql(context: EvaluationContext) -> str:
+def entries_sql(context: EvaluationContext, *, facts: bool = True) -> str:
     """Every current entry determined by the as-of date: effective severity, ``eff_status``/``eff_since``,
-    ``until`` (V1), ``flag``, ``is_valid`` (V1, V2) and ``in_force`` (also W3's removal of red entries)."""
+    ``until`` (V1), ``flag``, ``is_valid`` (V1, V2) and ``in_force`` (also W3's removal of red entries). Without
+    ``facts``, for a statement that declares the current facts (:func:`_facts`) itself."""
     sh_status, sh_since = _shorthand("e", "$as_of")
     conflict_on = "greatest(b.determined_on, v.determined_on)"
     removed = "FALSE"
@@ -126,7 +129,7 @@ def entries_sql(context: EvaluationContext) -> str:
           AND NOT EXISTS (SELECT 1 FROM st r WHERE r.entry_id = b.entry_id AND r.status = 'revoked')
           AND {conflict_on} <= $as_of AND (b.until IS NULL OR {conflict_on} <= b.until)
           AND {_in_force_status(_status_on("b", conflict_on))}))"""
-    return f"""WITH {_facts()},
+    return f"""WITH {_facts() + "," if facts else ""}
 st_on AS (
     SELECT entry_id, arg_max(status, since) AS status, max(since) AS since FROM st WHERE since <= $as_of
     GROUP BY entry_id
@@ -159,17 +162,24 @@ SELECT {", ".join("v." + c for c in _ENTRY_COLUMNS)}, v.is_valid AND NOT coalesc
 FROM checked v"""
 
 
-def _trigger(rule: ResolvedRule, entry: str, params: dict[str, Any]) -> str:
-    """The rule's trigger on an entry of ``rule_entries`` (which carries its subject's kind)."""
+def _listed(rule: ResolvedRule, entry: str, params: dict[str, Any]) -> str:
+    """The rule's trigger on an entry without its subject's kind: list types and severity (what the entries
+    alone tell, before any subject is read)."""
     assert rule.trigger is not None
     rid = rule.id
-    params[f"{rid}_kinds"] = list(rule.trigger.subject_kinds)
     params[f"{rid}_list_types"] = list(rule.trigger.list_types)
-    parts = [f"list_contains(${rid}_kinds, {entry}.kind)", f"list_contains(${rid}_list_types, {entry}.list_type)"]
+    parts = [f"list_contains(${rid}_list_types, {entry}.list_type)"]
     if rule.trigger.severity is not None:
         params[f"{rid}_severity"] = rule.trigger.severity
         parts.append(f"{entry}.severity = ${rid}_severity")
     return " AND ".join(parts)
+
+
+def _trigger(rule: ResolvedRule, entry: str, params: dict[str, Any]) -> str:
+    """The rule's trigger on an entry of ``inforce`` (which carries its subject's kind)."""
+    assert rule.trigger is not None
+    params[f"{rule.id}_kinds"] = list(rule.trigger.subject_kinds)
+    return f"list_contains(${rule.id}_kinds, {entry}.kind) AND {_listed(rule, entry, params)}"
 
 
 def _effects(rule: ResolvedRule, params: dict[str, Any]) -> None:
@@ -230,7 +240,7 @@ def _propagation(rule: ResolvedRule, context: EvaluationContext, params: dict[st
 
 def _appointments(rule: ResolvedRule, banned: str, params: dict[str, Any]) -> str:
     """The banned persons' appointments held on the as-of date (the shape's appointment roles and kinds): their
-    roles first, then the kinds of the few organisations they point at."""
+    roles first, then the kinds and names of the few organisations they point at (``{rid}_named``)."""
     rid = rule.id
     params[f"{rid}_appt_roles"] = list(rule.appointment_roles)
     params[f"{rid}_appt_kinds"] = list(rule.appointment_kinds)
@@ -240,12 +250,16 @@ def _appointments(rule: ResolvedRule, banned: str, params: dict[str, Any]) -> st
         WHERE list_contains(${rid}_appt_roles, a.role) AND {_held("a", "$as_of")}
           AND a.source_id IN (SELECT person FROM {banned})
     ),
+    {rid}_named AS MATERIALIZED (
+        SELECT subject_id, name FROM s
+        WHERE list_contains(${rid}_appt_kinds, kind) AND subject_id IN (SELECT target_id FROM {rid}_held)
+    ),
     {rid}_appointments AS (
         SELECT a.source_id, a.target_id, min(a.valid_from) AS valid_from,
             CASE WHEN bool_or(a.valid_to IS NULL) THEN NULL ELSE max(a.valid_to) END AS valid_to,
             string_agg(DISTINCT a.role, '+' ORDER BY a.role) AS roles
         FROM {rid}_held a
-        WHERE a.target_id IN (SELECT subject_id FROM s WHERE list_contains(${rid}_appt_kinds, kind))
+        WHERE a.target_id IN (SELECT subject_id FROM {rid}_named)
         GROUP BY a.source_id, a.target_id
     )"""
 
@@ -494,85 +508,100 @@ _LISTED_ROLES: Mapping[Shape, Callable[[ResolvedRule], tuple[tuple[str, ...], bo
 }
 
 
-def rule_sql(rule: ResolvedRule, context: EvaluationContext) -> tuple[str, dict[str, Any]]:
-    """One rule's query over ``rule_entries``, ``rule_roles``, ``rule_subjects`` and the current facts; returns
-    the SQL and its parameters."""
+# The shapes whose SQL names the subjects it reaches beyond one hop, in a ``{rid}_named`` (subject_id, name) CTE.
+_NAMES_BEYOND = frozenset({Shape.APPOINTMENT_BAN})
+_SQL_TYPE = {pa.string(): "VARCHAR", pa.date32(): "DATE"}
+_STEP = ",\n    "
+
+
+def evaluation_sql(context: EvaluationContext) -> tuple[str, dict[str, Any]]:
+    """One statement for all the context's rules: the entries on the as-of date, the roles at the subjects the
+    triggers can reach, the subjects within one hop, each rule's rows and their names, by rule, subject, entry.
+    Returns the SQL and its parameters (``known_at`` still to set)."""
     params: dict[str, Any] = {"known_at": None, **context.validity_parameters()}
-    _effects(rule, params)
-    body = COMPILERS[rule.shape](rule, context, params)
-    listed = f"rl AS (SELECT * FROM {_ROLES}),\n    " if rule.shape in _LISTED_ROLES else ""
+    rules = sorted(context.rules, key=lambda r: r.id)
+    bodies = []
+    for rule in rules:
+        _effects(rule, params)
+        bodies.append(COMPILERS[rule.shape](rule, context, params))
+    # The roles the rules read at their listed subjects (the subjects of in-force entries their triggers can
+    # pick by list type and severity, the kind being unknown until the subjects are read), and whether at the
+    # source end too.
+    one_hop = [rule for rule in rules if rule.shape in _LISTED_ROLES]
+    roles: dict[str, None] = {}
+    source_end = False
+    for rule in one_hop:
+        wanted, at_source = _LISTED_ROLES[rule.shape](rule)
+        roles.update(dict.fromkeys(wanted))
+        source_end = source_end or at_source
+    params["listed_roles"] = list(roles)
+    steps = [f"ev AS MATERIALIZED ({entries_sql(context, facts=False)})"]
+    out = ",\n        ".join(
+        f"CAST({f.name} AS {_SQL_TYPE[f.type]}) AS {f.name}" for f in RULE_OUTPUT_SCHEMA if not f.name.endswith("_name")
+    )
+    union = "\n    UNION ALL\n    ".join(f"SELECT {out}\n    FROM {rule.id}_rows" for rule in rules)
+    if one_hop:
+        listed = " OR ".join(f"({_listed(rule, 'e', params)})" for rule in one_hop)
+        ends = "target_id IN (SELECT subject_id FROM listed)"
+        if source_end:
+            ends += " OR source_id IN (SELECT subject_id FROM listed)"
+        # The subjects within one hop: kinds for the triggers, names for the rows. A rule that reaches no one (the
+        # warning shapes) names its entries' subjects: then every entry's subject is read in the same scan.
+        starts = "ev" if len(one_hop) < len(rules) else "listed"
+        steps += [
+            f"listed AS MATERIALIZED (SELECT DISTINCT e.subject_id FROM ev e WHERE e.in_force AND ({listed}))",
+            f"""rl AS MATERIALIZED (
+        SELECT source_id, role, target_id, valid_from, valid_to FROM r
+        WHERE list_contains($listed_roles, role) AND ({ends}))""",
+            f"""near AS MATERIALIZED (
+        SELECT subject_id, kind, name FROM s
+        WHERE subject_id IN (SELECT subject_id FROM {starts} UNION ALL SELECT source_id FROM rl
+                             UNION ALL SELECT target_id FROM rl
+                             UNION ALL SELECT f.person_id FROM f JOIN ev e ON e.entry_id = f.entry_id
+                                           AND e.in_force))""",
+            "e0 AS (SELECT ev.*, k.kind FROM ev LEFT JOIN near k ON k.subject_id = ev.subject_id)",
+            "ks AS (SELECT subject_id, kind FROM near)",
+        ]
+    else:
+        steps.append("e0 AS (SELECT *, NULL::VARCHAR AS kind FROM ev)")
+    steps += [
+        "valid AS (SELECT * FROM e0 WHERE is_valid)",
+        "inforce AS (SELECT * FROM e0 WHERE in_force)",
+        *(body.strip() for body in bodies),
+        f"rule_rows AS (\n    {union}\n    )",
+    ]
+    if one_hop:
+        # Names beyond one hop: the shapes that read them name them (``{rid}_named``); any others (a related
+        # enterprise's controllers) are looked up after (_with_names).
+        named = "".join(f" UNION SELECT subject_id, name FROM {r.id}_named" for r in rules if r.shape in _NAMES_BEYOND)
+        steps.append(f"names AS (SELECT subject_id, name FROM near{named})")
+    else:
+        steps.append(
+            """names AS (
+        SELECT subject_id, name FROM s
+        WHERE subject_id IN (SELECT subject_id FROM rule_rows UNION ALL SELECT related_id FROM rule_rows
+                             UNION ALL SELECT origin_id FROM rule_rows))"""
+        )
+    order = ", ".join("o." + c.strip() for c in _ORDER.split(","))
     sql = f"""WITH {_facts()},
-    e0 AS (SELECT * FROM {_ENTRIES}),
-    valid AS (SELECT * FROM {_ENTRIES} WHERE is_valid),
-    inforce AS (SELECT * FROM {_ENTRIES} WHERE in_force),
-    ks AS (SELECT subject_id, kind FROM {_SUBJECTS}),
-    {listed}{body}
+    {_STEP.join(steps)}
     SELECT o.*, sn.name AS subject_name, rn.name AS related_name, orn.name AS origin_name
-    FROM (SELECT {_OUT} FROM {rule.id}_rows) o
-    LEFT JOIN {_SUBJECTS} sn ON sn.subject_id = o.subject_id
-    LEFT JOIN {_SUBJECTS} rn ON rn.subject_id = o.related_id
-    LEFT JOIN {_SUBJECTS} orn ON orn.subject_id = o.origin_id
-    ORDER BY {_ORDER}"""
+    FROM rule_rows o
+    LEFT JOIN names sn ON sn.subject_id = o.subject_id
+    LEFT JOIN names rn ON rn.subject_id = o.related_id
+    LEFT JOIN names orn ON orn.subject_id = o.origin_id
+    ORDER BY o.rule, {order}"""
     return sql, _bound(sql, params)
 
 
-def _listed_roles_sql(context: EvaluationContext) -> tuple[str, dict[str, Any]] | None:
-    """The current roles the rules read at the listed subjects, or None when no rule reads any."""
-    roles: dict[str, None] = {}
-    source_end = False
-    for rule in context.rules:
-        if rule.shape in _LISTED_ROLES:
-            wanted, at_source = _LISTED_ROLES[rule.shape](rule)
-            roles.update(dict.fromkeys(wanted))
-            source_end = source_end or at_source
-    if not roles:
-        return None
-    listed = f"(SELECT subject_id FROM {_ENTRIES} WHERE in_force)"
-    ends = f"target_id IN {listed}" + (f" OR source_id IN {listed}" if source_end else "")
-    sql = f"""WITH {_facts()}
-    SELECT source_id, role, target_id, ratio, valid_from, valid_to FROM r
-    WHERE list_contains($listed_roles, role) AND ({ends})"""
-    return sql, _bound(sql, {"listed_roles": list(roles), "known_at": None})
-
-
-def _subjects_sql(with_roles: bool) -> str:
-    """Kind and name of every subject the rules start from or reach in one hop: the entries' subjects, both ends
-    of ``rule_roles``, and the persons with a finding for an in-force entry."""
-    ends = f" UNION SELECT source_id FROM {_ROLES} UNION SELECT target_id FROM {_ROLES}" if with_roles else ""
-    return f"""WITH {_facts()}
-    SELECT subject_id, kind, name FROM s
-    WHERE subject_id IN (SELECT subject_id FROM {_ENTRIES}{ends}
-                         UNION SELECT f.person_id FROM f JOIN {_ENTRIES} e ON e.entry_id = f.entry_id AND e.in_force)"""
-
-
 def run_rules(con: duckdb.DuckDBPyConnection, context: EvaluationContext, known_at: dt.datetime) -> pa.Table:
-    """Evaluate the context's rules on the connection: rows of RULE_OUTPUT_SCHEMA, by rule, subject, entry."""
-    sql = entries_sql(context)
-    entries = fetch_arrow(con, sql, _bound(sql, {**context.validity_parameters(), "known_at": known_at}))
-    registered = [_ENTRIES]
-    con.register(_ENTRIES, entries)
-    try:
-        listed = _listed_roles_sql(context)
-        if listed is not None:
-            sql, params = listed
-            con.register(_ROLES, fetch_arrow(con, sql, {**params, "known_at": known_at}))
-            registered.append(_ROLES)
-        subjects = fetch_arrow(con, _subjects_sql(listed is not None), {"known_at": known_at})
-        con.register(_SUBJECTS, subjects)
-        registered.append(_SUBJECTS)
-        # The entries carry their subject's kind for the triggers (NULL when the subject is not current).
-        ids = subjects.column("subject_id").combine_chunks()
-        kinds = pc.take(subjects.column("kind"), pc.index_in(entries.column("subject_id"), value_set=ids))
-        con.register(_ENTRIES, entries.append_column("kind", kinds))
-        parts: list[pa.Table] = []
-        for rule in sorted(context.rules, key=lambda r: r.id):
-            sql, params = rule_sql(rule, context)
-            params["known_at"] = known_at
-            parts.append(fetch_arrow(con, sql, params).cast(RULE_OUTPUT_SCHEMA))
-    finally:
-        for name in registered:
-            con.unregister(name)
-    rows = pa.concat_tables(parts) if parts else RULE_OUTPUT_SCHEMA.empty_table()
+    """Evaluate the context's rules on the connection, in one statement: rows of RULE_OUTPUT_SCHEMA, by rule,
+    subject, entry."""
+    if not context.rules:
+        return RULE_OUTPUT_SCHEMA.empty_table()
+    sql, params = evaluation_sql(context)
+    params["known_at"] = known_at
+    rows = fetch_arrow(con, sql, params).cast(RULE_OUTPUT_SCHEMA)
     return _with_names(con, rows, known_at)
 
 

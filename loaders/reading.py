@@ -133,7 +133,9 @@ def read_file(path: Path, spec: FileSpec, encoding: str = "utf-8") -> tuple[RawF
                         read_options=pacsv.ReadOptions(encoding=_python_codec(encoding).replace("utf-8-sig", "utf8")),
                         convert_options=pacsv.ConvertOptions(
                             column_types=dict.fromkeys(header, pa.string()),
-                            strings_can_be_null=False,
+                            # Empty cells are missing already while parsing (this path has no quoting).
+                            null_values=[""],
+                            strings_can_be_null=True,
                             quoted_strings_can_be_null=False,
                         ),
                     )
@@ -162,7 +164,9 @@ def to_raw(
     for name in spec.columns:
         if name in table.column_names:
             trimmed = pc.utf8_trim_whitespace(table.column(name).cast(pa.string()))
-            columns[name] = pc.if_else(pc.equal(trimmed, empty), pa.scalar(None, pa.string()), trimmed)
+            blank = pc.equal(trimmed, empty)
+            has_blank = pc.any(blank).as_py()
+            columns[name] = pc.if_else(blank, pa.scalar(None, pa.string()), trimmed) if has_blank else trimmed
         else:
             columns[name] = pa.nulls(table.num_rows, pa.string())
     rows = numbers if numbers is not None else range(2, table.num_rows + 2)

@@ -46,6 +46,51 @@ def _chunks(table: pa.Table, rows: int) -> list[pa.Table]:
     return [table.slice(start, rows) for start in range(0, max(table.num_rows, 1), rows)]
 
 
+def _role_ends_sql(roles: str, known: tuple[str, ...]) -> str:
+    """The rows of ``roles`` with an end that is no known subject, or of a kind the role does not allow, with both
+    ends' kinds (row, source_id, role, target_id, source_kind, target_kind). ``known``: tables of (subject_id,
+    kind), the first that knows an id decides. The join carries only the row number, the role's class and the
+    kinds; the few rows found are joined back for their ids."""
+    vocab = vocabulary()
+    person_only, org_pair = _list(vocab.person_only_roles()), _list(vocab.organisation_pair_roles())
+    joins = " ".join(
+        f"LEFT JOIN {table} {end}{i} ON {end}{i}.subject_id = t.{end}_id"
+        for i, table in enumerate(known)
+        for end in ("source", "target")
+    )
+
+    def kind(end: str) -> str:
+        found = ", ".join(f"{end}{i}.kind" for i in range(len(known)))
+        return f"coalesce({found})" if len(known) > 1 else found
+
+    return f"""WITH k AS (
+            SELECT t.{ROW}, t.source_id IS NULL AS no_source, t.target_id IS NULL AS no_target,
+                   t.role IS NULL AS no_role, list_contains({person_only}, t.role) AS person_only,
+                   list_contains({org_pair}, t.role) AS org_pair,
+                   {kind("source")} AS source_kind, {kind("target")} AS target_kind
+            FROM {roles} t {joins}),
+        wrong AS (
+            SELECT * FROM k
+            WHERE (NOT no_source AND source_kind IS NULL) OR (NOT no_target AND target_kind IS NULL)
+               OR (person_only AND source_kind <> 'person')
+               OR (NOT no_role AND NOT list_contains({_list(ORGANISATION_KINDS)}, target_kind))
+               OR (org_pair AND source_kind = 'person'))
+        SELECT t.{ROW}, t.source_id, t.role, t.target_id, w.source_kind, w.target_kind
+        FROM {roles} t JOIN wrong w USING ({ROW}) ORDER BY t.{ROW}"""
+
+
+def _unresolved(ends: pa.Table) -> pa.Array[Any]:
+    """The ids at ends of unknown kind: neither this load's subjects nor, yet, looked up in the store."""
+    parts = [
+        _flat(ends.column(f"{end}_id").filter(pc.is_null(ends.column(f"{end}_kind")))) for end in ("source", "target")
+    ]
+    return pc.unique(pc.drop_null(pa.concat_arrays(parts)))
+
+
+def _flat(values: pa.Array[Any] | pa.ChunkedArray[Any]) -> pa.Array[Any]:
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
 def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -291,22 +336,17 @@ class Validator:
         select = "subject_id, kind, name, uscc, id_number, region"
         self.result.tables["subjects"] = self._clean(raw, "raw_subjects", select)
 
-    def _known_subjects(self, *referenced: pa.Array[Any] | pa.ChunkedArray[Any]) -> None:
-        """known_subjects(subject_id, kind): valid rows of this load first, then the store's subjects among those
-        referenced (each column looked up on its own: no copy of the references is made)."""
+    def _known_subjects(self, referenced: pa.Array[Any]) -> None:
+        """known_subjects(subject_id, kind) for the ids in ``referenced`` (an entries or findings file's: few
+        against the subjects): this load's valid subjects first, then the store's. The hash is built on the
+        references, and this load's subjects are probed against it."""
         empty = SCHEMAS["subjects"].empty_table()
         batch = self.result.tables.get("subjects", empty).cast(SCHEMAS["subjects"])
-        batch_ids = batch.column("subject_id").combine_chunks()
-        missing: list[pa.Array[Any]] = []
-        for column in referenced:
-            present = pc.drop_null(column)
-            outside = pc.filter(present, pc.invert(pc.is_in(present, value_set=batch_ids)))
-            if len(outside):
-                flat = outside.combine_chunks() if isinstance(outside, pa.ChunkedArray) else outside
-                missing.append(pc.unique(flat))
-        wanted = pc.unique(pa.concat_arrays(missing)) if missing else None
-        stored = self._store.subject_kinds(wanted) if wanted is not None and len(wanted) else None
-        parts = [batch.select(["subject_id", "kind"])]
+        named = pc.unique(pc.drop_null(referenced))
+        kinds = batch.select(["subject_id", "kind"]).filter(pc.is_in(batch.column("subject_id"), value_set=named))
+        outside = named.filter(pc.invert(pc.is_in(named, value_set=_flat(kinds.column("subject_id")))))
+        stored = self._store.subject_kinds(outside) if len(outside) else None
+        parts = [kinds]
         if stored is not None and stored.num_rows:
             parts.append(stored.select(["subject_id", "kind"]).cast(parts[0].schema))
         self._register("known_subjects", pa.concat_tables(parts))
@@ -341,7 +381,9 @@ class Validator:
         grow with the file; only the duplicates and the stored rows see symmetric roles turned."""
         vocab = vocabulary()
         self._register_subject_ids(raw_subjects)
-        self._known_subjects(*(raw.table.column(c) for c in ("source_id", "target_id")))
+        # Both ends' kinds: this load's valid subjects first, then the store's for the ids the load does not have.
+        batch = self.result.tables.get("subjects", SCHEMAS["subjects"].empty_table())
+        self._register("load_kinds", batch.select(["subject_id", "kind"]))
         self._register("raw_roles", raw.table)
         self._vocabulary_checks(raw, "raw_roles", "roles")
         person_only, org_pair = _list(vocab.person_only_roles()), _list(vocab.organisation_pair_roles())
@@ -369,16 +411,6 @@ class Validator:
             ),
             ("target_id", "source_id = target_id", _lit("a subject cannot hold a role at itself")),
         ]
-        # Both ends looked up in one join per chunk; only the rows with an unknown end or a wrong kind are kept.
-        ends_sql = f"""CREATE OR REPLACE TEMP TABLE role_ends AS
-            SELECT t.{ROW}, t.source_id, t.role, t.target_id, src.kind AS source_kind, tgt.kind AS target_kind
-            FROM raw_roles_chunk t
-            LEFT JOIN known_subjects src ON src.subject_id = t.source_id
-            LEFT JOIN known_subjects tgt ON tgt.subject_id = t.target_id
-            WHERE (t.source_id IS NOT NULL AND src.kind IS NULL) OR (t.target_id IS NOT NULL AND tgt.kind IS NULL)
-               OR (list_contains({person_only}, t.role) AND src.kind <> 'person')
-               OR (t.role IS NOT NULL AND NOT list_contains({orgs}, tgt.kind))
-               OR (list_contains({org_pair}, t.role) AND src.kind = 'person')"""
         kinds_sql = f"""SELECT {ROW}, 'role', role, CASE
                     WHEN list_contains({person_only}, role) AND source_kind <> 'person'
                         THEN role || ' must be held by a person, but ' || source_id || ' is ' || source_kind
@@ -394,11 +426,19 @@ class Validator:
         for chunk in _chunks(raw.table, ROLE_CHUNK_ROWS):
             self._register("raw_roles_chunk", chunk)
             self._run_checks(raw, "raw_roles_chunk", checks)
-            fetch_all(self._con, ends_sql)
+            ends = fetch_arrow(self._con, _role_ends_sql("raw_roles_chunk", ("load_kinds",)))
+            unresolved = _unresolved(ends)
+            stored = self._store.subject_kinds(unresolved) if len(unresolved) else None
+            if stored is not None and stored.num_rows:
+                self._register("stored_kinds", stored.select(["subject_id", "kind"]))
+                self._register("role_ends", ends)
+                ends = fetch_arrow(self._con, _role_ends_sql("role_ends", ("load_kinds", "stored_kinds")))
+                self._con.unregister("stored_kinds")
+            self._register("role_ends", ends)
             unknown = {"source_id": "t.source_kind IS NULL", "target_id": "t.target_kind IS NULL"}
             self._reference_checks(raw, "role_ends", ("source_id", "target_id"), subjects_file, unknown)
             self._add(raw, fetch_all(self._con, kinds_sql))
-            fetch_all(self._con, "DROP TABLE role_ends")
+            self._con.unregister("role_ends")
         # Symmetric roles are stored once, smaller id first, so A~B and B~A are the same fact. Ratios compare as
         # numbers ("20" and "20.0" are one fact, as they are to the store). The title and the dates' precision
         # describe the fact: rows differing only in them are repeats (the first is kept).

@@ -397,6 +397,23 @@ def test_references_resolve_against_the_store_across_loads(tmp_path: Path, store
     assert store.stats() == {**WORLD_COUNTS, "derived": 0}
 
 
+def test_kinds_of_stored_subjects_are_checked_as_those_of_the_load(tmp_path: Path, store: EmbeddedStore) -> None:
+    """A roles file alone, against subjects stored earlier: the stored kinds decide, with this load's subjects."""
+    w = world()
+    load_directory(keep_only(w.write(tmp_path / "a"), "subjects.csv"), store)
+    w.s.role(w.firm, "legal_representative", w.other)  # row 4: an enterprise as legal representative
+    w.s.role(w.clerk, "shareholder", w.boss, ratio=5)  # row 5: a share in a person
+    w.s.role(w.bystander, "director", w.other)  # row 6: fine
+    problems = rejected(keep_only(w.write(tmp_path / "b"), "roles.csv"), store)
+    assert_problems(
+        problems,
+        [
+            ("roles.csv", 4, "role", "legal_representative", f"must be held by a person, but {w.firm} is enterprise"),
+            ("roles.csv", 5, "role", "shareholder", f"must point at an organisation, but {w.boss} is a person"),
+        ],
+    )
+
+
 def test_a_reference_to_a_subject_in_neither_the_load_nor_the_store_names_the_id(
     tmp_path: Path, store: EmbeddedStore
 ) -> None:

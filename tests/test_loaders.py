@@ -26,6 +26,7 @@ from graphsvc.engine import evaluate
 from graphsvc.errors import InputError, LoadRejected, Problem
 from graphsvc.identifiers import make_id_number, make_uscc
 from graphsvc.profiles import PROFILE_NAMES, load_profile
+from graphsvc.stores import embedded
 from graphsvc.stores.embedded import EmbeddedStore
 from loaders import validation
 from loaders.canonical import load_directory
@@ -377,6 +378,28 @@ def test_a_corrected_subject_supersedes_the_old_version(tmp_path: Path, store: E
     assert store.stats()["subjects"] == 5
     names = {row[0]: row[2] for row in stored_rows(store, "subjects")}
     assert names[w.firm] == "大庆某某化工股份有限公司"
+
+
+def test_a_reload_compared_a_row_at_a_time_counts_as_one_compared_at_once(
+    tmp_path: Path, store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store compares a batch with its stored versions in chunks (UPSERT_CHUNK_ROWS); one row per chunk
+    supersedes, inserts and skips exactly the rows that one chunk does."""
+    monkeypatch.setattr(embedded, "UPSERT_CHUNK_ROWS", 1)
+    monkeypatch.setattr(embedded, "UPSERT_MAX_CHUNKS", 1_000)
+    w = world()
+    load_directory(w.write(tmp_path / "v1"), store)
+    before = stored_rows(store, "subjects")
+    w.s.subjects[0]["name"] = "大庆某某化工股份有限公司"  # changed
+    w.s.person("王芳")  # new
+    w.s.roles[1]["ratio"] = "30"  # changed
+    report = load_directory(w.write(tmp_path / "v2"), store)
+    assert report.result is not None
+    assert report.result.superseded == {"subjects": 1, "roles": 1, "entries": 0, "findings": 0}
+    assert report.result.inserted == {"subjects": 2, "roles": 1, "entries": 0, "findings": 0}
+    assert report.result.unchanged == {"subjects": 4, "roles": 1, "entries": 2, "findings": 1}
+    after = stored_rows(store, "subjects")
+    assert len(after) == 6 and len(set(after) & set(before)) == 4
 
 
 def test_any_of_the_four_files_may_be_absent(tmp_path: Path, store: EmbeddedStore) -> None:

@@ -51,6 +51,9 @@ _SQL_TYPES = {
     pa.timestamp("us"): "TIMESTAMP",
 }
 _FACT_TABLES = ("subjects", "roles", "entries", "findings", "statuses")
+# Rows of a batch compared with the stored versions at once (a re-load or a correction): bounds the joins' memory.
+UPSERT_CHUNK_ROWS = 1_000_000
+UPSERT_MAX_CHUNKS = 4
 DERIVED_COLUMNS: tuple[tuple[str, str], ...] = tuple((f.name, _SQL_TYPES[f.type]) for f in DERIVED_SCHEMA)
 
 
@@ -292,31 +295,38 @@ class EmbeddedStore(ClosingStore):
             finally:
                 con.unregister("incoming")
             return data.num_rows, 0, 0
-        con.register("incoming", data)
-        try:
-            fetch_all(con, "CREATE OR REPLACE TEMP TABLE incoming_rows AS SELECT * FROM incoming")
-        finally:
-            con.unregister("incoming")
-        # Correct the open version of every fact whose content changed.
-        superseded = fetch_value(
-            con,
-            f"""UPDATE {table} AS t SET superseded_at = $at FROM incoming_rows AS i
-                WHERE t.superseded_at IS NULL AND {key_match} AND NOT ({same_attrs})""",
-            {"at": recorded_at},
-        )
-        inserted = fetch_value(
-            con,
-            f"""INSERT INTO {table} ({cols}, batch_id, recorded_at, superseded_at)
-                SELECT {", ".join("i." + c for c in data.column_names)}, $batch, $at, NULL
-                FROM incoming_rows AS i
-                WHERE NOT EXISTS (SELECT 1 FROM {table} AS t
-                                  WHERE t.superseded_at IS NULL AND {key_match} AND {same_attrs})""",
-            {"batch": batch_id, "at": recorded_at},
-        )
-        fetch_all(con, "DROP TABLE incoming_rows")
-        n_inserted = int(inserted or 0)
-        n_superseded = int(superseded or 0)
-        return n_inserted, n_superseded, data.num_rows - n_inserted
+        # A chunk of rows at a time: each join hashes one chunk, not the whole file (the keys are unique within a
+        # batch, so no chunk's rows meet another's). Each chunk scans the stored table once: at most a few chunks.
+        superseded = inserted = 0
+        size = max(UPSERT_CHUNK_ROWS, -(-data.num_rows // UPSERT_MAX_CHUNKS))
+        for start in range(0, data.num_rows, size):
+            con.register("incoming_rows", data.slice(start, size))
+            try:
+                # Correct the open version of every fact whose content changed.
+                superseded += int(
+                    fetch_value(
+                        con,
+                        f"""UPDATE {table} AS t SET superseded_at = $at FROM incoming_rows AS i
+                            WHERE t.superseded_at IS NULL AND {key_match} AND NOT ({same_attrs})""",
+                        {"at": recorded_at},
+                    )
+                    or 0
+                )
+                inserted += int(
+                    fetch_value(
+                        con,
+                        f"""INSERT INTO {table} ({cols}, batch_id, recorded_at, superseded_at)
+                            SELECT {", ".join("i." + c for c in data.column_names)}, $batch, $at, NULL
+                            FROM incoming_rows AS i
+                            WHERE NOT EXISTS (SELECT 1 FROM {table} AS t
+                                              WHERE t.superseded_at IS NULL AND {key_match} AND {same_attrs})""",
+                        {"batch": batch_id, "at": recorded_at},
+                    )
+                    or 0
+                )
+            finally:
+                con.unregister("incoming_rows")
+        return inserted, superseded, data.num_rows - inserted
 
     # -- lookups used by loaders -------------------------------------------------------------------------
     def _lookup(self, sql: str, name: str, ids: pa.Array[Any], params: dict[str, Any] | None = None) -> pa.Table:

@@ -449,9 +449,21 @@ def _small_last_layer(
     (the only ones scored) their path weight and step, chosen as in any layer (the largest path weight, the first
     in walk order on a tie). Set operations find the new nodes; only steps to nodes with entries are weighed."""
     dist, capped = out.dist, out.capped
-    followed = [_node_steps(walk, node, a, b, codes, cap, capped) for node, (a, b) in zip(layer, bounds, strict=True)]
+    other_of = walk.views()[1]
+    reached: list[list[int]] = []  # per node, the other nodes of the steps it follows
+    followed: list[tuple[list[int], list[int], list[bool]] | None] = []  # and the steps (read for a few)
+    for node, (a, b) in zip(layer, bounds, strict=True):
+        if codes is None:  # the other nodes only: the edges are read for nodes with steps to nodes with entries
+            if b - a > cap:
+                capped[node] = b - a
+            reached.append(other_of[a : min(b, a + cap)].tolist())
+            followed.append(None)
+        else:
+            steps = _node_steps(walk, node, a, b, codes, cap, capped)
+            reached.append(steps[0])
+            followed.append(steps)
     fresh: set[int] = set()
-    for others, _, _ in followed:
+    for others in reached:
         fresh.update(others)
     fresh.difference_update(dist)
     hits = fresh & with_entries
@@ -459,9 +471,10 @@ def _small_last_layer(
     if hits:
         every_weight = steps_weight.all
         weight_of: Any = None if every_weight is None else every_weight.data
-        for node, node_weight, (others, edges, outward) in zip(layer, layer_weight, followed, strict=True):
+        for node, node_weight, (a, b), others, read in zip(layer, layer_weight, bounds, reached, followed, strict=True):
             if hits.isdisjoint(others):
                 continue
+            others, edges, outward = read or _node_steps(walk, node, a, b, codes, cap, {})
             weights: Any = weight_of
             if weights is None:  # not prepared (a one-off command): these edges' weights only
                 weights = dict(zip(edges, steps_weight.of(np.array(edges, dtype=np.int64)).tolist(), strict=True))
@@ -593,8 +606,12 @@ def reach(
     codes = None if wanted is None else frozenset(ROLE_ORDER.index(r) for r in wanted)
     capped: dict[int, int] = {}
     small = _small_reach(walk, start, k, codes, expand_cap, capped)
-    nodes: list[IntArray] = [np.array(layer, dtype=np.int64) for layer in small[0]]
-    dist: list[IntArray] = [np.full(len(layer), d, dtype=np.int64) for d, layer in enumerate(small[0])]
+    nodes: list[IntArray] = []
+    for layer_set in small[0]:
+        layer_nodes = np.fromiter(layer_set, dtype=np.int64, count=len(layer_set))
+        layer_nodes.sort()
+        nodes.append(layer_nodes)
+    dist: list[IntArray] = [np.full(len(layer), d, dtype=np.int64) for d, layer in enumerate(nodes)]
     if small[1] is None:
         return Reach(np.concatenate(nodes), np.concatenate(dist), capped, small[2])
     visited, fresh = _visited(len(walk.ptr) - 1), _visited(len(walk.ptr) - 1, "fresh")
@@ -614,23 +631,30 @@ _SMALL_REACH_NODES = 48  # a layer of reach with at most this many nodes and _SM
 
 def _small_reach(
     walk: _WalkIndex, start: int, k: int, codes: frozenset[int] | None, cap: int, capped: dict[int, int]
-) -> tuple[list[list[int]], int | None, bool]:
-    """The layers of ``reach`` in plain Python (sets of node numbers) while each is small: the layers found (each
-    sorted, the start's first), the depth of the first layer left to numpy (None: none) and whether MAX_VISITED
-    stopped the search."""
-    ptr = walk.views()[0]
-    layers, seen, count = [[start]], {start}, 1
+) -> tuple[list[set[int]], int | None, bool]:
+    """The layers of ``reach`` in plain Python (sets of node numbers) while each is small: the layers found (the
+    start's first), the depth of the first layer left to numpy (None: none) and whether MAX_VISITED stopped the
+    search. Each layer is expanded in node order (as numpy's are: the order nodes are recorded as capped)."""
+    ptr, other_of = walk.views()[:2]
+    layers: list[set[int]] = [{start}]
+    seen, count = {start}, 1
     for depth in range(1, k + 1):
-        layer = layers[-1]
-        if len(layer) > _SMALL_REACH_NODES:
+        if len(layers[-1]) > _SMALL_REACH_NODES:
             return layers, depth, False
+        layer = sorted(layers[-1])
         bounds = [(ptr[n], ptr[n + 1]) for n in layer]
         counted = cap if codes is None else len(walk.edge)  # with a role filter, every step is read first
         if sum(min(b - a, counted) for a, b in bounds) > _SMALL_LAST:
             return layers, depth, False
         new: set[int] = set()
         for node, (a, b) in zip(layer, bounds, strict=True):
-            new.update(_node_steps(walk, node, a, b, codes, cap, capped)[0])
+            if codes is not None:
+                new.update(_node_steps(walk, node, a, b, codes, cap, capped)[0])
+                continue
+            if b - a > cap:
+                capped[node] = b - a
+                b = a + cap
+            new.update(other_of[a:b].tolist())
         new.difference_update(seen)
         if count + len(new) > MAX_VISITED:
             return layers, None, True
@@ -638,7 +662,7 @@ def _small_reach(
             break
         seen |= new
         count += len(new)
-        layers.append(sorted(new))
+        layers.append(new)
     return layers, None, False
 
 
@@ -780,15 +804,11 @@ def _scored_small(
     """``_Scored`` of a small walk, in plain Python (a few entries: numpy's per-call cost would dominate)."""
     assert isinstance(found, _SmallWalk)
     dist, weight = found.dist, found.weight
-    reached = list(dist)
     severity, id_rank, rows = index.lists()
     ptr = index.ptr_view()
     at: list[int] = []
     node_of: list[int] = []
-    with_entries = index.with_entries()
-    for node in reached:
-        if node not in with_entries:
-            continue
+    for node in index.with_entries().intersection(dist):  # in any order: the items are sorted by a whole key
         low, high = ptr[node], ptr[node + 1]
         at += range(low, high)
         node_of += [node] * (high - low)
@@ -808,7 +828,7 @@ def _scored_small(
             chains[end] = chain
         return _path_steps(graph, chains)
 
-    return _Scored(len(reached), at, node_of, dists, weights, scores, ranked, paths)
+    return _Scored(len(dist), at, node_of, dists, weights, scores, ranked, paths)
 
 
 def _scored(

@@ -377,8 +377,8 @@ class Validator:
 
     # -- roles ---------------------------------------------------------------------------------------------
     def roles(self, raw: RawFile, raw_subjects: RawFile | None) -> None:
-        """Roles are checked as written, ROLE_CHUNK_ROWS rows at a time, so that the working memory does not
-        grow with the file; only the duplicates and the stored rows see symmetric roles turned."""
+        """Roles are checked as written, and nothing the size of the file is copied while checking: only the
+        duplicates and the stored rows see symmetric roles turned, ROLE_CHUNK_ROWS rows at a time."""
         vocab = vocabulary()
         self._register_subject_ids(raw_subjects)
         # Both ends' kinds: this load's valid subjects first, then the store's for the ids the load does not have.
@@ -422,23 +422,24 @@ class Validator:
                        OR (role IS NOT NULL AND NOT list_contains({orgs}, target_kind))
                        OR (list_contains({org_pair}, role) AND source_kind = 'person'))
                 ORDER BY {ROW}"""
-        subjects_file = _name(raw_subjects, "subjects.csv")
-        for chunk in _chunks(raw.table, ROLE_CHUNK_ROWS):
-            self._register("raw_roles_chunk", chunk)
-            self._run_checks(raw, "raw_roles_chunk", checks)
-            ends = fetch_arrow(self._con, _role_ends_sql("raw_roles_chunk", ("load_kinds",)))
-            unresolved = _unresolved(ends)
-            stored = self._store.subject_kinds(unresolved) if len(unresolved) else None
-            if stored is not None and stored.num_rows:
-                self._register("stored_kinds", stored.select(["subject_id", "kind"]))
-                self._register("role_ends", ends)
-                ends = fetch_arrow(self._con, _role_ends_sql("role_ends", ("load_kinds", "stored_kinds")))
-                self._con.unregister("stored_kinds")
+        # The checks and both ends' lookups stream over the whole file (their results are the few failing rows;
+        # the ends' joins hash the subjects once); the turned rows are made a chunk at a time, below.
+        self._run_checks(raw, "raw_roles", checks)
+        ends = fetch_arrow(self._con, _role_ends_sql("raw_roles", ("load_kinds",)))
+        unresolved = _unresolved(ends)
+        stored = self._store.subject_kinds(unresolved) if len(unresolved) else None
+        if stored is not None and stored.num_rows:
+            self._register("stored_kinds", stored.select(["subject_id", "kind"]))
             self._register("role_ends", ends)
-            unknown = {"source_id": "t.source_kind IS NULL", "target_id": "t.target_kind IS NULL"}
-            self._reference_checks(raw, "role_ends", ("source_id", "target_id"), subjects_file, unknown)
-            self._add(raw, fetch_all(self._con, kinds_sql))
-            self._con.unregister("role_ends")
+            ends = fetch_arrow(self._con, _role_ends_sql("role_ends", ("load_kinds", "stored_kinds")))
+            self._con.unregister("stored_kinds")
+        self._register("role_ends", ends)
+        unknown = {"source_id": "t.source_kind IS NULL", "target_id": "t.target_kind IS NULL"}
+        self._reference_checks(
+            raw, "role_ends", ("source_id", "target_id"), _name(raw_subjects, "subjects.csv"), unknown
+        )
+        self._add(raw, fetch_all(self._con, kinds_sql))
+        self._con.unregister("role_ends")
         # Symmetric roles are stored once, smaller id first, so A~B and B~A are the same fact. Ratios compare as
         # numbers ("20" and "20.0" are one fact, as they are to the store). The title and the dates' precision
         # describe the fact: rows differing only in them are repeats (the first is kept).
@@ -449,6 +450,7 @@ class Validator:
             f"CASE WHEN {turn} THEN source_id ELSE target_id END AS target_id"
         )
         precisions = ", ".join(precision_column(c) for c in PRECISE_DATES["roles"])
+        self._register("raw_roles_chunk", raw.table.slice(0, 0))  # the view's columns; each chunk replaces it
         self._con.execute(
             f"CREATE OR REPLACE TEMP VIEW raw_roles_turned AS SELECT {turned}, ratio, valid_from, valid_to, title, "
             f"{precisions}, {ROW} FROM raw_roles_chunk"

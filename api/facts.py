@@ -2,8 +2,10 @@
 
 On the embedded store each worker reads all versions once per load (``EmbeddedStore.fact_versions``) and keeps
 them here, so a profile is a few array slices: no scan of the roles table (3 million rows at 1M subjects) and no
-store connection per request. A server store (Neo4j) answers one subject's facts per request
-(``subject_facts``); they are indexed the same way, so both stores give the same answer and the same pages.
+store connection per request. A server store (Neo4j) answers one subject's entries and findings per request
+(``subject_facts``), indexed the same way, and its roles a page at a time (``subject_roles_page``: sorted, skipped
+and limited on the server, api/views.py ``Views.subject_roles``), so both stores give the same answer and the
+same pages.
 
 Each table keeps the order the stores give one subject's facts in: roles by valid_from (missing first), role,
 source, target, transaction time; entries by determined_on, entry, transaction time; findings by entry,

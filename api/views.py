@@ -170,10 +170,11 @@ class Views:
         """The facts a subject profile shows. On the embedded store, every subject's, read and indexed once per
         load (at the first profile or by the warm-up) and shared by the worker's requests: no request opens the
         store, and none holds it open between requests, so a load can always take it. On a server store, this
-        subject's, asked per request."""
+        subject's entries and findings, asked per request, without its roles (read a page at a time by
+        ``subject_roles``)."""
         if not self.access.embedded:
             with self.access.read() as store:
-                return SubjectFacts.of_subject(subject_id, store.subject_facts(subject_id))
+                return SubjectFacts.of_subject(subject_id, store.subject_facts(subject_id, roles=False))
         with self._facts_lock:
             facts = self._facts
             # The index numbers subjects by the rows of the newest snapshot (a request holding an older one
@@ -186,6 +187,18 @@ class Views:
                 self._facts = facts
                 release_freed_memory()
             return facts
+
+    def subject_roles(
+        self, snapshot: Snapshot, subject_id: str, offset: int, limit: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        """A page of the subject's role versions (at most ``limit`` from ``offset``) and how many it has: on the
+        embedded store a slice of the index; on a server store the page the server sorts, skips and limits, with
+        its count (``subject_roles_page``), so that a hub's other roles are never read for it."""
+        if not self.access.embedded:
+            with self.access.read() as store:
+                page, total = store.subject_roles_page(subject_id, offset, limit)
+            return page.to_pylist(), total
+        return self.subject_facts(snapshot, subject_id).roles(subject_id, offset, limit)
 
     def warm_facts(self) -> None:
         """Build the subject-facts index now (the embedded store), so that the first profile need not wait."""

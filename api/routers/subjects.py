@@ -89,8 +89,8 @@ def subject_profile(
     snapshot, view = service.views.view(name, date)
     subject = _subject(snapshot, view, subject_id, caller)
     max_rank = scope_rank_for(caller, subject_id)
+    page, total = service.views.subject_roles(snapshot, subject_id, roles_offset, roles_limit)
     facts = service.views.subject_facts(snapshot, subject_id)
-    page, total = facts.roles(subject_id, roles_offset, roles_limit)
     ends = {sid for role in page for sid in (role["source_id"], role["target_id"])}
     names = snapshot.shown_names(ends, mask_persons=caller.masks_names)
     roles = [

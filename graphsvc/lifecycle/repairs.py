@@ -72,7 +72,7 @@ def unmet_conditions(store: GraphStore, application: Application, profile: Profi
                 f"{rules.clean_years} year(s) must pass after the correction on {corrected} without an act of the "
                 f"same type: not before {clean_until} (VAL-07, 004 MB 第三十四条 (二))"
             )
-        facts = store.subject_facts(entry["subject_id"])["entries"].to_pylist()
+        facts = store.subject_facts(entry["subject_id"], roles=False)["entries"].to_pylist()
         repeated = sorted(
             {
                 e["entry_id"]

@@ -388,8 +388,17 @@ class GraphStore(Protocol):
         analytics. Both orders are by code point, so every store gives the same rows in the same order."""
         ...
 
-    def subject_facts(self, subject_id: str) -> dict[str, pa.Table]:
-        """All versions (with recorded_at, superseded_at) of the subject, its roles, entries and findings."""
+    def subject_facts(self, subject_id: str, *, roles: bool = True) -> dict[str, pa.Table]:
+        """All versions (with recorded_at, superseded_at) of the subject, its roles, entries and findings; with
+        ``roles=False`` the roles table is empty (read them with ``subject_roles_page``). Roles are the ones the
+        subject holds or that are held at it (a role it holds at itself once), ordered by valid_from (missing
+        first), role, source_id, target_id, recorded_at, strings by code point."""
+        ...
+
+    def subject_roles_page(self, subject_id: str, offset: int, limit: int) -> tuple[pa.Table, int]:
+        """At most ``limit`` of ``subject_facts``' roles from the ``offset``-th (0-based), in the same order and
+        columns, and how many role versions the subject has in all: what a profile's page reads, so that a hub's
+        page costs the page, not its 100,000 roles. An offset at or past the total gives no rows."""
         ...
 
     def append_warning_events(self, events: pa.Table) -> None: ...

@@ -50,6 +50,9 @@ _SQL_TYPES = {
     pa.int64(): "BIGINT",
     pa.timestamp("us"): "TIMESTAMP",
 }
+# subject_facts' roles: those the subject holds or that are held at it, in the order a profile pages them.
+_SUBJECT_ROLES = "(source_id = $id OR target_id = $id)"
+_ROLE_FACT_ORDER = "valid_from NULLS FIRST, role, source_id, target_id, recorded_at"
 _FACT_TABLES = ("subjects", "roles", "entries", "findings", "statuses")
 # Rows of a batch compared with the stored versions at once (a re-load or a correction): bounds the joins' memory.
 UPSERT_CHUNK_ROWS = 1_000_000
@@ -500,9 +503,10 @@ class EmbeddedStore(ClosingStore):
             self._con, f"SELECT {names}, recorded_at FROM entries WHERE superseded_at IS NULL ORDER BY entry_id"
         )
 
-    def subject_facts(self, subject_id: str) -> dict[str, pa.Table]:
+    def subject_facts(self, subject_id: str, *, roles: bool = True) -> dict[str, pa.Table]:
         """Every version of the facts about one subject, with transaction times: its identity, the roles it
-        holds or that are held at it, its entries, and the responsibility findings naming it or its entries."""
+        holds or that are held at it (none with ``roles=False``), its entries, and the responsibility findings
+        naming it or its entries."""
         audit = ", recorded_at, superseded_at"
         params = {"id": subject_id}
         return {
@@ -512,13 +516,7 @@ class EmbeddedStore(ClosingStore):
                 "ORDER BY recorded_at",
                 params,
             ),
-            "roles": fetch_arrow(
-                self._con,
-                f"SELECT {', '.join(SCHEMAS['roles'].names)}{audit} FROM roles "
-                "WHERE source_id = $id OR target_id = $id ORDER BY valid_from NULLS FIRST, role, source_id, "
-                "target_id, recorded_at",
-                params,
-            ),
+            "roles": self.subject_roles_page(subject_id, 0, None if roles else 0)[0],
             "entries": fetch_arrow(
                 self._con,
                 f"SELECT {', '.join(SCHEMAS['entries'].names)}{audit} FROM entries WHERE subject_id = $id "
@@ -534,6 +532,19 @@ class EmbeddedStore(ClosingStore):
             ),
         }
 
+    def subject_roles_page(self, subject_id: str, offset: int, limit: int | None) -> tuple[pa.Table, int]:
+        """At most ``limit`` (all for None) of ``subject_facts``' roles from the ``offset``-th, in its order, and how
+        many there are."""
+        params = {"id": subject_id, "offset": offset, "limit": limit}
+        page = fetch_arrow(
+            self._con,
+            f"SELECT {', '.join(SCHEMAS['roles'].names)}, recorded_at, superseded_at FROM roles "
+            f"WHERE {_SUBJECT_ROLES} ORDER BY {_ROLE_FACT_ORDER} LIMIT $limit OFFSET $offset",
+            params,
+        )
+        total = fetch_value(self._con, f"SELECT count(*) FROM roles WHERE {_SUBJECT_ROLES}", {"id": subject_id})
+        return page, int(total or 0)
+
     def fact_versions(self) -> dict[str, pa.Table]:
         """Every version of every role, entry and finding, with the columns and in the orders of
         ``subject_facts``: the service indexes them by subject once per load (api/facts.py), so that a subject's
@@ -542,8 +553,7 @@ class EmbeddedStore(ClosingStore):
         return {
             "roles": fetch_arrow(
                 self._con,
-                f"SELECT {', '.join(SCHEMAS['roles'].names)}{audit} FROM roles "
-                "ORDER BY valid_from NULLS FIRST, role, source_id, target_id, recorded_at",
+                f"SELECT {', '.join(SCHEMAS['roles'].names)}{audit} FROM roles ORDER BY {_ROLE_FACT_ORDER}",
             ),
             "entries": fetch_arrow(
                 self._con,

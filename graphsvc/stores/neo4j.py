@@ -96,6 +96,9 @@ _FACT_QUERIES: dict[str, tuple[str, tuple[str, ...], bool]] = {
     "findings": ("subject_facts_findings", ("entry_id", "person_id", "recorded_at"), False),
 }
 
+# A string holding a character beyond U+FFFF (a surrogate pair in UTF-16), for subject_roles_count.cypher.
+_BEYOND_BMP = r"(?s).*[^\x{0}-\x{FFFF}].*"
+
 
 @dataclass(frozen=True)
 class Neo4jSettings:
@@ -503,18 +506,44 @@ class Neo4jStore(ClosingStore):
         roles = roles.sort_by([(k, "ascending") for k in GRAPH_ROLE_ORDER])
         return subjects, roles
 
-    def subject_facts(self, subject_id: str) -> dict[str, pa.Table]:
+    def subject_facts(self, subject_id: str, *, roles: bool = True) -> dict[str, pa.Table]:
         """Every version of the facts about one subject, with transaction times: its identity, the roles it
-        holds or that are held at it, its entries, and the responsibility findings naming it or its entries."""
+        holds or that are held at it (none with ``roles=False``: a profile reads them a page at a time with
+        ``subject_roles_page``), its entries, and the responsibility findings naming it or its entries."""
         return {
             table: _sorted(
-                self._read(statement(name), {"id": subject_id}),
+                self._read(statement(name), {"id": subject_id}) if roles or table != "roles" else [],
                 FACT_VERSION_SCHEMAS[table],
                 keys,
                 nulls_first=nulls_first,
             )
             for table, (name, keys, nulls_first) in _FACT_QUERIES.items()
         }
+
+    def subject_roles_page(self, subject_id: str, offset: int, limit: int) -> tuple[pa.Table, int]:
+        """One page of ``subject_facts``' roles, sorted, skipped and limited on the server, and how many there are,
+        both read in one transaction: a hub's 100,000 role versions are never read for a page of 50. Only when a
+        sort key of the subject's roles holds a character beyond U+FFFF (which a server comparing UTF-16 units
+        orders otherwise than the embedded store's code points) are they all read and sorted here instead."""
+        params = {"id": subject_id, "skip": offset, "limit": limit, "beyond_bmp": _BEYOND_BMP}
+        name, keys, nulls_first = _FACT_QUERIES["roles"]
+        page_statement, count_statement = statement("subject_roles_page"), statement("subject_roles_count")
+        whole_statement = statement(name)
+
+        def work(tx: ManagedTransaction) -> tuple[list[dict[str, Any]], int, bool]:
+            head = tx.run(count_statement, params).single()
+            total = int(head["total"]) if head is not None else 0
+            if head is not None and int(head["beyond_bmp"] or 0):
+                return [_native(dict(record)) for record in tx.run(whole_statement, {"id": subject_id})], total, True
+            if offset >= total:
+                return [], total, False
+            return [_native(dict(record)) for record in tx.run(page_statement, params)], total, False
+
+        rows, total, whole = self._read_with(work)
+        schema = FACT_VERSION_SCHEMAS["roles"]
+        if whole:
+            return _sorted(rows, schema, keys, nulls_first=nulls_first).slice(offset, limit), total
+        return pa.Table.from_pylist(rows, schema=schema), total
 
     def append_warning_events(self, events: pa.Table) -> None:
         """Append lifecycle events, all in one transaction (append-only: nothing edits or deletes them)."""

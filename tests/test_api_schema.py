@@ -70,6 +70,35 @@ def app_and_keys(
             yield client.app, keys, 15
 
 
+def _free_text(schema: dict[str, Any]) -> bool:
+    """Any text is a valid value: a string, or a list of strings, with no constraint (a department, a region)."""
+    for option in schema.get("anyOf", [schema]):
+        kind = option.get("type")
+        if kind == "array":
+            option = option.get("items", {})
+            kind = option.get("type")
+        if kind != "null" and (kind != "string" or set(option) - {"type", "title", "description"}):
+            return False
+    return True
+
+
+def _valid_once_sent(case: Any) -> bool:
+    """A negative case whose only broken parts are free-text query parameters: a query string carries every value
+    as text (``false`` arrives as the department "false"), so what the server gets is valid. Schemathesis
+    4.x still counts it as schema-violating for parameters that are ``anyOf`` a list of strings and null."""
+    data = getattr(getattr(case.meta, "phase", None), "data", None)
+    location = getattr(data, "parameter_location", None)
+    if data is None or location is None or location.name.lower() != "query":
+        return False
+    names = [data.parameter] if getattr(data, "parameter", None) else [m.parameter for m in data.mutations]
+    free = {
+        p["name"]
+        for p in case.operation.definition.raw.get("parameters", [])
+        if p.get("in") == "query" and _free_text(p.get("schema", {}))
+    }
+    return bool(names) and all(name in free for name in names)
+
+
 def _schema(app: Any) -> Any:
     return schemathesis.openapi.from_asgi("/openapi.json", app, config=CONFIG)
 
@@ -101,6 +130,8 @@ def test_every_operation_conforms_to_the_schema(
         )
         @hypothesis.given(case=operation.as_strategy(generation_mode=mode))
         def run(case: Any) -> None:
+            if mode is GenerationMode.NEGATIVE:
+                hypothesis.assume(not _valid_once_sent(case))
             case.call_and_validate(headers=headers)  # every check schemathesis has
 
         try:

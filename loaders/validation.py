@@ -37,7 +37,8 @@ _SEVERITY_RANK: dict[str, int] = {Severity.GENERAL: 0, Severity.FAIRLY_SERIOUS: 
 _DATE_RE = r"\d{4}-\d{2}-\d{2}"
 
 
-# Roles are validated this many rows at a time: the checks' working memory is bounded by it, not by the file.
+# The turned rows of a roles file (for its duplicates and for storing) are made this many at a time, so that the
+# validation's working memory is bounded by it, not by the file; the checks themselves stream over the file.
 ROLE_CHUNK_ROWS = 4_000_000
 
 

@@ -10,19 +10,17 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import functools
 import json
 import os
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import closing
-from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from graphsvc import faults
 from graphsvc.config import DB_ENV, STORE_ENV, default_db_path
@@ -37,8 +35,19 @@ from graphsvc.stores.base import GraphStore
 from graphsvc.stores.embedded import EmbeddedStore
 from graphsvc.vocab import Scope
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 STORES = ("embedded", "neo4j")
-_err = Console(stderr=True, highlight=False, soft_wrap=True)  # no wrapping: scripts read these lines
+
+
+@functools.cache
+def _stderr() -> Console:
+    """The console for messages on stderr (no wrapping: scripts read these lines). Made, and rich imported, on
+    first use: a one-off query command does not pay for it."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _date(text: str) -> dt.date:
@@ -246,6 +255,8 @@ def open_store(args: argparse.Namespace, *, read_only: bool = False) -> GraphSto
 
 
 def _reader(name: str) -> Callable[..., Any]:
+    from importlib.metadata import entry_points  # 30 ms of imports, needed by loads only
+
     found = {ep.name: ep for ep in entry_points(group="graphsvc.readers")}
     if name not in found:
         hint = "; reinstall with `pip install -e .`" if not found else ""
@@ -255,6 +266,8 @@ def _reader(name: str) -> Callable[..., Any]:
 
 
 def _cmd_load(args: argparse.Namespace, out: TextIO) -> int:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     reader = _reader(args.format or "auto")
     options = LoadOptions(
         format=args.format,
@@ -271,7 +284,7 @@ def _cmd_load(args: argparse.Namespace, out: TextIO) -> int:
             BarColumn(),
             TextColumn("{task.completed}/{task.total}"),
             TimeElapsedColumn(),
-            console=_err,
+            console=_stderr(),
             transient=True,
         ) as bar,
     ):
@@ -295,7 +308,7 @@ def _cmd_load(args: argparse.Namespace, out: TextIO) -> int:
 
 def _write_report(summary: LoadSummary, path: Path) -> None:
     path.write_text(json.dumps(summary.as_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    _err.print(f"load report written to {path}", markup=False)
+    _stderr().print(f"load report written to {path}", markup=False)
 
 
 def _json_default(value: object) -> str:
@@ -329,7 +342,7 @@ def _cmd_derived(args: argparse.Namespace, out: TextIO) -> int:
     if args.output:
         with args.output.open("w", encoding="utf-8", newline="") as fh:
             write_records(records, args.format, fh)
-        _err.print(f"{records.num_rows} derived records written to {args.output}")
+        _stderr().print(f"{records.num_rows} derived records written to {args.output}")
     else:
         write_records(records, args.format, out)
     return 0
@@ -455,7 +468,7 @@ def _say_cut(report: Any) -> None:
         return
     for cut in report.get("cut_by", []):
         where = ", ".join(cut["subjects"]) + (f" and {cut['more_subjects']} more" if cut["more_subjects"] else "")
-        _err.print(
+        _stderr().print(
             f"incomplete answer: cut by {cut['limit']} = {cut['value']:g} ({cut['meaning']})"
             + (f" at {where}" if where else ""),
             markup=False,
@@ -478,7 +491,7 @@ def _emit(report: Any, graph: Any, args: argparse.Namespace, out: TextIO) -> int
 
         subgraph = subgraph_from_report(graph, report)
         write_subgraph(subgraph, args.export, fmt)
-        _err.print(
+        _stderr().print(
             f"subgraph with {subgraph.number_of_nodes()} nodes and {subgraph.number_of_edges()} edges "
             f"written to {args.export}",
             markup=False,
@@ -494,7 +507,7 @@ def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         if args.output:
             with args.output.open("w", encoding="utf-8") as fh:
                 n = write_ftm(store, fh, as_of=as_of, scope=Scope(args.scope))
-            _err.print(f"{n} FtM entities written to {args.output}", markup=False)
+            _stderr().print(f"{n} FtM entities written to {args.output}", markup=False)
         else:
             write_ftm(store, out, as_of=as_of, scope=Scope(args.scope))
     return 0
@@ -572,11 +585,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return _COMMANDS[args.command](args, out)
     except LoadRejected as exc:
         for problem in exc.problems:
-            _err.print(str(problem), markup=False)
-        _err.print(f"error: {exc}", markup=False)
+            _stderr().print(str(problem), markup=False)
+        _stderr().print(f"error: {exc}", markup=False)
         return exc.exit_code
     except GraphsvcError as exc:
-        _err.print(f"error: {exc}", markup=False)
+        _stderr().print(f"error: {exc}", markup=False)
         return exc.exit_code
     except Exception as exc:
         # A full disk, a read-only folder, a corrupt store: one line saying what to do, not a traceback.
@@ -584,7 +597,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         line = faults.describe(exc, where)
         if line is None:
             raise
-        _err.print(f"error: {line}", markup=False)
+        _stderr().print(f"error: {line}", markup=False)
         return 1
 
 

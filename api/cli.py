@@ -19,6 +19,11 @@ from typing import TextIO
 
 from graphsvc.errors import GraphsvcError
 
+# uvicorn restarts a worker that does not answer its supervisor's ping within this many seconds (its own default
+# is 5). Rebuilding a worker's views and facts index after a load holds the interpreter for seconds at 1M subjects
+# and for a minute or more at 10M, in native calls that the ping's thread cannot interrupt.
+WORKER_HEALTHCHECK_SECONDS = 300
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="graphsvc-api", description="the graphsvc HTTP API")
@@ -29,6 +34,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.add_argument(
+        "--worker-healthcheck",
+        type=int,
+        default=WORKER_HEALTHCHECK_SECONDS,
+        metavar="SECONDS",
+        help=f"with several workers, how long a worker may not answer the supervisor's ping before it is restarted "
+        f"(default {WORKER_HEALTHCHECK_SECONDS}: a worker rebuilding its views after a load of millions of subjects "
+        "is busy for a minute)",
+    )
     serve.add_argument("--profile", help="jurisdiction profile (else $GRAPHSVC_PROFILE, else default)")
     serve.add_argument("--as-of", help="the service's date, YYYY-MM-DD (else today)")
     serve.add_argument("--api-keys", type=Path, help="API key file (else $GRAPHSVC_API_KEYS)")
@@ -95,6 +109,7 @@ def _serve(args: argparse.Namespace, out: TextIO) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
+        timeout_worker_healthcheck=args.worker_healthcheck,
         log_level="warning",
     )
     return 0

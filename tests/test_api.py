@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,17 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.cli import main as api_main
-from tests.api_world import AS_OF, GOVERNMENT_KEY, Keys, World, authorise, build_world, running_app
+from graphsvc.cli import main as graphsvc_main
+from tests.api_world import (
+    AS_OF,
+    GOVERNMENT_KEY,
+    Keys,
+    World,
+    authorise,
+    build_world,
+    running_app,
+    write_keys,
+)
 
 PROBLEM = "application/problem+json"
 
@@ -613,3 +624,27 @@ def test_analytics_see_an_entry_added_after_their_first_answer(world_app: Any) -
     assert client.post("/v1/entries", json=entry, headers=gov).status_code == 201
     after = client.get(f"/v1/exposure/{world.clean_person}", headers=gov).json()
     assert [item["entry_id"] for item in after["items"]] == ["E-LATE"]
+
+
+# -- serving --------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("given", "expected"), [([], 300), (["--worker-healthcheck", "30"], 30)])
+def test_serve_gives_workers_time_to_rebuild_before_the_supervisor_restarts_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: list[str], expected: int
+) -> None:
+    """uvicorn kills a worker that misses its supervisor's ping (5 s by default); a worker rebuilding its views
+    after a load of 10M subjects is busy for a minute, so serve allows WORKER_HEALTHCHECK_SECONDS or the flag."""
+    import uvicorn
+
+    scenario, _world = build_world()
+    db = tmp_path / "store.duckdb"
+    assert graphsvc_main(["load", str(scenario.write(tmp_path / "data")), "--db", str(db)]) == 0
+    write_keys(tmp_path / "keys.json")
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: seen.update(app=app, **options))
+    # serve hands its settings to the workers through the environment: a copy, so none leaks into other tests
+    monkeypatch.setattr(os, "environ", {k: v for k, v in os.environ.items() if not k.startswith("GRAPHSVC_")})
+    command = ["serve", "--db", str(db), "--api-keys", str(tmp_path / "keys.json"), "--workers", "2", *given]
+    assert api_main(command, io.StringIO()) == 0
+    assert seen["workers"] == 2 and seen["timeout_worker_healthcheck"] == expected

@@ -534,8 +534,9 @@ class Server:
     def workers(self) -> list[Any]:
         import psutil
 
-        children = psutil.Process(self.proc.pid).children(recursive=True)
-        return [p for p in children if "resource_tracker" not in " ".join(p.cmdline())]
+        main = psutil.Process(self.proc.pid)
+        children = [p for p in main.children(recursive=True) if "resource_tracker" not in " ".join(p.cmdline())]
+        return children or [main]  # one worker: uvicorn serves in the process itself, with no supervisor
 
     def stop(self) -> None:
         """SIGTERM to the whole group (the workers flush their audit journals), SIGKILL if it lingers."""

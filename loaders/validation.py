@@ -47,6 +47,22 @@ def _chunks(table: pa.Table, rows: int) -> list[pa.Table]:
     return [table.slice(start, rows) for start in range(0, max(table.num_rows, 1), rows)]
 
 
+def _wrong_kind(person_only: str, org_pair: str, has_role: str) -> str:
+    """A role's ends of kinds it does not allow, over ``source_kind`` and ``target_kind`` (both known): a
+    person-only role held by an organisation, any role pointing at a person, an organisations' role held by a
+    person. The arguments say, as SQL, whether the role is person-only, between organisations, present."""
+    orgs = _list(ORGANISATION_KINDS)
+    return (
+        f"(({person_only}) AND source_kind <> 'person') OR (({has_role}) AND NOT list_contains({orgs}, target_kind)) "
+        f"OR (({org_pair}) AND source_kind = 'person')"
+    )
+
+
+def _content(attrs: tuple[str, ...]) -> str:
+    """A row's content, beside its key, as one string: rows with equal keys and equal content are repeats."""
+    return " || '|' || ".join(f"coalesce(CAST({a} AS VARCHAR), '\x00')" for a in attrs) or "''"
+
+
 def _role_ends_sql(roles: str, known: tuple[str, ...]) -> str:
     """The rows of ``roles`` with an end that is no known subject, or of a kind the role does not allow, with both
     ends' kinds (row, source_id, role, target_id, source_kind, target_kind). ``known``: tables of (subject_id,
@@ -73,9 +89,7 @@ def _role_ends_sql(roles: str, known: tuple[str, ...]) -> str:
         wrong AS (
             SELECT * FROM k
             WHERE (NOT no_source AND source_kind IS NULL) OR (NOT no_target AND target_kind IS NULL)
-               OR (person_only AND source_kind <> 'person')
-               OR (NOT no_role AND NOT list_contains({_list(ORGANISATION_KINDS)}, target_kind))
-               OR (org_pair AND source_kind = 'person'))
+               OR {_wrong_kind("person_only", "org_pair", "NOT no_role")})
         SELECT t.{ROW}, t.source_id, t.role, t.target_id, w.source_kind, w.target_kind
         FROM {roles} t JOIN wrong w USING ({ROW}) ORDER BY t.{ROW}"""
 
@@ -228,7 +242,7 @@ class Validator:
         Keys are grouped by hash first, so only the few candidate rows are compared column by column.
         """
         k = ", ".join(key)
-        content = " || '|' || ".join(f"coalesce(CAST({a} AS VARCHAR), '\x00')" for a in attrs) or "''"
+        content = _content(attrs)
         fetch_all(
             self._con,
             f"""CREATE OR REPLACE TEMP TABLE dup_candidates AS
@@ -412,6 +426,9 @@ class Validator:
             ),
             ("target_id", "source_id = target_id", _lit("a subject cannot hold a role at itself")),
         ]
+        wrong_kind = _wrong_kind(
+            f"list_contains({person_only}, role)", f"list_contains({org_pair}, role)", "role IS NOT NULL"
+        )
         kinds_sql = f"""SELECT {ROW}, 'role', role, CASE
                     WHEN list_contains({person_only}, role) AND source_kind <> 'person'
                         THEN role || ' must be held by a person, but ' || source_id || ' is ' || source_kind
@@ -419,9 +436,7 @@ class Validator:
                         THEN role || ' must point at an organisation, but ' || target_id || ' is a person'
                     ELSE role || ' links two organisations, but ' || source_id || ' is a person' END
                 FROM role_ends WHERE source_kind IS NOT NULL AND target_kind IS NOT NULL
-                  AND ((list_contains({person_only}, role) AND source_kind <> 'person')
-                       OR (role IS NOT NULL AND NOT list_contains({orgs}, target_kind))
-                       OR (list_contains({org_pair}, role) AND source_kind = 'person'))
+                  AND ({wrong_kind})
                 ORDER BY {ROW}"""
         # The checks and both ends' lookups stream over the whole file (their results are the few failing rows;
         # the ends' joins hash the subjects once); the turned rows are made a chunk at a time, below.
@@ -483,7 +498,7 @@ class Validator:
         del hashes
         repeated = np.unique(every[1:][every[1:] == every[:-1]])
         del every
-        content = " || '|' || ".join(f"coalesce(CAST({a} AS VARCHAR), '\x00')" for a in attrs) or "''"
+        content = _content(attrs)
         self._register("repeated_keys", pa.table({"kh": pa.array(repeated, pa.uint64())}))
         gathered = []
         for chunk in _chunks(raw.table, ROLE_CHUNK_ROWS):

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import ServiceSettings
 from api.tiers import Tier, add_key
 from graphsvc.cli import main as graphsvc_main
+from graphsvc.stores.neo4j import Neo4jSettings, Neo4jStore
+from loaders.canonical import load_directory
+from tests.bolt_server import BoltServer
 from tests.scenario import Scenario
 
 AS_OF = "2024-06-30"
@@ -178,3 +183,28 @@ def running_app(root: Path, scenario: Scenario, profile: str = "daqing") -> Iter
     app = create_app(settings_for(root, db, root / "keys.json", profile))
     with TestClient(app) as client:
         yield client, keys, db
+
+
+@contextmanager
+def running_on_both(
+    root: Path, scenario: Scenario, server: BoltServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[TestClient, TestClient, Keys]]:
+    """The same scenario served on the embedded store and on the Neo4j store of ``server`` (emptied by the
+    caller), with one key file, so that key ids and tiers match: (embedded app, Neo4j app, keys)."""
+    for name, value in (
+        ("NEO4J_URI", server.uri),
+        ("NEO4J_USER", server.user),
+        ("NEO4J_PASSWORD", server.password),
+        ("NEO4J_DATABASE", server.database),
+    ):
+        monkeypatch.setenv(name, value)
+    neo_root = root / "neo"
+    neo_root.mkdir()
+    with Neo4jStore(Neo4jSettings.from_env()) as neo:
+        load_directory(scenario.write(neo_root / "data"), neo)
+    with running_app(root / "embedded", scenario) as (embedded, keys, _db):
+        keys_file = neo_root / "keys.json"
+        keys_file.write_bytes((root / "embedded" / "keys.json").read_bytes())
+        settings = dataclasses.replace(settings_for(neo_root, neo_root / "unused.duckdb", keys_file), store="neo4j")
+        with TestClient(create_app(settings)) as on_neo4j:
+            yield embedded, on_neo4j, keys

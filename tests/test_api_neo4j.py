@@ -4,7 +4,6 @@ The same world is loaded into both; the same requests go to an app on each; the 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,10 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from graphsvc.stores.neo4j import Neo4jSettings, Neo4jStore
-from loaders.canonical import load_directory
-from tests.api_world import build_world, running_app, settings_for
+from tests.api_world import build_world, running_on_both
 from tests.bolt_server import BoltServer
 from tests.conftest import PARITY
 
@@ -27,24 +23,8 @@ def both(
     tmp_path: Path, neo4j_clean: BoltServer, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[TestClient, TestClient, Any, Any]]:
     scenario, world = build_world()
-    for name, value in (
-        ("NEO4J_URI", neo4j_clean.uri),
-        ("NEO4J_USER", neo4j_clean.user),
-        ("NEO4J_PASSWORD", neo4j_clean.password),
-        ("NEO4J_DATABASE", neo4j_clean.database),
-    ):
-        monkeypatch.setenv(name, value)
-    neo_root = tmp_path / "neo"
-    neo_root.mkdir()
-    with Neo4jStore(Neo4jSettings.from_env()) as neo:
-        load_directory(scenario.write(neo_root / "data"), neo)
-    neo_keys_file = neo_root / "keys.json"
-    with running_app(tmp_path / "embedded", scenario) as (embedded, keys, _db):
-        # The same key file for both apps, so that key ids and tiers match.
-        neo_keys_file.write_bytes((tmp_path / "embedded" / "keys.json").read_bytes())
-        settings = dataclasses.replace(settings_for(neo_root, neo_root / "unused.duckdb", neo_keys_file), store="neo4j")
-        with TestClient(create_app(settings)) as on_neo4j:
-            yield embedded, on_neo4j, keys, world
+    with running_on_both(tmp_path, scenario, neo4j_clean, monkeypatch) as (embedded, on_neo4j, keys):
+        yield embedded, on_neo4j, keys, world
 
 
 def test_read_endpoints_answer_the_same_on_both_stores(both: Any) -> None:

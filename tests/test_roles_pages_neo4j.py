@@ -7,7 +7,6 @@ otherwise than the embedded store's code points) are sorted by the store itself.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,12 +15,10 @@ import neo4j
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from graphsvc.stores.cypher_files import statement
 from graphsvc.stores.embedded import EmbeddedStore
 from graphsvc.stores.neo4j import Neo4jSettings, Neo4jStore
-from loaders.canonical import load_directory
-from tests.api_world import Keys, build_world, running_app, settings_for
+from tests.api_world import Keys, build_world, running_on_both
 from tests.bolt_server import BoltServer
 from tests.conftest import PARITY
 from tests.scenario import Scenario
@@ -162,23 +159,8 @@ def hub_apps(
     for n in range(HOLDERS):
         since = None if n % 3 == 0 else f"20{10 + n % 12:02d}-0{1 + n % 9}-01"
         scenario.role(scenario.person(f"股东{n:03d}"), "shareholder", hub, since=since, ratio=0.25)
-    for name, value in (
-        ("NEO4J_URI", neo4j_clean.uri),
-        ("NEO4J_USER", neo4j_clean.user),
-        ("NEO4J_PASSWORD", neo4j_clean.password),
-        ("NEO4J_DATABASE", neo4j_clean.database),
-    ):
-        monkeypatch.setenv(name, value)
-    neo_root = tmp_path / "neo"
-    neo_root.mkdir()
-    with Neo4jStore(Neo4jSettings.from_env()) as neo:
-        load_directory(scenario.write(neo_root / "data"), neo)
-    with running_app(tmp_path / "embedded", scenario) as (embedded, keys, _db):
-        keys_file = neo_root / "keys.json"
-        keys_file.write_bytes((tmp_path / "embedded" / "keys.json").read_bytes())
-        settings = dataclasses.replace(settings_for(neo_root, neo_root / "unused.duckdb", keys_file), store="neo4j")
-        with TestClient(create_app(settings)) as on_neo4j:
-            yield embedded, on_neo4j, keys, hub
+    with running_on_both(tmp_path, scenario, neo4j_clean, monkeypatch) as (embedded, on_neo4j, keys):
+        yield embedded, on_neo4j, keys, hub
 
 
 def _without_times(body: dict[str, Any]) -> dict[str, Any]:

@@ -22,9 +22,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +38,7 @@ from graphsvc.errors import UnknownSubject
 from graphsvc.profiles import Profile
 from graphsvc.stores.base import GraphStore
 from graphsvc.stores.embedded import EmbeddedStore
+from graphsvc.stores.sidecar import batch_directory, forget_other_batches, save_atomically
 from graphsvc.vocab import RoleType
 
 IntArray = npt.NDArray[np.integer[Any]]
@@ -293,27 +291,18 @@ class Adjacency:
         return cls(as_of, subjects, role_names, arrays)
 
     def save(self, directory: Path) -> None:
-        """Write the adjacency into ``directory`` (which must not exist yet), atomically: into a scratch
-        directory beside it, renamed when complete."""
-        for folder in (directory.parent.parent, directory.parent):  # <store>.analytics/b<batch>: private
-            folder.mkdir(exist_ok=True, mode=0o700)
-            if folder.stat().st_mode & 0o077:
-                os.chmod(folder, 0o700)  # whatever the umask
-        scratch = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))  # mode 0o700
-        try:
+        """Write the adjacency into ``directory`` (``<store>.analytics/b<batch>/<as-of>``, which must not exist
+        yet), atomically."""
+
+        def write(scratch: Path) -> None:
             for name in _ARRAYS:
                 np.save(scratch / f"{name}.npy", self._arrays[name], allow_pickle=False)
             with ipc.new_file(str(scratch / "subjects.arrow"), self.subjects.schema) as writer:
                 writer.write_table(self.subjects)
             meta = {"format": _FORMAT, "as_of": self.as_of.isoformat(), "role_names": list(self.role_names)}
             (scratch / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
-            for path in scratch.iterdir():
-                os.chmod(path, 0o600)
-            os.rename(scratch, directory)
-        except OSError:
-            shutil.rmtree(scratch, ignore_errors=True)
-            if not directory.exists():
-                raise
+
+        save_atomically(directory, write, root=directory.parent.parent)
 
     @classmethod
     def open(cls, directory: Path) -> Adjacency | None:
@@ -465,15 +454,7 @@ def saved_directory(store: GraphStore, as_of: dt.date, batch: int) -> Path | Non
     """Where the adjacency of ``store`` on ``as_of`` at ``batch`` is kept on disk (None: not kept, e.g. Neo4j)."""
     if not isinstance(store, EmbeddedStore) or store.in_memory:
         return None
-    return store.path.with_name(store.path.name + ".analytics") / f"b{batch}" / as_of.isoformat()
-
-
-def _forget_older(directory: Path) -> None:
-    """Remove the saved adjacencies of earlier batches (``directory`` is the current batch's date directory)."""
-    root, current = directory.parent.parent, directory.parent.name
-    for other in root.iterdir():
-        if other.is_dir() and other.name != current and not other.name.startswith("."):
-            shutil.rmtree(other, ignore_errors=True)
+    return batch_directory(store.path, "analytics", batch) / as_of.isoformat()
 
 
 class AdjacencyCache:
@@ -504,7 +485,7 @@ class AdjacencyCache:
                 with contextlib.suppress(OSError):  # a read-only folder: answer from memory all the same
                     if not directory.exists():
                         adjacency.save(directory)
-                    _forget_older(directory)
+                    forget_other_batches(directory.parent.parent, directory.parent)
                 # answer from the mapped files too: the built arrays go, the page cache holds the graph
                 adjacency = Adjacency.open(directory) or adjacency
         self._built[as_of] = (batch, adjacency)

@@ -41,6 +41,7 @@ from graphsvc.stores.base import (
 from graphsvc.stores.duck import fetch_all, fetch_arrow, fetch_value
 from graphsvc.stores.embedded_rules import inforce_sql, run_rules
 from graphsvc.stores.filelock import DEFAULT_TIMEOUT, StoreLock
+from graphsvc.stores.subject_names import NamesCache, SubjectNames
 from graphsvc.vocabulary import vocabulary
 
 _SQL_TYPES = {
@@ -130,6 +131,7 @@ class EmbeddedStore(ClosingStore):
                 fault or f"cannot open the store {self.path}: {exc}. Is another program (not graphsvc) holding it?"
             ) from exc
         self._closed = False
+        self._names = NamesCache()
         if not read_only:
             try:
                 self._create_schema()
@@ -390,7 +392,13 @@ class EmbeddedStore(ClosingStore):
 
     # -- rules ---------------------------------------------------------------------------------------------
     def run_rules(self, context: EvaluationContext) -> pa.Table:
-        return run_rules(self._con, context, context.known_at or _FAR_FUTURE)
+        if context.known_at is not None:  # the names as then known: from the subjects' versions
+            return run_rules(self._con, context, context.known_at, None)
+        return run_rules(self._con, context, _FAR_FUTURE, self.subject_names())
+
+    def subject_names(self) -> SubjectNames:
+        """The current subjects' names by id, kept per batch (beside the store file, for later processes)."""
+        return self._names.get(self._con, self.last_batch_id(), None if self.in_memory else self.path)
 
     def replace_evaluation(self, evaluation: Evaluation) -> None:
         con = self._con

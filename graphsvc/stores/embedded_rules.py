@@ -15,16 +15,18 @@ steps. Its steps, each a CTE:
    can pick by list type and severity (their kinds are not read yet);
 3. **the roles at the listed subjects** (``rl``): the current roles of the kinds the enabled shapes read
    (``_LISTED_ROLES``) whose target (or, for some shapes, source) is a listed subject: one scan of the roles;
-4. **the subjects within one hop** (``near``): kind and name of the listed subjects (of every entry's subject
-   when a rule that reaches no one is on too), of both ends of those roles and of the persons with a finding:
-   one scan of the subjects, which gives the triggers their kinds and the explanations their names;
+4. **the kinds the triggers test** (``near``): of the listed subjects, of the kinds some one-hop trigger can
+   pick, and, for the shapes that test their roles' other ends (``_KINDS_AT_ENDS``), of both ends of those roles:
+   one scan of the subjects;
 5. **each rule's rows**, compiled by its shape over ``inforce``, ``valid``, ``e0`` (the entries with their
    subject's kind), ``rl``, ``ks`` (the kinds of ``near``) and, for what lies beyond one hop (a banned person's
    other appointments, a related enterprise's controllers), the current subjects, roles and findings themselves
-   (``s``, ``r``, ``f``: filters inlined into each scan); all rules' rows in one union, by rule, subject, entry;
-6. **the names**: from ``near`` and the names a shape read beyond one hop (``{rule}_named``); with no one-hop
-   rule, one lookup of the rows' subjects only (no kinds needed). Any name still missing (a related
-   enterprise's controllers) is looked up after, in one statement (:func:`_with_names`).
+   (``s``, ``r``, ``f``: filters inlined into each scan); all rules' rows in one union, by rule, subject, entry,
+   with the keys of the ids they name;
+6. **the names**, after the statement: by those keys from the current subjects' names kept per batch
+   (:mod:`graphsvc.stores.subject_names`), so no evaluation reads every subject id for them; an evaluation as
+   known at an earlier time, and any id the keys do not find, looks them up in the subjects, in one statement
+   (:func:`_with_names`).
 """
 
 from __future__ import annotations
@@ -42,12 +44,18 @@ from graphsvc.context import EvaluationContext, ResolvedRule
 from graphsvc.profiles import RoleTiming
 from graphsvc.rules.shapes import Shape
 from graphsvc.stores.base import RULE_OUTPUT_SCHEMA
-from graphsvc.stores.duck import fetch_arrow
+from graphsvc.stores.duck import fetch_arrow, fetch_arrow_planned_once
+from graphsvc.stores.subject_names import SubjectNames, id_key
 from graphsvc.vocab import EntryStatus, RoleType, Severity
 
 _OPEN_END = "DATE '9999-12-31'"
 _WANTED = "rule_names_wanted"  # the ids whose names the rule rows still need
-_NAMED = (("subject_id", "subject_name"), ("related_id", "related_name"), ("origin_id", "origin_name"))
+# The ids a rule row names: column, its key (subject_names.id_key), its name.
+_NAMED = (
+    ("subject_id", "subject_key", "subject_name"),
+    ("related_id", "related_key", "related_name"),
+    ("origin_id", "origin_key", "origin_name"),
+)
 _ORDER = "subject_id, source_entry_id, related_id NULLS FIRST, related_entry_id NULLS FIRST, effect"
 # The columns of ``rule_entries`` the rule queries read (and ``inforce_sql`` returns), besides in_force and kind.
 _ENTRY_COLUMNS = (
@@ -240,7 +248,7 @@ def _propagation(rule: ResolvedRule, context: EvaluationContext, params: dict[st
 
 def _appointments(rule: ResolvedRule, banned: str, params: dict[str, Any]) -> str:
     """The banned persons' appointments held on the as-of date (the shape's appointment roles and kinds): their
-    roles first, then the kinds and names of the few organisations they point at (``{rid}_named``)."""
+    roles first, then the kinds of the few organisations they point at (``{rid}_targets``)."""
     rid = rule.id
     params[f"{rid}_appt_roles"] = list(rule.appointment_roles)
     params[f"{rid}_appt_kinds"] = list(rule.appointment_kinds)
@@ -250,8 +258,8 @@ def _appointments(rule: ResolvedRule, banned: str, params: dict[str, Any]) -> st
         WHERE list_contains(${rid}_appt_roles, a.role) AND {_held("a", "$as_of")}
           AND a.source_id IN (SELECT person FROM {banned})
     ),
-    {rid}_named AS MATERIALIZED (
-        SELECT subject_id, name FROM s
+    {rid}_targets AS MATERIALIZED (
+        SELECT subject_id FROM s
         WHERE list_contains(${rid}_appt_kinds, kind) AND subject_id IN (SELECT target_id FROM {rid}_held)
     ),
     {rid}_appointments AS (
@@ -259,7 +267,7 @@ def _appointments(rule: ResolvedRule, banned: str, params: dict[str, Any]) -> st
             CASE WHEN bool_or(a.valid_to IS NULL) THEN NULL ELSE max(a.valid_to) END AS valid_to,
             string_agg(DISTINCT a.role, '+' ORDER BY a.role) AS roles
         FROM {rid}_held a
-        WHERE a.target_id IN (SELECT subject_id FROM {rid}_named)
+        WHERE a.target_id IN (SELECT subject_id FROM {rid}_targets)
         GROUP BY a.source_id, a.target_id
     )"""
 
@@ -508,16 +516,17 @@ _LISTED_ROLES: Mapping[Shape, Callable[[ResolvedRule], tuple[tuple[str, ...], bo
 }
 
 
-# The shapes whose SQL names the subjects it reaches beyond one hop, in a ``{rid}_named`` (subject_id, name) CTE.
-_NAMES_BEYOND = frozenset({Shape.APPOINTMENT_BAN})
+# The shapes that read the kinds of their roles' other ends (``ks``), not only of the listed subjects.
+_KINDS_AT_ENDS = frozenset({Shape.PERSON_BAN, Shape.CONTROLLERS})
 _SQL_TYPE = {pa.string(): "VARCHAR", pa.date32(): "DATE"}
 _STEP = ",\n    "
 
 
 def evaluation_sql(context: EvaluationContext) -> tuple[str, dict[str, Any]]:
     """One statement for all the context's rules: the entries on the as-of date, the roles at the subjects the
-    triggers can reach, the subjects within one hop, each rule's rows and their names, by rule, subject, entry.
-    Returns the SQL and its parameters (``known_at`` still to set)."""
+    triggers can reach, the kinds of the subjects within one hop, each rule's rows with the keys of the ids they
+    name (``subject_key``, ``related_key``, ``origin_key``: :mod:`graphsvc.stores.subject_names`), by rule,
+    subject, entry. Returns the SQL and its parameters (``known_at`` still to set)."""
     params: dict[str, Any] = {"known_at": None, **context.validity_parameters()}
     rules = sorted(context.rules, key=lambda r: r.id)
     bodies = []
@@ -542,23 +551,32 @@ def evaluation_sql(context: EvaluationContext) -> tuple[str, dict[str, Any]]:
     union = "\n    UNION ALL\n    ".join(f"SELECT {out}\n    FROM {rule.id}_rows" for rule in rules)
     if one_hop:
         listed = " OR ".join(f"({_listed(rule, 'e', params)})" for rule in one_hop)
-        ends = "target_id IN (SELECT subject_id FROM listed)"
+        listed_step = f"listed AS MATERIALIZED (SELECT DISTINCT e.subject_id FROM ev e WHERE e.in_force AND ({listed}))"
+        if any(rule.shape in _KINDS_AT_ENDS for rule in one_hop):
+            # the kinds of the listed subjects and of both ends of the roles at them: one scan of the subjects
+            near = """SELECT subject_id, kind FROM s
+        WHERE subject_id IN (SELECT subject_id FROM listed UNION ALL SELECT source_id FROM rl
+                             UNION ALL SELECT target_id FROM rl)"""
+            starts = "listed"
+            sequence = [listed_step, "rl", "near"]
+        else:
+            # the kinds of the listed subjects of a kind some trigger picks; the roles only at those
+            params["listed_kinds"] = sorted({k for rule in one_hop if rule.trigger for k in rule.trigger.subject_kinds})
+            near = """SELECT subject_id, kind FROM s
+        WHERE list_contains($listed_kinds, kind) AND subject_id IN (SELECT subject_id FROM listed)"""
+            starts = "near"
+            sequence = [listed_step, "near", "rl"]
+        ends = f"target_id IN (SELECT subject_id FROM {starts})"
         if source_end:
-            ends += " OR source_id IN (SELECT subject_id FROM listed)"
-        # The subjects within one hop: kinds for the triggers, names for the rows. A rule that reaches no one (the
-        # warning shapes) names its entries' subjects: then every entry's subject is read in the same scan.
-        starts = "ev" if len(one_hop) < len(rules) else "listed"
-        steps += [
-            f"listed AS MATERIALIZED (SELECT DISTINCT e.subject_id FROM ev e WHERE e.in_force AND ({listed}))",
-            f"""rl AS MATERIALIZED (
+            ends += f" OR source_id IN (SELECT subject_id FROM {starts})"
+        named_steps = {
+            "rl": f"""rl AS MATERIALIZED (
         SELECT source_id, role, target_id, valid_from, valid_to FROM r
         WHERE list_contains($listed_roles, role) AND ({ends}))""",
-            f"""near AS MATERIALIZED (
-        SELECT subject_id, kind, name FROM s
-        WHERE subject_id IN (SELECT subject_id FROM {starts} UNION ALL SELECT source_id FROM rl
-                             UNION ALL SELECT target_id FROM rl
-                             UNION ALL SELECT f.person_id FROM f JOIN ev e ON e.entry_id = f.entry_id
-                                           AND e.in_force))""",
+            "near": f"near AS MATERIALIZED ({near})",
+        }
+        steps += [named_steps.get(step, step) for step in sequence]
+        steps += [
             "e0 AS (SELECT ev.*, k.kind FROM ev LEFT JOIN near k ON k.subject_id = ev.subject_id)",
             "ks AS (SELECT subject_id, kind FROM near)",
         ]
@@ -570,47 +588,41 @@ def evaluation_sql(context: EvaluationContext) -> tuple[str, dict[str, Any]]:
         *(body.strip() for body in bodies),
         f"rule_rows AS (\n    {union}\n    )",
     ]
-    if one_hop:
-        # Names beyond one hop: the shapes that read them name them (``{rid}_named``); any others (a related
-        # enterprise's controllers) are looked up after (_with_names).
-        named = "".join(f" UNION SELECT subject_id, name FROM {r.id}_named" for r in rules if r.shape in _NAMES_BEYOND)
-        steps.append(f"names AS (SELECT subject_id, name FROM near{named})")
-    else:
-        steps.append(
-            """names AS (
-        SELECT subject_id, name FROM s
-        WHERE subject_id IN (SELECT subject_id FROM rule_rows UNION ALL SELECT related_id FROM rule_rows
-                             UNION ALL SELECT origin_id FROM rule_rows))"""
-        )
+    keys = ", ".join(f"{id_key('o.' + column)} AS {key}" for column, key, _ in _NAMED)
     order = ", ".join("o." + c.strip() for c in _ORDER.split(","))
     sql = f"""WITH {_facts()},
     {_STEP.join(steps)}
-    SELECT o.*, sn.name AS subject_name, rn.name AS related_name, orn.name AS origin_name
+    SELECT o.*, {keys}
     FROM rule_rows o
-    LEFT JOIN names sn ON sn.subject_id = o.subject_id
-    LEFT JOIN names rn ON rn.subject_id = o.related_id
-    LEFT JOIN names orn ON orn.subject_id = o.origin_id
     ORDER BY o.rule, {order}"""
     return sql, _bound(sql, params)
 
 
-def run_rules(con: duckdb.DuckDBPyConnection, context: EvaluationContext, known_at: dt.datetime) -> pa.Table:
+def run_rules(
+    con: duckdb.DuckDBPyConnection, context: EvaluationContext, known_at: dt.datetime, names: SubjectNames | None
+) -> pa.Table:
     """Evaluate the context's rules on the connection, in one statement: rows of RULE_OUTPUT_SCHEMA, by rule,
-    subject, entry."""
+    subject, entry. The names come from ``names`` (the current subjects'), or from the subjects known at
+    ``known_at`` when it is None."""
     if not context.rules:
         return RULE_OUTPUT_SCHEMA.empty_table()
     sql, params = evaluation_sql(context)
     params["known_at"] = known_at
-    rows = fetch_arrow(con, sql, params).cast(RULE_OUTPUT_SCHEMA)
-    return _with_names(con, rows, known_at)
+    rows = fetch_arrow_planned_once(con, sql, params)
+    columns: dict[str, Any] = {f.name: rows.column(f.name) for f in RULE_OUTPUT_SCHEMA if not f.name.endswith("_name")}
+    found = names.names_of(*((rows.column(c), rows.column(k)) for c, k, _ in _NAMED)) if names is not None else None
+    for i, (_, _, name) in enumerate(_NAMED):
+        columns[name] = found[i] if found is not None else pa.nulls(rows.num_rows, pa.string())
+    named = pa.table({f.name: columns[f.name] for f in RULE_OUTPUT_SCHEMA}).cast(RULE_OUTPUT_SCHEMA)
+    return _with_names(con, named, known_at)
 
 
 def _with_names(con: duckdb.DuckDBPyConnection, rows: pa.Table, known_at: dt.datetime) -> pa.Table:
-    """The rows with every name filled in: the rule queries name the subjects within one hop; the few others
-    (a banned person's other enterprises, a related enterprise's controllers) are looked up together."""
+    """The rows with every name filled in: the ones ``names`` did not give (every one when it is None, an id
+    whose key collides) looked up in the subjects together."""
     unnamed = [
         pc.filter(rows.column(column), pc.and_(pc.is_valid(rows.column(column)), pc.is_null(rows.column(name))))
-        for column, name in _NAMED
+        for column, _, name in _NAMED
     ]
     missing = pc.unique(pa.concat_arrays([c.combine_chunks() for c in unnamed]))
     if not len(missing):
@@ -626,7 +638,7 @@ def _with_names(con: duckdb.DuckDBPyConnection, rows: pa.Table, known_at: dt.dat
     finally:
         con.unregister(_WANTED)
     ids, names = found.column("subject_id").combine_chunks(), found.column("name").combine_chunks()
-    for column, name in _NAMED:
+    for column, _, name in _NAMED:
         looked_up = pc.take(names, pc.index_in(rows.column(column), value_set=ids))
         named: Any = pc.coalesce(rows.column(name), looked_up)
         rows = rows.set_column(rows.schema.get_field_index(name), name, named)

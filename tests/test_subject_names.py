@@ -1,0 +1,150 @@
+"""The names the derived records print, from the names kept per batch beside the embedded store
+(graphsvc/stores/subject_names.py): the same names the subjects table gives, new ones after a load that renames,
+the names known then for an evaluation as known earlier, and the subjects table again for an id the keys miss."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import stat
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from bench.generate import generate
+from graphsvc.context import build_context
+from graphsvc.engine import evaluate
+from graphsvc.profiles import PROFILE_NAMES, load_profile
+from graphsvc.stores.embedded import EmbeddedStore
+from graphsvc.stores.embedded_rules import run_rules
+from graphsvc.stores.sidecar import batch_directory
+from graphsvc.stores.subject_names import SubjectNames
+from loaders.canonical import load_directory
+from tests.scenario import Scenario
+
+AS_OF = dt.date(2024, 6, 30)
+_FAR_FUTURE = dt.datetime(9999, 12, 31)
+
+
+def _firm_with_leader(leader: str = "张伟", firm: str = "某某有限公司") -> tuple[Scenario, str, str]:
+    """PROP-01: a black-listed enterprise's legal representative gets a personal credit record (P1)."""
+    s = Scenario()
+    org = s.org(firm)
+    person = s.person(leader)
+    s.role(person, "legal_representative", org, since="2015-01-01")
+    s.entry(org, "black", act_date="2024-02-01", determined_on="2024-03-01")
+    return s, org, person
+
+
+def _p1_names(store: EmbeddedStore, known_at: dt.datetime | None = None) -> set[tuple[str, str, str]]:
+    """The names P1's rows print (subject, related subject, origin); the explanations print them too."""
+    context = build_context(load_profile("default"), AS_OF, known_at)
+    rows = [r for r in store.run_rules(context).to_pylist() if r["rule"] == "P1"]
+    records = evaluate(store, load_profile("default"), AS_OF, known_at=known_at, persist=False).records
+    explanations = [r["explanation"] for r in records.to_pylist() if r["rule"] == "P1"]
+    assert len(explanations) == len(rows)
+    assert all(r["subject_name"] in e and r["related_name"] in e for r, e in zip(rows, explanations, strict=True))
+    return {(r["subject_name"], r["related_name"], r["origin_name"]) for r in rows}
+
+
+def test_a_load_that_renames_a_subject_renames_it_in_the_next_evaluation(tmp_path: Path) -> None:
+    s, org, person = _firm_with_leader()
+    with EmbeddedStore(tmp_path / "store.duckdb") as store:
+        first = load_directory(s.write(tmp_path / "v1"), store).result
+        assert first is not None
+        assert _p1_names(store) == {("张伟", "某某有限公司", "某某有限公司")}
+        root = tmp_path / "store.duckdb.names"
+        assert [p.name for p in root.iterdir()] == [f"b{first.batch_id}"]
+
+        for subject in s.subjects:  # the registry corrects both names
+            subject["name"] = {person: "张伟（更正）", org: "某某科技有限公司"}[subject["subject_id"]]
+        second = load_directory(s.write(tmp_path / "v2"), store).result
+        assert second is not None
+        assert _p1_names(store) == {("张伟（更正）", "某某科技有限公司", "某某科技有限公司")}
+        # as known after the first load: the names then (from the subjects' versions, not the kept names)
+        assert _p1_names(store, known_at=first.recorded_at) == {("张伟", "某某有限公司", "某某有限公司")}
+        assert [p.name for p in root.iterdir()] == [f"b{second.batch_id}"]  # the older batch's are gone
+
+
+def test_a_later_process_maps_the_kept_names_which_are_private(tmp_path: Path) -> None:
+    s, _, _ = _firm_with_leader()
+    path = tmp_path / "store.duckdb"
+    with EmbeddedStore(path) as store:
+        load_directory(s.write(tmp_path / "in"), store)
+        built = store.subject_names()
+        batch = store.last_batch_id()
+    directory = batch_directory(path, "names", batch)
+    assert stat.S_IMODE(directory.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+    assert {stat.S_IMODE(p.stat().st_mode) for p in directory.iterdir()} == {0o600}
+    with EmbeddedStore(path, read_only=True) as store:
+        mapped = store.subject_names()
+        assert isinstance(mapped.keys.base, np.memmap)  # read from the files, not the subjects table
+        assert mapped.ids.equals(built.ids) and mapped.names.equals(built.names)
+        assert _p1_names(store) == {("张伟", "某某有限公司", "某某有限公司")}
+
+
+def test_names_kept_by_another_duckdb_are_made_again(tmp_path: Path) -> None:
+    s, _, _ = _firm_with_leader()
+    path = tmp_path / "store.duckdb"
+    with EmbeddedStore(path) as store:
+        load_directory(s.write(tmp_path / "in"), store)
+        store.subject_names()
+        directory = batch_directory(path, "names", store.last_batch_id())
+    meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+    (directory / "meta.json").write_text(json.dumps({**meta, "duckdb": "0.0.1"}), encoding="utf-8")
+    assert SubjectNames.open(directory) is None  # its hashes may differ: not used
+    with EmbeddedStore(path, read_only=True) as store:
+        assert _p1_names(store) == {("张伟", "某某有限公司", "某某有限公司")}
+
+
+def test_an_id_whose_key_leads_elsewhere_is_named_from_the_subjects(tmp_path: Path) -> None:
+    """A hash shared by two ids finds the other id first: the check against the id itself catches it."""
+    s, _, person = _firm_with_leader()
+    with EmbeddedStore(tmp_path / "store.duckdb") as store:
+        load_directory(s.write(tmp_path / "in"), store)
+        names = store.subject_names()
+        ids = names.ids.to_pylist()
+        at = ids.index(person)
+        ids[at] = "P99999"  # as if another id held the person's key
+        doctored = dataclasses.replace(names, ids=pa.array(ids, pa.string()))
+        key = pa.chunked_array([[int(names.keys[at])]], pa.uint64())
+        found = doctored.names_of((pa.chunked_array([[person]]), key))
+        assert found[0].to_pylist() == [None]
+        context = build_context(load_profile("default"), AS_OF)
+        rows = run_rules(store._con, context, _FAR_FUTURE, doctored).to_pylist()
+    assert {r["subject_name"] for r in rows if r["rule"] == "P1"} == {"张伟"}
+
+
+def test_an_in_memory_store_keeps_its_names_in_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    s, _, _ = _firm_with_leader()
+    data = s.write(tmp_path / "in")
+    with EmbeddedStore(":memory:") as store:
+        load_directory(data, store)
+        assert _p1_names(store) == {("张伟", "某某有限公司", "某某有限公司")}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("names")
+    generate(root / "data", 3000, seed=21)
+    with EmbeddedStore(root / "store.duckdb") as store:
+        load_directory(root / "data", store)
+    return root / "store.duckdb"
+
+
+@pytest.mark.parametrize("name", PROFILE_NAMES)
+def test_the_kept_names_are_the_subjects_tables(generated: Path, name: str) -> None:
+    context = build_context(load_profile(name), dt.date(2026, 6, 30))
+    with EmbeddedStore(generated, read_only=True) as store:
+        kept = run_rules(store._con, context, _FAR_FUTURE, store.subject_names())
+        looked_up = run_rules(store._con, context, _FAR_FUTURE, None)  # every name from the subjects table
+    assert kept.num_rows > 0
+    assert kept.equals(looked_up)
+    named = [r for r in kept.to_pylist() if r["related_id"] is not None]
+    assert named and all(r["related_name"] for r in named)

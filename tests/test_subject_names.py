@@ -21,7 +21,7 @@ from graphsvc.profiles import PROFILE_NAMES, load_profile
 from graphsvc.stores.embedded import EmbeddedStore
 from graphsvc.stores.embedded_rules import run_rules
 from graphsvc.stores.sidecar import batch_directory
-from graphsvc.stores.subject_names import SubjectNames
+from graphsvc.stores.subject_names import SubjectNames, _buckets
 from loaders.canonical import load_directory
 from tests.scenario import Scenario
 
@@ -37,6 +37,13 @@ def _firm_with_leader(leader: str = "张伟", firm: str = "某某有限公司") 
     s.role(person, "legal_representative", org, since="2015-01-01")
     s.entry(org, "black", act_date="2024-02-01", determined_on="2024-03-01")
     return s, org, person
+
+
+def _kept(store: EmbeddedStore) -> SubjectNames:
+    """The names kept for the store's batch: the second ask in a process makes them if none are kept yet."""
+    names = store.subject_names() or store.subject_names()
+    assert names is not None
+    return names
 
 
 def _p1_names(store: EmbeddedStore, known_at: dt.datetime | None = None) -> set[tuple[str, str, str]]:
@@ -55,9 +62,13 @@ def test_a_load_that_renames_a_subject_renames_it_in_the_next_evaluation(tmp_pat
     with EmbeddedStore(tmp_path / "store.duckdb") as store:
         first = load_directory(s.write(tmp_path / "v1"), store).result
         assert first is not None
-        assert _p1_names(store) == {("张伟", "某某有限公司", "某某有限公司")}
         root = tmp_path / "store.duckdb.names"
+        context = build_context(load_profile("default"), AS_OF)
+        once = store.run_rules(context)
+        assert not root.exists()  # a batch evaluated once names its rows from the subjects table
+        assert store.run_rules(context).equals(once)  # the second time from the names it keeps
         assert [p.name for p in root.iterdir()] == [f"b{first.batch_id}"]
+        assert _p1_names(store) == {("张伟", "某某有限公司", "某某有限公司")}
 
         for subject in s.subjects:  # the registry corrects both names
             subject["name"] = {person: "张伟（更正）", org: "某某科技有限公司"}[subject["subject_id"]]
@@ -74,14 +85,15 @@ def test_a_later_process_maps_the_kept_names_which_are_private(tmp_path: Path) -
     path = tmp_path / "store.duckdb"
     with EmbeddedStore(path) as store:
         load_directory(s.write(tmp_path / "in"), store)
-        built = store.subject_names()
+        built = _kept(store)
         batch = store.last_batch_id()
     directory = batch_directory(path, "names", batch)
     assert stat.S_IMODE(directory.parent.stat().st_mode) == 0o700
     assert stat.S_IMODE(directory.stat().st_mode) == 0o700
     assert {stat.S_IMODE(p.stat().st_mode) for p in directory.iterdir()} == {0o600}
     with EmbeddedStore(path, read_only=True) as store:
-        mapped = store.subject_names()
+        mapped = store.subject_names()  # kept by the earlier process: mapped at the first ask
+        assert mapped is not None
         assert isinstance(mapped.keys.base, np.memmap)  # read from the files, not the subjects table
         assert mapped.ids.equals(built.ids) and mapped.names.equals(built.names)
         assert _p1_names(store) == {("张伟", "某某有限公司", "某某有限公司")}
@@ -92,7 +104,7 @@ def test_names_kept_by_another_duckdb_are_made_again(tmp_path: Path) -> None:
     path = tmp_path / "store.duckdb"
     with EmbeddedStore(path) as store:
         load_directory(s.write(tmp_path / "in"), store)
-        store.subject_names()
+        _kept(store)
         directory = batch_directory(path, "names", store.last_batch_id())
     meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
     (directory / "meta.json").write_text(json.dumps({**meta, "duckdb": "0.0.1"}), encoding="utf-8")
@@ -106,7 +118,7 @@ def test_an_id_whose_key_leads_elsewhere_is_named_from_the_subjects(tmp_path: Pa
     s, _, person = _firm_with_leader()
     with EmbeddedStore(tmp_path / "store.duckdb") as store:
         load_directory(s.write(tmp_path / "in"), store)
-        names = store.subject_names()
+        names = _kept(store)
         ids = names.ids.to_pylist()
         at = ids.index(person)
         ids[at] = "P99999"  # as if another id held the person's key
@@ -142,9 +154,24 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_kept_names_are_the_subjects_tables(generated: Path, name: str) -> None:
     context = build_context(load_profile(name), dt.date(2026, 6, 30))
     with EmbeddedStore(generated, read_only=True) as store:
-        kept = run_rules(store._con, context, _FAR_FUTURE, store.subject_names())
+        kept = run_rules(store._con, context, _FAR_FUTURE, _kept(store))
         looked_up = run_rules(store._con, context, _FAR_FUTURE, None)  # every name from the subjects table
     assert kept.num_rows > 0
     assert kept.equals(looked_up)
     named = [r for r in kept.to_pylist() if r["related_id"] is not None]
     assert named and all(r["related_name"] for r in named)
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 1000, 4097])
+def test_a_key_is_found_at_its_first_place_and_a_missing_one_nowhere(size: int) -> None:
+    rng = np.random.default_rng(size)
+    repeated = np.full(min(size, 3), 7, np.uint64)  # a key three ids share
+    keys = np.sort(np.concatenate([rng.integers(0, 2**64 - 1, size, dtype=np.uint64), repeated]))
+    ids = pa.array([f"S{i}" for i in range(len(keys))], pa.string())
+    names = SubjectNames(keys, _buckets(keys), ids, ids)
+    absent = np.array([0, 2**64 - 1, *rng.integers(0, 2**64 - 1, 50, dtype=np.uint64)], np.uint64)
+    wanted = np.concatenate([keys, absent])
+    first: dict[int, int] = {}
+    for place, key in enumerate(keys.tolist()):
+        first.setdefault(key, place)
+    assert names.positions(wanted).tolist() == [first.get(k, -1) for k in wanted.tolist()]

@@ -396,8 +396,9 @@ class EmbeddedStore(ClosingStore):
             return run_rules(self._con, context, context.known_at, None)
         return run_rules(self._con, context, _FAR_FUTURE, self.subject_names())
 
-    def subject_names(self) -> SubjectNames:
-        """The current subjects' names by id, kept per batch (beside the store file, for later processes)."""
+    def subject_names(self) -> SubjectNames | None:
+        """The current subjects' names by id, kept per batch (beside the store file, for later processes); None
+        the first time a batch is asked for in this process when none are kept yet (NamesCache)."""
         return self._names.get(self._con, self.last_batch_id(), None if self.in_memory else self.path)
 
     def replace_evaluation(self, evaluation: Evaluation) -> None:

@@ -24,8 +24,9 @@ steps. Its steps, each a CTE:
    (``s``, ``r``, ``f``: filters inlined into each scan); all rules' rows in one union, by rule, subject, entry,
    with the keys of the ids they name;
 6. **the names**, after the statement: by those keys from the current subjects' names kept per batch
-   (:mod:`graphsvc.stores.subject_names`), so no evaluation reads every subject id for them; an evaluation as
-   known at an earlier time, and any id the keys do not find, looks them up in the subjects, in one statement
+   (:mod:`graphsvc.stores.subject_names`, made when a batch is evaluated a second time), so a repeated
+   evaluation reads no subject id for them; the first evaluation of a batch, an evaluation as known at an
+   earlier time, and any id the keys do not find look them up in the subjects, in one statement
    (:func:`_with_names`).
 """
 

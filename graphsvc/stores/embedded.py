@@ -38,7 +38,7 @@ from graphsvc.stores.base import (
     Generation,
     LoadResult,
 )
-from graphsvc.stores.duck import fetch_all, fetch_arrow, fetch_value
+from graphsvc.stores.duck import fetch_all, fetch_arrow, fetch_arrow_planned_once, fetch_value
 from graphsvc.stores.embedded_rules import inforce_sql, run_rules
 from graphsvc.stores.filelock import DEFAULT_TIMEOUT, StoreLock
 from graphsvc.stores.subject_names import NamesCache, SubjectNames
@@ -467,7 +467,7 @@ class EmbeddedStore(ClosingStore):
         """Entries in force on the context's date under its profile (V1, V2), as the rules see them."""
         sql, params = inforce_sql(context)
         params["known_at"] = context.known_at or _FAR_FUTURE
-        return fetch_arrow(self._con, sql, params)
+        return fetch_arrow_planned_once(self._con, sql, params)
 
     def graph_on(self, as_of: dt.date) -> tuple[pa.Table, pa.Table]:
         """Current subjects (subject_id, kind, name) and the roles held on ``as_of``, for in-memory analytics;

@@ -10,9 +10,11 @@ suspend, the status history), the roles held on the rule's date, the same groupi
 its answers (subject, source entry, related subject, related entry, effect, valid from, valid until, via,
 detail) must equal graphsvc's rule rows for that rule alone, and graphsvc's derived records must carry the same
 keys and validity. Then, alternating, ``--repeat`` times each: graphsvc ``evaluate`` of that rule alone
-(``persist=False``: rule queries, names, explanations, paths, citations), the reference query into Arrow, and the
-reference with the names its explanations would print (one lookup of the subjects, ``WITH_NAMES``); medians
-are compared. Last, all rules of the profile together (graphsvc only).
+(``persist=False``: rule queries, names from the names the store keeps per batch, explanations, paths,
+citations), the same with the names looked up in the subjects table (what a batch's first evaluation in a process
+does, ``graphsvc_first_of_batch``), the reference query into Arrow, and the reference with the names its
+explanations would print (one lookup of the subjects, ``WITH_NAMES``); medians are compared. Then the time to make
+the kept names once (``names_made_seconds``) and all rules of the profile together (graphsvc only).
 
 **Load**, each load in its own process (peak memory = that process's maximum resident set), ``--rounds`` times
 in turn: the reference reads the four CSV files with DuckDB ``read_csv`` (all columns as text, trimmed, empty as
@@ -250,6 +252,8 @@ def phase_evaluate(db: Path, as_of: str, rules: list[str], repeat: int) -> dict[
     from graphsvc.engine import evaluate, explain
     from graphsvc.profiles import Profile, load_profile
     from graphsvc.stores.embedded import EmbeddedStore
+    from graphsvc.stores.embedded_rules import run_rules
+    from graphsvc.stores.subject_names import SubjectNames
 
     day = dt.date.fromisoformat(as_of)
     default = load_profile("default")
@@ -271,6 +275,11 @@ def phase_evaluate(db: Path, as_of: str, rules: list[str], repeat: int) -> dict[
             def ours() -> Any:
                 return evaluate(store, profile, day, persist=False).records  # noqa: B023
 
+            def ours_first_of_batch() -> Any:
+                # a batch's first evaluation in a process: the names from the subjects table, none kept yet
+                context = build_context(profile, day)  # noqa: B023
+                return explain(run_rules(store._con, context, dt.datetime(9999, 12, 31), None), context)
+
             # The answers first: the reference against graphsvc's rule rows, then the derived records' keys.
             expected = _rows(reference(), ANSWER)
             context = build_context(profile, day)
@@ -282,8 +291,11 @@ def phase_evaluate(db: Path, as_of: str, rules: list[str], repeat: int) -> dict[
                 raise SystemExit(f"{rule}: graphsvc's derived records and the reference disagree")
             if _rows(reference_named(), ANSWER) != expected:
                 raise SystemExit(f"{rule}: the reference with names lost rows")
+            if _rows(ours_first_of_batch(), RECORD_KEY) != _rows(records, RECORD_KEY):
+                raise SystemExit(f"{rule}: a batch's first evaluation and a later one disagree")
             times: dict[str, list[float]] = {
                 "graphsvc": [],
+                "graphsvc_first_of_batch": [],
                 "reference": [],
                 "reference_with_names": [],
                 "rule_query": [],
@@ -293,6 +305,9 @@ def phase_evaluate(db: Path, as_of: str, rules: list[str], repeat: int) -> dict[
                 start = time.perf_counter()
                 ours()
                 times["graphsvc"].append(time.perf_counter() - start)
+                start = time.perf_counter()
+                ours_first_of_batch()
+                times["graphsvc_first_of_batch"].append(time.perf_counter() - start)
                 start = time.perf_counter()
                 reference()
                 times["reference"].append(time.perf_counter() - start)
@@ -312,8 +327,13 @@ def phase_evaluate(db: Path, as_of: str, rules: list[str], repeat: int) -> dict[
                 "seconds": medians,
                 "min_seconds": {k: min(v) for k, v in times.items()},
                 "ratio": medians["graphsvc"] / medians["reference"],
+                "ratio_first_of_batch": medians["graphsvc_first_of_batch"] / medians["reference"],
                 "ratio_to_reference_with_names": medians["graphsvc"] / medians["reference_with_names"],
             }
+        # What a batch's second evaluation adds once: making the names it keeps (read and sorted, not saved).
+        start = time.perf_counter()
+        SubjectNames.read(store._con)
+        out["names_made_seconds"] = time.perf_counter() - start
         # All rules of the profile together (no reference: for the record, beside bench.core's figure).
         seconds = []
         for _ in range(repeat):

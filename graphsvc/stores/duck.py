@@ -7,6 +7,7 @@ where a statement's planning costs more than copying what it returns (:func:`fet
 
 from __future__ import annotations
 
+import re
 import warnings
 from typing import Any
 
@@ -28,8 +29,15 @@ def fetch_arrow(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]
     return table
 
 
-# DuckDB's advice on the DB-API path, which fetch_arrow_planned_once takes knowingly.
-_COPY_ADVICE = "Arrow output on a DB-API result makes an extra copy"
+# DuckDB's advice on the DB-API path, which fetch_arrow_planned_once takes knowingly: ignored for this module's
+# calls only, once for the process (``warnings.catch_warnings`` around each call would not be thread-safe, and
+# the API runs store calls on several threads).
+warnings.filterwarnings(
+    "ignore",
+    message="Arrow output on a DB-API result makes an extra copy",
+    category=UserWarning,
+    module=re.escape(__name__),
+)
 
 
 def fetch_arrow_planned_once(
@@ -38,9 +46,7 @@ def fetch_arrow_planned_once(
     """Like :func:`fetch_arrow`, for a large statement with a small result (the rules' evaluation): a relation
     plans its statement twice (once to learn its columns, once to run), which for a statement of many CTEs costs
     several milliseconds; the DB-API result plans it once, and copies the rows once more."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=_COPY_ADVICE, category=UserWarning)
-        table: pa.Table | None = con.execute(sql, params or {}).to_arrow_table()
+    table: pa.Table | None = con.execute(sql, params or {}).to_arrow_table()
     if table is None:  # a statement that returns no result (not a query): none of the callers' statements
         raise duckdb.InvalidInputException(f"no result to fetch from: {sql[:80]}")
     return table

@@ -22,9 +22,12 @@ from api.settings import ServiceSettings
 from graphsvc.errors import StoreError
 from graphsvc.stores.base import Generation, GraphStore
 from graphsvc.stores.embedded import EmbeddedStore, generation_path, read_generation
+from graphsvc.stores.filelock import TurnLock
 
 # How long a Neo4j generation answer is trusted before asking the server again.
 _NEO4J_GENERATION_TTL = 1.0
+# How long a worker waits for another to finish building its facts index (about a minute at 10M subjects).
+FACTS_BUILD_TIMEOUT = 900.0
 
 
 class StoreAccess:
@@ -63,6 +66,17 @@ class StoreAccess:
             return
         with EmbeddedStore(self.settings.db) as store:
             yield store
+
+    @contextmanager
+    def building_facts(self) -> Iterator[None]:
+        """One worker of the store at a time builds its index of every subject's facts (api/facts.py): at 10M
+        subjects a build holds some 7 GB beyond the 1.8 GB index it leaves, so two workers building at once (at
+        start, after every load) would not fit where two workers serving do. The others wait their turn."""
+        lock = TurnLock(self.settings.db, "facts-index", timeout=FACTS_BUILD_TIMEOUT)
+        try:
+            yield
+        finally:
+            lock.release()
 
     def fact_versions(self) -> dict[str, pa.Table]:
         """Every version of every role, entry and finding of the embedded store, for the worker's index of

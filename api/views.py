@@ -183,9 +183,10 @@ class Views:
             if facts is None or facts.subject_rows is not latest.subject_rows:
                 self._facts = None  # let the old index go before the new one is read
                 ids = latest.subjects.column("subject_id").combine_chunks()
-                facts = SubjectFacts(self.access.fact_versions(), ids, latest.subject_rows)
-                self._facts = facts
-                release_freed_memory()
+                with self.access.building_facts():  # one worker at a time: what a build reads is large
+                    facts = SubjectFacts(self.access.fact_versions(), ids, latest.subject_rows)
+                    self._facts = facts
+                    release_freed_memory()
             return facts
 
     def subject_roles(

@@ -99,6 +99,21 @@ def test_a_later_process_maps_the_kept_names_which_are_private(tmp_path: Path) -
         assert _p1_names(store) == {("张伟", "某某有限公司", "某某有限公司")}
 
 
+def test_a_process_that_opens_the_store_anew_for_each_evaluation_makes_the_names_once(tmp_path: Path) -> None:
+    """The service opens the store for each use: its evaluations of a batch count together, per store file."""
+    s, _, _ = _firm_with_leader()
+    path = tmp_path / "store.duckdb"
+    with EmbeddedStore(path) as store:
+        load_directory(s.write(tmp_path / "in"), store)
+    context = build_context(load_profile("default"), AS_OF)
+    with EmbeddedStore(path, read_only=True) as store:
+        first = store.run_rules(context)
+    assert not (tmp_path / "store.duckdb.names").exists()
+    with EmbeddedStore(path, read_only=True) as store:
+        assert store.run_rules(context).equals(first)
+    assert len(list((tmp_path / "store.duckdb.names").iterdir())) == 1
+
+
 def test_names_kept_by_another_duckdb_are_made_again(tmp_path: Path) -> None:
     s, _, _ = _firm_with_leader()
     path = tmp_path / "store.duckdb"

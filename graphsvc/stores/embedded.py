@@ -41,7 +41,7 @@ from graphsvc.stores.base import (
 from graphsvc.stores.duck import fetch_all, fetch_arrow, fetch_arrow_planned_once, fetch_value
 from graphsvc.stores.embedded_rules import inforce_sql, run_rules
 from graphsvc.stores.filelock import DEFAULT_TIMEOUT, StoreLock
-from graphsvc.stores.subject_names import NamesCache, SubjectNames
+from graphsvc.stores.subject_names import SubjectNames, names_cache
 from graphsvc.vocabulary import vocabulary
 
 _SQL_TYPES = {
@@ -131,7 +131,7 @@ class EmbeddedStore(ClosingStore):
                 fault or f"cannot open the store {self.path}: {exc}. Is another program (not graphsvc) holding it?"
             ) from exc
         self._closed = False
-        self._names = NamesCache()
+        self._names = names_cache(None if self.in_memory else self.path)
         if not read_only:
             try:
                 self._create_schema()

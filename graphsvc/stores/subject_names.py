@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -159,27 +161,50 @@ class NamesCache:
     evaluation's own lookup of its rows' names costs. So the first evaluation of a batch in a process that finds
     none kept looks its names up in the subjects table (``get`` answers None), and the second makes them: a
     one-off ``graphsvc evaluate`` after a load pays nothing more, and a server evaluating a batch again and
-    again pays once, for every later process too."""
+    again pays once, for every later process too. One cache per store file and process (:func:`names_cache`),
+    whichever connection asks: the service opens the store anew for each use."""
 
     def __init__(self) -> None:
+        self._lock = threading.Lock()
         self._built: tuple[int, SubjectNames] | None = None
         self._asked: int | None = None  # the batch whose names an evaluation has looked up in the subjects
 
     def get(self, con: duckdb.DuckDBPyConnection, batch: int, store_path: Path | None) -> SubjectNames | None:
-        if self._built is not None and self._built[0] == batch:
-            return self._built[1]
-        directory = batch_directory(store_path, _WHAT, batch) if store_path is not None else None
-        names = SubjectNames.open(directory) if directory is not None else None
-        if names is None:
-            if self._asked != batch:
-                self._asked = batch
-                return None
-            names = SubjectNames.read(con)
-            if directory is not None:
-                with contextlib.suppress(OSError):  # a read-only folder: answer from memory all the same
-                    if not directory.exists():
-                        names.save(directory)
-                    forget_other_batches(directory.parent, directory)
-                names = SubjectNames.open(directory) or names  # the page cache holds them, not this process
-        self._built = (batch, names)
-        return names
+        with self._lock:
+            if self._built is not None and self._built[0] == batch:
+                return self._built[1]
+            directory = batch_directory(store_path, _WHAT, batch) if store_path is not None else None
+            names = SubjectNames.open(directory) if directory is not None else None
+            if names is None:
+                if self._asked != batch:
+                    self._asked = batch
+                    return None
+                names = SubjectNames.read(con)
+                if directory is not None:
+                    with contextlib.suppress(OSError):  # a read-only folder: answer from memory all the same
+                        if not directory.exists():
+                            names.save(directory)
+                        forget_other_batches(directory.parent, directory)
+                    names = SubjectNames.open(directory) or names  # the page cache holds them, not this process
+            self._built = (batch, names)
+            return names
+
+
+_CACHES: OrderedDict[Path, NamesCache] = OrderedDict()
+_CACHES_KEPT = 4  # store files per process whose names stay mapped (a process rarely uses more than one)
+_CACHES_LOCK = threading.Lock()
+
+
+def names_cache(store_path: Path | None) -> NamesCache:
+    """The process's names cache of a store file (a new one for an in-memory store, which is its connection's)."""
+    if store_path is None:
+        return NamesCache()
+    key = store_path.resolve()
+    with _CACHES_LOCK:
+        cache = _CACHES.get(key)
+        if cache is None:
+            cache = _CACHES[key] = NamesCache()
+            while len(_CACHES) > _CACHES_KEPT:
+                _CACHES.popitem(last=False)
+        _CACHES.move_to_end(key)
+        return cache

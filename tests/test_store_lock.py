@@ -14,7 +14,6 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from api.settings import ServiceSettings
 from api.storage import StoreAccess
 from api.views import Views
 from graphsvc.errors import StoreError
@@ -22,6 +21,7 @@ from graphsvc.stores.base import WARNING_EVENT_SCHEMA
 from graphsvc.stores.embedded import EmbeddedStore, read_generation
 from graphsvc.stores.filelock import TurnLock
 from loaders.canonical import load_directory
+from tests.api_world import settings_for
 from tests.scenario import Scenario
 
 _OPEN = """
@@ -121,15 +121,7 @@ def test_a_worker_builds_its_facts_index_only_in_its_turn(tmp_path: Path) -> Non
     s.role(person, "legal_representative", firm)
     with EmbeddedStore(db) as store:
         load_directory(s.write(tmp_path / "in"), store)
-    settings = ServiceSettings(
-        store="embedded",
-        db=db,
-        profile="default",
-        as_of=None,
-        api_keys=None,
-        audit_dir=tmp_path / "audit",
-        audit_flush_seconds=3600,
-    )
+    settings = settings_for(tmp_path, db, tmp_path / "keys.json", profile="default")  # views only: no keys read
     views = Views(StoreAccess(settings))
     built: list[int] = []
     holder = _hold_turn(db)  # another worker is building

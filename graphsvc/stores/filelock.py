@@ -3,7 +3,8 @@
 DuckDB lets many processes read a file, or one process write it, but not both at once: a second opener fails
 at once. The service runs several worker processes beside CLI loads, so every opener first takes an advisory
 lock on ``<store>.lock`` (shared for readers, exclusive for the writer) and waits its turn, for at most
-``timeout`` seconds, instead of failing.
+``timeout`` seconds, instead of failing. A step that needs much memory takes a turn on ``<store>.<step>.lock``
+(``TurnLock``), so the service's workers do it one after the other.
 """
 
 from __future__ import annotations

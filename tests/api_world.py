@@ -185,19 +185,24 @@ def running_app(root: Path, scenario: Scenario, profile: str = "daqing") -> Iter
         yield client, keys, db
 
 
-@contextmanager
-def running_on_both(
-    root: Path, scenario: Scenario, server: BoltServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[TestClient, TestClient, Keys]]:
-    """The same scenario served on the embedded store and on the Neo4j store of ``server`` (emptied by the
-    caller), with one key file, so that key ids and tiers match: (embedded app, Neo4j app, keys)."""
+def point_at(server: BoltServer, env: pytest.MonkeyPatch) -> None:
+    """The ``NEO4J_*`` variables naming ``server``, as an operator sets them for ``--store neo4j``."""
     for name, value in (
         ("NEO4J_URI", server.uri),
         ("NEO4J_USER", server.user),
         ("NEO4J_PASSWORD", server.password),
         ("NEO4J_DATABASE", server.database),
     ):
-        monkeypatch.setenv(name, value)
+        env.setenv(name, value)
+
+
+@contextmanager
+def running_on_both(
+    root: Path, scenario: Scenario, server: BoltServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[TestClient, TestClient, Keys]]:
+    """The same scenario served on the embedded store and on the Neo4j store of ``server`` (emptied by the
+    caller), with one key file, so that key ids and tiers match: (embedded app, Neo4j app, keys)."""
+    point_at(server, monkeypatch)
     neo_root = root / "neo"
     neo_root.mkdir()
     with Neo4jStore(Neo4jSettings.from_env()) as neo:

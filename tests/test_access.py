@@ -30,6 +30,7 @@ from tests.api_world import (
     World,
     authorise,
     build_world,
+    point_at,
     running_app,
     settings_for,
     write_keys,
@@ -50,13 +51,7 @@ def app(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.Monk
     if not PARITY:
         pytest.skip("GRAPHSVC_TEST_STORES=embedded: the Bolt server is not used")
     server = request.getfixturevalue("neo4j_clean")
-    for name, value in (
-        ("NEO4J_URI", server.uri),
-        ("NEO4J_USER", server.user),
-        ("NEO4J_PASSWORD", server.password),
-        ("NEO4J_DATABASE", server.database),
-    ):
-        monkeypatch.setenv(name, value)
+    point_at(server, monkeypatch)
     with Neo4jStore(Neo4jSettings.from_env()) as neo:
         load_directory(scenario.write(tmp_path / "data"), neo)
     keys = write_keys(tmp_path / "keys.json")

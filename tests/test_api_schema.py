@@ -25,7 +25,7 @@ from schemathesis.generation.modes import GenerationMode
 from api.app import create_app
 from graphsvc.stores.neo4j import Neo4jSettings, Neo4jStore
 from loaders.canonical import load_directory
-from tests.api_world import build_world, running_app, settings_for, write_keys
+from tests.api_world import build_world, point_at, running_app, settings_for, write_keys
 from tests.bolt_server import BoltServer
 from tests.conftest import PARITY, empty_database
 
@@ -55,13 +55,7 @@ def app_and_keys(
     server: BoltServer = request.getfixturevalue("bolt_server")
     empty_database(request.getfixturevalue("bolt_driver"), server)
     with pytest.MonkeyPatch.context() as env:
-        for name, value in (
-            ("NEO4J_URI", server.uri),
-            ("NEO4J_USER", server.user),
-            ("NEO4J_PASSWORD", server.password),
-            ("NEO4J_DATABASE", server.database),
-        ):
-            env.setenv(name, value)
+        point_at(server, env)
         with Neo4jStore(Neo4jSettings.from_env()) as neo:
             load_directory(scenario.write(root / "data"), neo)
         keys = write_keys(root / "keys.json")

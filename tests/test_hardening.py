@@ -28,7 +28,7 @@ from graphsvc.stores.base import WARNING_EVENT_SCHEMA
 from graphsvc.stores.embedded import EmbeddedStore
 from graphsvc.stores.neo4j import Neo4jSettings, Neo4jStore
 from loaders.canonical import load_directory
-from tests.api_world import DEPARTMENT, Keys, World, build_world, settings_for, write_keys
+from tests.api_world import DEPARTMENT, Keys, World, build_world, point_at, settings_for, write_keys
 from tests.conftest import PARITY
 from tests.scenario import Scenario
 
@@ -53,13 +53,7 @@ def app(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.Monk
         if not PARITY:
             pytest.skip("GRAPHSVC_TEST_STORES=embedded: the Bolt server is not used")
         server = request.getfixturevalue("neo4j_clean")
-        for name, value in (
-            ("NEO4J_URI", server.uri),
-            ("NEO4J_USER", server.user),
-            ("NEO4J_PASSWORD", server.password),
-            ("NEO4J_DATABASE", server.database),
-        ):
-            monkeypatch.setenv(name, value)
+        point_at(server, monkeypatch)
         with Neo4jStore(Neo4jSettings.from_env()) as neo:
             load_directory(data, neo)
         settings = dataclasses.replace(settings, store="neo4j")

@@ -8,6 +8,8 @@ import dataclasses
 import datetime as dt
 import json
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -126,6 +128,38 @@ def test_names_kept_by_another_duckdb_are_made_again(tmp_path: Path) -> None:
     assert SubjectNames.open(directory) is None  # its hashes may differ: not used
     with EmbeddedStore(path, read_only=True) as store:
         assert _p1_names(store) == {("张伟", "某某有限公司", "某某有限公司")}
+
+
+_EVALUATE_TWICE = """
+import datetime as dt, sys
+from graphsvc.context import build_context
+from graphsvc.profiles import load_profile
+from graphsvc.stores.embedded import EmbeddedStore
+with EmbeddedStore(sys.argv[1], read_only=True) as store:
+    context = build_context(load_profile("default"), dt.date.fromisoformat(sys.argv[2]))
+    for _ in range(2):
+        print(*(r["subject_name"] for r in store.run_rules(context).to_pylist() if r["rule"] == "P1"))
+"""
+
+
+def test_damaged_kept_names_are_made_again(tmp_path: Path) -> None:
+    s, _, _ = _firm_with_leader()
+    path = tmp_path / "store.duckdb"
+    with EmbeddedStore(path) as store:
+        load_directory(s.write(tmp_path / "in"), store)
+        _kept(store)
+        directory = batch_directory(path, "names", store.last_batch_id())
+    (directory / "keys.npy").write_bytes(b"not an array")
+    assert SubjectNames.open(directory) is None
+    # a later process: its first evaluation finds the files unreadable, its second makes them again
+    later = subprocess.run(
+        [sys.executable, "-c", _EVALUATE_TWICE, str(path), AS_OF.isoformat()],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert later.stdout.split() == ["张伟", "张伟"]
+    assert SubjectNames.open(directory) is not None  # replaced by readable files
 
 
 def test_an_id_whose_key_leads_elsewhere_is_named_from_the_subjects(tmp_path: Path) -> None:

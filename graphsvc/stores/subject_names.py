@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shutil
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -182,8 +183,9 @@ class NamesCache:
                 names = SubjectNames.read(con)
                 if directory is not None:
                     with contextlib.suppress(OSError):  # a read-only folder: answer from memory all the same
-                        if not directory.exists():
-                            names.save(directory)
+                        if directory.exists():  # but unreadable (damaged, another DuckDB's): made again
+                            shutil.rmtree(directory)
+                        names.save(directory)
                         forget_other_batches(directory.parent, directory)
                     names = SubjectNames.open(directory) or names  # the page cache holds them, not this process
             self._built = (batch, names)

@@ -9,6 +9,7 @@ from typing import Any
 import neo4j
 import pytest
 
+from bench.generate import generate
 from graphsvc.engine import evaluate
 from graphsvc.profiles import Profile, load_profile
 from graphsvc.rules.table import RULES, RuleTable
@@ -138,3 +139,14 @@ def neo4j_clean(bolt_server: BoltServer, bolt_driver: neo4j.Driver) -> BoltServe
     """The session's Bolt server with every node and relationship deleted (constraints and indexes are kept)."""
     empty_database(bolt_driver, bolt_server)
     return bolt_server
+
+
+@pytest.fixture(scope="session")
+def generated_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The benchmark generator's data at 3,000 subjects (seed 13: planted cases for every rule) in an embedded
+    store, for tests that only read it."""
+    root = tmp_path_factory.mktemp("generated")
+    generate(root / "data", 3000, seed=13)
+    with EmbeddedStore(root / "store.duckdb") as store:
+        load_directory(root / "data", store)
+    return root / "store.duckdb"

@@ -9,24 +9,13 @@ from typing import Any
 
 import pytest
 
-from bench.generate import generate
 from graphsvc.context import build_context
 from graphsvc.engine import evaluate
 from graphsvc.profiles import PROFILE_NAMES, Profile, load_profile
 from graphsvc.stores.embedded import EmbeddedStore
 from graphsvc.stores.embedded_rules import _LISTED_ROLES, evaluation_sql
-from loaders.canonical import load_directory
 
 AS_OF = dt.date(2026, 6, 30)
-
-
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("statement")
-    generate(root / "data", 3000, seed=13)
-    with EmbeddedStore(root / "store.duckdb") as store:
-        load_directory(root / "data", store)
-    return root / "store.duckdb"
 
 
 def _alone(profile: Profile, rule: str) -> Profile:
@@ -40,9 +29,9 @@ def _sorted(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("name", PROFILE_NAMES)
-def test_each_rule_alone_answers_as_among_all_rules(generated: Path, name: str) -> None:
+def test_each_rule_alone_answers_as_among_all_rules(generated_store: Path, name: str) -> None:
     profile = load_profile(name)
-    with EmbeddedStore(generated, read_only=True) as store:
+    with EmbeddedStore(generated_store, read_only=True) as store:
         together = evaluate(store, profile, AS_OF, persist=False).records.to_pylist()
         assert together, "the generated data should derive records under every profile"
         alone: list[dict[str, Any]] = []
@@ -54,9 +43,9 @@ def test_each_rule_alone_answers_as_among_all_rules(generated: Path, name: str) 
     assert [r["rule"] for r in together] == sorted(r["rule"] for r in together)
 
 
-def test_a_rule_that_reaches_no_one_reads_no_roles_and_no_subjects(generated: Path) -> None:
+def test_a_rule_that_reaches_no_one_reads_no_roles_and_no_subjects(generated_store: Path) -> None:
     profile = load_profile("default")
-    with EmbeddedStore(generated, read_only=True) as store:
+    with EmbeddedStore(generated_store, read_only=True) as store:
         for rule_id in profile.rules:
             context = build_context(_alone(profile, rule_id), AS_OF)
             sql, params = evaluation_sql(context)

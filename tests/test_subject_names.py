@@ -16,7 +16,6 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from bench.generate import generate
 from graphsvc.context import build_context
 from graphsvc.engine import evaluate
 from graphsvc.profiles import PROFILE_NAMES, load_profile
@@ -190,19 +189,10 @@ def test_an_in_memory_store_keeps_its_names_in_memory(tmp_path: Path, monkeypatc
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
 
 
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("names")
-    generate(root / "data", 3000, seed=21)
-    with EmbeddedStore(root / "store.duckdb") as store:
-        load_directory(root / "data", store)
-    return root / "store.duckdb"
-
-
 @pytest.mark.parametrize("name", PROFILE_NAMES)
-def test_the_kept_names_are_the_subjects_tables(generated: Path, name: str) -> None:
+def test_the_kept_names_are_the_subjects_tables(generated_store: Path, name: str) -> None:
     context = build_context(load_profile(name), dt.date(2026, 6, 30))
-    with EmbeddedStore(generated, read_only=True) as store:
+    with EmbeddedStore(generated_store, read_only=True) as store:
         kept = run_rules(store._con, context, _FAR_FUTURE, _kept(store))
         looked_up = run_rules(store._con, context, _FAR_FUTURE, None)  # every name from the subjects table
     assert kept.num_rows > 0

@@ -10,6 +10,7 @@ import json
 import stat
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -115,20 +116,6 @@ def test_a_process_that_opens_the_store_anew_for_each_evaluation_makes_the_names
     assert len(list((tmp_path / "store.duckdb.names").iterdir())) == 1
 
 
-def test_names_kept_by_another_duckdb_are_made_again(tmp_path: Path) -> None:
-    s, _, _ = _firm_with_leader()
-    path = tmp_path / "store.duckdb"
-    with EmbeddedStore(path) as store:
-        load_directory(s.write(tmp_path / "in"), store)
-        _kept(store)
-        directory = batch_directory(path, "names", store.last_batch_id())
-    meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
-    (directory / "meta.json").write_text(json.dumps({**meta, "duckdb": "0.0.1"}), encoding="utf-8")
-    assert SubjectNames.open(directory) is None  # its hashes may differ: not used
-    with EmbeddedStore(path, read_only=True) as store:
-        assert _p1_names(store) == {("张伟", "某某有限公司", "某某有限公司")}
-
-
 _EVALUATE_TWICE = """
 import datetime as dt, sys
 from graphsvc.context import build_context
@@ -141,16 +128,27 @@ with EmbeddedStore(sys.argv[1], read_only=True) as store:
 """
 
 
-def test_damaged_kept_names_are_made_again(tmp_path: Path) -> None:
+def _another_duckdbs(directory: Path) -> None:
+    meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+    (directory / "meta.json").write_text(json.dumps({**meta, "duckdb": "0.0.1"}), encoding="utf-8")
+
+
+def _damaged(directory: Path) -> None:
+    (directory / "keys.npy").write_bytes(b"not an array")
+
+
+@pytest.mark.parametrize("spoil", [_another_duckdbs, _damaged], ids=["another DuckDB's", "damaged"])
+def test_kept_names_that_cannot_be_used_are_made_again(tmp_path: Path, spoil: Callable[[Path], None]) -> None:
+    """Another DuckDB's hashes may differ, damaged files cannot be read: neither is used, both are replaced."""
     s, _, _ = _firm_with_leader()
     path = tmp_path / "store.duckdb"
     with EmbeddedStore(path) as store:
         load_directory(s.write(tmp_path / "in"), store)
         _kept(store)
         directory = batch_directory(path, "names", store.last_batch_id())
-    (directory / "keys.npy").write_bytes(b"not an array")
+    spoil(directory)
     assert SubjectNames.open(directory) is None
-    # a later process: its first evaluation finds the files unreadable, its second makes them again
+    # a later process: its first evaluation finds the files unusable, its second makes them again
     later = subprocess.run(
         [sys.executable, "-c", _EVALUATE_TWICE, str(path), AS_OF.isoformat()],
         capture_output=True,

@@ -490,7 +490,15 @@ def _cli(args: list[str]) -> Any:
 
 def test_cli_analytics_on_neo4j(world: World) -> None:
     s = world.settings
-    flags = ["--store", "neo4j", "--neo4j-uri", s.uri, "--neo4j-user", s.user, "--neo4j-password", s.password]
+    flags = [
+        "--store",
+        "neo4j",
+        "--neo4j-uri",
+        s.uri,
+        "--neo4j-user",
+        s.user,
+        f"--neo4j-password={s.password}",  # one argument: a password may begin with "-"
+    ]
     flags += ["--neo4j-database", s.database]
     target = world.ids["exposed"]
     report = _cli([*flags, "exposure", target, "--as-of", AS_OF.isoformat(), "--k", "3", "--limit", "3"])

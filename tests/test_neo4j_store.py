@@ -132,8 +132,7 @@ def test_cli_contract_on_neo4j(tmp_path: Path, neo4j_clean: BoltServer, capsys: 
         neo4j_clean.uri,
         "--neo4j-user",
         neo4j_clean.user,
-        "--neo4j-password",
-        neo4j_clean.password,
+        f"--neo4j-password={neo4j_clean.password}",  # one argument: a password may begin with "-"
         "--neo4j-database",
         neo4j_clean.database,
     ]

@@ -11,7 +11,7 @@ from typing import Any
 
 from api.problems import ApiProblem
 from api.tiers import Caller
-from api.views import SCOPE_RANK, DateView, Snapshot, mask_text
+from api.views import Snapshot, mask_text
 
 RECORD_FIELDS = (
     "record_id",
@@ -108,29 +108,6 @@ def shown_record(record: dict[str, Any], snapshot: Snapshot, caller: Caller) -> 
     if caller.masks_names:
         shown["explanation"] = mask_text(record["explanation"], snapshot, [record["subject_id"], record["related_id"]])
     return shown
-
-
-def visible_records(view: DateView, caller: Caller) -> Iterable[dict[str, Any]]:
-    """The records the caller may see: by its tier, and on the authorised tier the authorised-scope records
-    only of the subject its authorisation covers."""
-    max_rank = max_scope_rank(caller)
-    covered = caller.authorised_subjects or frozenset()
-    return (
-        r
-        for r in view.records
-        if r["scope_rank"] <= max_rank
-        or (r["subject_id"] in covered and r["scope_rank"] <= scope_rank_for(caller, r["subject_id"]))
-    )
-
-
-def max_scope_rank(caller: Caller) -> int:
-    """The most restricted scope the caller may see for any subject."""
-    return max(SCOPE_RANK[s] for s in caller.scopes)
-
-
-def scope_rank_for(caller: Caller, subject_id: str | None) -> int:
-    """The most restricted scope the caller may see about this subject."""
-    return max(SCOPE_RANK[s] for s in caller.scopes_for(subject_id))
 
 
 def warning_row(record: dict[str, Any], snapshot: Snapshot, caller: Caller) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from api.tiers import ANONYMOUS, AUTHORISATION_HEADER, KEY_HEADER, Caller, LiveK
 from api.views import Views
 from graphsvc.analytics.adjacency import AdjacencyCache
 from graphsvc.authorisations import Authorisation
+from graphsvc.disclosure import reading_refusal
 from graphsvc.errors import ProfileError
 from graphsvc.profiles import PROFILE_NAMES, load_profile
 
@@ -82,6 +83,24 @@ class Service:
         if profile not in PROFILE_NAMES:
             raise ProfileError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILE_NAMES)}")
         return profile
+
+    def reading(
+        self, request: Request, caller: Caller, as_of: dt.date | None, profile: str | None
+    ) -> tuple[str, dt.date]:
+        """The profile and date a read is answered for; the public reads the service's own (the disclosure
+        policy, graphsvc/disclosure.py), others any bundled profile and any date. A refusal is audited."""
+        name = self.profile_or_default(profile)
+        date = self.date_or_today(as_of)
+        why = reading_refusal(
+            caller.audience,
+            as_of=date,
+            profile=name,
+            service_date=self.settings.today(),
+            service_profile=self.settings.profile,
+        )
+        if why is not None:
+            raise self.refuse(request, caller, Refusal(403, "Not published to the public", why), [])
+        return name, date
 
     def authorisation(self, authorisation_id: str) -> Authorisation | None:
         found = self._authorisations.get(authorisation_id)

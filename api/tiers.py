@@ -1,10 +1,11 @@
-"""Access tiers by API key (PRV-03, PRV-04, PRV-05).
+"""Access tiers by API key (PRV-03, PRV-04, PRV-05): who the caller is. What each tier sees is decided by the
+disclosure policy (graphsvc/disclosure.py), which the routers ask through ``Caller.audience``:
 
 | tier | sees | personal data |
 |---|---|---|
-| public (no key) | 社会公开 items only | person names and ID numbers masked |
-| government | 社会公开 and 政府共享 items | ID numbers masked |
-| authorised | everything, with an authorisation reference on every request (logged) | shown |
+| public (no key) | 社会公开 items in force on the service's date | person names and ID numbers masked |
+| government | 社会公开 and 政府共享 items; its own department's archive | ID numbers masked |
+| authorised | also 授权查询 items of the subject its authorisation covers (logged), and the archive | shown |
 | admin | everything; re-evaluation, audit export | shown |
 
 Keys live in a JSON file (``GRAPHSVC_API_KEYS``) as SHA-256 digests only: the key itself is shown once,
@@ -27,47 +28,15 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
+from graphsvc.disclosure import VISIBLE_SCOPES, Audience
+from graphsvc.disclosure import Tier as Tier  # the tiers are the disclosure policy's audiences
 from graphsvc.errors import InputError
-from graphsvc.vocab import Scope
 
 KEY_HEADER = "X-API-Key"
 AUTHORISATION_HEADER = "X-Authorisation-Ref"
-
-
-def shows_archive(tier: Tier) -> bool:
-    """Entries out of force (the archive, 004 MB 第三十五条) are shown to the authorised and admin tiers only."""
-    return tier >= Tier.AUTHORISED
-
-
-class Tier(IntEnum):
-    PUBLIC = 0
-    GOVERNMENT = 1
-    AUTHORISED = 2
-    ADMIN = 3
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
-
-    @staticmethod
-    def parse(text: str) -> Tier:
-        try:
-            return Tier[text.upper()]
-        except KeyError:
-            raise InputError(f"unknown tier {text!r}; choose one of {', '.join(t.label for t in Tier)}") from None
-
-
-# Which publication scopes each tier may read (PRV-03).
-VISIBLE_SCOPES: dict[Tier, frozenset[str]] = {
-    Tier.PUBLIC: frozenset({Scope.PUBLIC}),
-    Tier.GOVERNMENT: frozenset({Scope.PUBLIC, Scope.GOVERNMENT}),
-    Tier.AUTHORISED: frozenset({Scope.PUBLIC, Scope.GOVERNMENT, Scope.AUTHORISED}),
-    Tier.ADMIN: frozenset({Scope.PUBLIC, Scope.GOVERNMENT, Scope.AUTHORISED}),
-}
 
 
 log = logging.getLogger("graphsvc.api")
@@ -86,6 +55,11 @@ class Caller:
     authorised_subjects: frozenset[str] | None = None
 
     @property
+    def audience(self) -> Audience:
+        """The caller as the disclosure policy knows it (graphsvc/disclosure.py)."""
+        return Audience(self.tier, self.departments, self.authorised_subjects or frozenset())
+
+    @property
     def scopes(self) -> frozenset[str]:
         """The scopes the caller may read for subjects its authorisation does not cover."""
         if self.tier is Tier.AUTHORISED:
@@ -94,9 +68,7 @@ class Caller:
 
     def scopes_for(self, subject_id: str | None) -> frozenset[str]:
         """The scopes the caller may read about one subject."""
-        if self.tier is Tier.AUTHORISED and subject_id is not None and subject_id in (self.authorised_subjects or ()):
-            return VISIBLE_SCOPES[Tier.AUTHORISED]
-        return self.scopes
+        return self.audience.scopes_for(subject_id)
 
     @property
     def departments(self) -> frozenset[str]:
@@ -106,11 +78,11 @@ class Caller:
 
     @property
     def masks_names(self) -> bool:
-        return self.tier is Tier.PUBLIC
+        return self.audience.masks_names
 
     @property
     def masks_id_numbers(self) -> bool:
-        return self.tier < Tier.AUTHORISED
+        return self.audience.masks_id_numbers
 
 
 ANONYMOUS = Caller("anonymous", Tier.PUBLIC)

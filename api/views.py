@@ -23,14 +23,13 @@ import pyarrow as pa
 from api.facts import SubjectFacts
 from api.storage import StoreAccess
 from graphsvc.context import build_context
+from graphsvc.disclosure import Audience, Disclosure, named_entries, scope_rank
 from graphsvc.engine import evaluate
 from graphsvc.identifiers import mask_id_number, mask_name
 from graphsvc.profiles import load_profile
 from graphsvc.stores.base import Generation
-from graphsvc.vocab import Scope, SubjectKind
+from graphsvc.vocab import SubjectKind
 from graphsvc.vocabulary import vocabulary
-
-SCOPE_RANK = {Scope.PUBLIC.value: 0, Scope.GOVERNMENT.value: 1, Scope.AUTHORISED.value: 2}
 
 # Effect -> the warning list it appears on (graphsvc/data/effects.yaml); effects on no list are absent.
 WARNING_LISTS: dict[str, str] = {
@@ -47,11 +46,6 @@ def record_id(row: dict[str, Any]) -> str:
         for name in ("rule", "subject_id", "source_entry_id", "related_id", "related_entry_id", "effect")
     )
     return "d-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
-
-
-def _rank(scope: str | None) -> int:
-    # An entry without a known scope is treated as the most restricted one.
-    return SCOPE_RANK.get(scope or "", 2)
 
 
 @dataclass
@@ -94,7 +88,7 @@ class Snapshot:
         if not entry_id:
             return 0
         entry = self.entries.get(entry_id)
-        return _rank(entry["scope"] if entry else None)
+        return scope_rank(entry["scope"] if entry else None)
 
     def warning_state(self, warning_id: str) -> dict[str, Any]:
         return self.warning_states.get(warning_id) or {
@@ -107,27 +101,53 @@ class Snapshot:
 
 @dataclass
 class DateView:
+    """What is in force under one profile on one date, read through the profile's disclosure policy: every
+    method answers only what the audience may see (graphsvc/disclosure.py)."""
+
     profile: str
     as_of: dt.date
     batch: int
-    records: list[dict[str, Any]]  # derived records, each with record_id, scope_rank and warning_list
-    entries: list[dict[str, Any]]  # entries in force, each with scope_rank and status
+    disclosure: Disclosure
+    # derived records, each with record_id, warning_list, scope_rank (the most restricted scope of the entries it
+    # names) and archive_departments (the departments of the entries it names that are out of force; None: none)
+    records: list[dict[str, Any]]
+    entries: list[dict[str, Any]]  # entries in force, each with status and status_since on the date
     records_by_subject: dict[str, list[int]] = field(default_factory=dict)
     entries_by_subject: dict[str, list[int]] = field(default_factory=dict)
+    entry_ids: frozenset[str] = frozenset()  # the entries in force on the date
 
-    def subject_records(self, subject_id: str, max_rank: int) -> list[dict[str, Any]]:
-        return [
-            self.records[i]
-            for i in self.records_by_subject.get(subject_id, [])
-            if self.records[i]["scope_rank"] <= max_rank
-        ]
+    def shows_record(self, record: dict[str, Any], audience: Audience) -> bool:
+        return self.disclosure.record_visible(
+            audience,
+            effect=record["effect"],
+            subject_id=record["subject_id"],
+            scope_rank=record["scope_rank"],
+            archive_departments=record["archive_departments"],
+        )
 
-    def subject_entries(self, subject_id: str, max_rank: int) -> list[dict[str, Any]]:
-        return [
-            self.entries[i]
-            for i in self.entries_by_subject.get(subject_id, [])
-            if self.entries[i]["scope_rank"] <= max_rank
-        ]
+    def shows_entry(self, entry: dict[str, Any], audience: Audience) -> bool:
+        """An entry in force on the date."""
+        return self.disclosure.entry_visible(
+            audience,
+            scope=entry["scope"],
+            subject_id=entry["subject_id"],
+            department=entry["department"],
+            archived=False,
+        )
+
+    def visible_records(self, audience: Audience) -> list[dict[str, Any]]:
+        return [r for r in self.records if self.shows_record(r, audience)]
+
+    def visible_entries(self, audience: Audience) -> list[dict[str, Any]]:
+        return [e for e in self.entries if self.shows_entry(e, audience)]
+
+    def subject_records(self, subject_id: str, audience: Audience) -> list[dict[str, Any]]:
+        rows = (self.records[i] for i in self.records_by_subject.get(subject_id, []))
+        return [r for r in rows if self.shows_record(r, audience)]
+
+    def subject_entries(self, subject_id: str, audience: Audience) -> list[dict[str, Any]]:
+        rows = (self.entries[i] for i in self.entries_by_subject.get(subject_id, []))
+        return [e for e in rows if self.shows_entry(e, audience)]
 
 
 class Views:
@@ -226,20 +246,17 @@ class Views:
             evaluation = evaluate(store, profile, as_of, persist=False)
             in_force = store.entries_in_force(build_context(profile, as_of)).to_pylist()
         records = evaluation.records.to_pylist()
-        view = DateView(profile_name, as_of, snapshot.generation.batch, records, in_force)
+        view = DateView(profile_name, as_of, snapshot.generation.batch, Disclosure.of(profile), records, in_force)
+        view.entry_ids = frozenset(e["entry_id"] for e in in_force)
         by_subject: defaultdict[str, list[int]] = defaultdict(list)
         for i, record in enumerate(records):
             record["record_id"] = record_id(record)
-            record["scope_rank"] = max(
-                snapshot.entry_scope_rank(record["source_entry_id"]),
-                snapshot.entry_scope_rank(record["related_entry_id"]),
-            )
+            record["scope_rank"], record["archive_departments"] = named_entries(record, snapshot.entries)
             record["warning_list"] = WARNING_LISTS.get(record["effect"])
             by_subject[record["subject_id"]].append(i)
         entries_by_subject: defaultdict[str, list[int]] = defaultdict(list)
         for i, entry in enumerate(in_force):
             current = snapshot.entries.get(entry["entry_id"], {})
-            entry["scope_rank"] = _rank(entry["scope"])
             entry["status"] = entry.get("status") or current.get("status")  # in force on the date (its history)
             entry["status_since"] = current.get("status_since")
             entry["act_date"] = current.get("act_date")

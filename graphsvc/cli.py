@@ -219,7 +219,11 @@ def _parser() -> argparse.ArgumentParser:
         "--scope",
         choices=[s.value for s in Scope],
         default=Scope.PUBLIC.value,
-        help="entries visible at this tier and below; persons' ID numbers only at authorised (default: public)",
+        help="what this audience may see (the API's disclosure policy); persons' ID numbers only at authorised "
+        "(default: public)",
+    )
+    export_ftm.add_argument(
+        "--profile", default="default", help="jurisdiction profile whose rules and publication rules apply"
     )
     export_ftm.add_argument("--output", type=Path, help="write to this file instead of standard output")
 
@@ -503,13 +507,14 @@ def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     from graphsvc.export_ftm import write_ftm
 
     as_of = args.as_of or dt.date.today()
+    profile = load_profile(args.profile)
     with closing(open_store(args, read_only=True)) as store:
         if args.output:
             with args.output.open("w", encoding="utf-8") as fh:
-                n = write_ftm(store, fh, as_of=as_of, scope=Scope(args.scope))
+                n = write_ftm(store, fh, as_of=as_of, scope=Scope(args.scope), profile=profile)
             _stderr().print(f"{n} FtM entities written to {args.output}", markup=False)
         else:
-            write_ftm(store, out, as_of=as_of, scope=Scope(args.scope))
+            write_ftm(store, out, as_of=as_of, scope=Scope(args.scope), profile=profile)
     return 0
 
 

@@ -87,6 +87,9 @@ class TargetVerdict(_Strict):
 class EffectInfo(Labelled):
     warning_list: str | None = None
     verdicts: dict[str, Verdict | TargetVerdict]
+    # The lowest tier that sees the effect's derived records (graphsvc/disclosure.py), and why.
+    audience: Literal["public", "government", "authorised"]
+    audience_basis: str
 
     @model_validator(mode="after")
     def _actions(self) -> EffectInfo:

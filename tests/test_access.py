@@ -183,7 +183,10 @@ def test_a_finding_on_an_invisible_entry_is_answered_as_on_an_unknown_one(app: A
 
 def test_a_warning_is_decided_by_its_department_only(app: App) -> None:
     client, keys, _world, _ = app
-    warning = client.get("/v1/warnings", params={"warning_list": "appointment_ban_violation"}).json()["items"][0]
+    listed = client.get(
+        "/v1/warnings", params={"warning_list": "appointment_ban_violation"}, headers=keys.header("reader")
+    )
+    warning = listed.json()["items"][0]
     url = f"/v1/warnings/{warning['warning_id']}/decision"
     decision = {"state": "confirmed", "reason": "核实属实"}
     problem(client.post(url, json=decision, headers=keys.header("other_department")), 403)
@@ -309,12 +312,14 @@ def test_the_public_cannot_walk_persons_without_public_records(app: App) -> None
     assert client.get(f"/v1/subjects/{world.clean_firm}").status_code == 200
 
 
-def test_the_public_decision_check_shows_no_identity_of_a_person_with_nothing_public(app: App) -> None:
-    """PRV-03: the answer stays "allowed", but the person's name, id number and region are not shown."""
+def test_the_public_decision_check_treats_a_person_with_nothing_public_as_unknown(app: App) -> None:
+    """PRV-03: the public cannot walk the registry of persons: a person with nothing published is answered exactly
+    as an id that does not exist, here as on the subject profile."""
     client, keys, world, _ = app
-    answer = client.get("/v1/decisions", params={"subject_id": world.clean_person}).json()
-    assert answer["verdict"] == "allowed"
-    assert (answer["subject"]["name"], answer["subject"]["id_number"], answer["subject"]["region"]) == (None,) * 3
+    hidden = problem(client.get("/v1/decisions", params={"subject_id": world.clean_person}), 404)
+    unknown = problem(client.get("/v1/decisions", params={"subject_id": "P-NOBODY"}), 404)
+    assert hidden["title"] == unknown["title"]
+    assert hidden["detail"].replace(world.clean_person, "X") == unknown["detail"].replace("P-NOBODY", "X")
     listed = client.get("/v1/decisions", params={"subject_id": world.lr}).json()
     assert listed["subject"]["name"] and "*" in listed["subject"]["name"]  # a banned LR is public: masked
     gov = keys.header("government")

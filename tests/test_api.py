@@ -219,11 +219,15 @@ def test_ban_is_on_other_enterprises_so_the_listed_firm_itself_is_for_review(sha
 
 
 def test_clean_person_may_be_appointed(shared: Any) -> None:
-    client, _keys, world, _db = shared
-    answer = decision(
-        client, subject_id=world.clean_person, action="appoint_legal_representative", enterprise_id=world.other
-    )
+    client, keys, world, _db = shared
+    params = {"subject_id": world.clean_person, "action": "appoint_legal_representative", "enterprise_id": world.other}
+    answer = decision(client, keys.header("government"), **params)
     assert answer == answer | {"verdict": "allowed", "reasons": [], "date": AS_OF, "profile": "daqing"}
+    # The public may not see a person with nothing published: the same answer as for an id that does not exist.
+    hidden = problem(client.get("/v1/decisions", params=params), 404)
+    unknown = problem(client.get("/v1/decisions", params={**params, "subject_id": "P-NO-SUCH"}), 404)
+    assert hidden["title"] == unknown["title"]
+    assert hidden["detail"].replace(world.clean_person, "ID") == unknown["detail"].replace("P-NO-SUCH", "ID")
 
 
 def test_court_defaulter_blocked_as_lr_of_public_institution_only_for_tiers_that_see_the_entry(shared: Any) -> None:
@@ -234,8 +238,8 @@ def test_court_defaulter_blocked_as_lr_of_public_institution_only_for_tiers_that
         "enterprise_id": world.institution,
     }
     assert decision(client, keys.header("government"), **params)["verdict"] == "blocked"
-    # The entry is 政府共享: the public tier does not see it, so the public answer rests on nothing.
-    assert decision(client, **params)["verdict"] == "allowed"
+    # The entry is 政府共享: the public tier does not see it, nor the person, who has nothing published.
+    problem(client.get("/v1/decisions", params=params), 404)
     # An enterprise is not a public institution: PROP-06 does not bar it; the person's own entry is for review.
     enterprise = decision(
         client,
@@ -252,9 +256,13 @@ def test_black_listed_subject_may_not_receive_red_incentives(shared: Any) -> Non
     answer = decision(client, keys.header("admin"), subject_id=world.secret_firm, action="grant_red_incentive")
     assert answer["verdict"] == "blocked"
     assert decision(client, subject_id=world.secret_firm, action="grant_red_incentive")["verdict"] == "allowed"
-    conflicted = decision(client, subject_id=world.conflicted, action="grant_red_incentive")
+    conflicted = decision(client, keys.header("government"), subject_id=world.conflicted, action="grant_red_incentive")
     assert conflicted["verdict"] == "blocked"
     assert {r["rule"] for r in conflicted["reasons"] if r["kind"] == "derived"} == {"W3"}
+    # The red/black conflict is for the departments to resolve (effects.yaml audience): the public sees the black
+    # entry, which blocks on its own, and no W3 record.
+    public = decision(client, subject_id=world.conflicted, action="grant_red_incentive")
+    assert public["verdict"] == "blocked" and not [r for r in public["reasons"] if r["kind"] == "derived"]
 
 
 def test_tender_admission_blocked_by_a_punishment_list(shared: Any) -> None:
@@ -343,8 +351,10 @@ def test_warning_lists_and_counts(shared: Any) -> None:
     violation = next(w for w in body["items"] if w["warning_list"] == "appointment_ban_violation")
     assert violation["subject_id"] == world.lr and violation["related_id"] == world.other
     assert violation["state"] == "new" and violation["warning_id"] == violation["record_id"]
-    only = client.get("/v1/warnings", params={"warning_list": "red_black_conflict"}).json()
-    assert [w["subject_id"] for w in only["items"]] == [world.conflicted]
+    only = client.get("/v1/warnings", params={"warning_list": "red_black_conflict"}, headers=keys.header("government"))
+    assert [w["subject_id"] for w in only.json()["items"]] == [world.conflicted]
+    # Warnings are for the departments (effects.yaml audience): the public sees none of these lists.
+    assert client.get("/v1/warnings").json()["total"] == 0
     assert client.get("/v1/warnings", params={"state": "confirmed"}).json()["total"] == 0
 
 
@@ -538,9 +548,10 @@ def test_audit_log_records_who_asked_what_and_got_which_ids(world_app: Any, tmp_
     assert world.lr in json.loads(profile["result_ids"])
     decided = by_endpoint["/v1/decisions"]
     assert decided["key_id"] == GOVERNMENT_KEY and json.loads(decided["parameters"])["subject_id"] == world.lr
+    # The public sees the two bans; the violation is a finding for the departments (effects.yaml audience).
     assert (
         by_endpoint["/v1/derived"]["key_id"] == "anonymous"
-        and len(json.loads(by_endpoint["/v1/derived"]["result_ids"])) == 3
+        and len(json.loads(by_endpoint["/v1/derived"]["result_ids"])) == 2
     )
     assert "/v1/audit" in by_endpoint  # reading the log is logged too
     as_csv = client.get("/v1/audit", params={"format": "csv"}, headers=keys.header("admin"))

@@ -105,7 +105,9 @@ def test_a_repair_answers_every_unmet_condition_then_runs_its_notice(app: Any) -
     assert approved.status_code == 200, approved.text
     assert approved.json()["state"] == "notice"
     assert approved.json()["deadlines"][0]["due"] == "2025-04-15"
-    notices = client.get("/v1/announcements", params={"on": "2025-04-10"}).json()["items"]
+    notices = client.get(
+        "/v1/announcements", params={"on": "2025-04-10"}, headers=keys.header("government")
+    ).json()["items"]
     assert [(a["kind"], a["entry_id"]) for a in notices] == [("repair_notice", world.listed_entry)]
     later = client.get("/v1/repairs", params={"on": "2025-04-16"}, headers=keys.header("government")).json()
     assert [c["state"] for c in later["items"]] == ["repaired"]
@@ -118,7 +120,9 @@ def test_a_red_candidate_goes_on_public_notice_then_into_force(app: Any) -> None
     )
     assert step.status_code == 200, step.text
     assert step.json()["notice_until"] == "2024-05-11"
-    notices = client.get("/v1/announcements", params={"on": "2024-05-07"}).json()["items"]
+    notices = client.get(
+        "/v1/announcements", params={"on": "2024-05-07"}, headers=keys.header("government")
+    ).json()["items"]
     assert [(a["kind"], a["entry_id"]) for a in notices] == [("public_notice", "RED-CANDIDATE")]
     too_early = _problem(
         client.post(
@@ -135,15 +139,21 @@ def test_a_red_candidate_goes_on_public_notice_then_into_force(app: Any) -> None
 
 def test_the_public_sees_only_announcements_of_public_entries(app: Any, tmp_path: Path) -> None:
     client, keys, world = app
-    for entry, on in ((world.defaulter_entry, "2024-08-01"), (world.listed_entry, "2024-08-01")):
-        answer = client.post(
-            f"/v1/entries/{entry}/status", json={"status": "exited", "since": on}, headers=keys.header("admin")
-        )
+    # The public reads the announcements of the service's date (2024-06-30 here), where the exits of 2024-06-01
+    # are still announced; a government key may read any day's.
+    for entry in (world.defaulter_entry, world.listed_entry):
+        exit_on = {"status": "exited", "since": "2024-06-01"}
+        answer = client.post(f"/v1/entries/{entry}/status", json=exit_on, headers=keys.header("admin"))
         assert answer.status_code in (200, 201), answer.text
-    public = {a["entry_id"] for a in client.get("/v1/announcements", params={"on": "2024-08-02"}).json()["items"]}
-    government = client.get("/v1/announcements", params={"on": "2024-08-02"}, headers=keys.header("government"))
+    public = {a["entry_id"] for a in client.get("/v1/announcements").json()["items"]}
+    government = client.get("/v1/announcements", headers=keys.header("government"))
     assert public == {world.listed_entry}
     assert {a["entry_id"] for a in government.json()["items"]} == {world.listed_entry, world.defaulter_entry}
+    other_day = client.get("/v1/announcements", params={"on": "2024-06-15"}, headers=keys.header("government"))
+    assert {a["entry_id"] for a in other_day.json()["items"]} == {world.listed_entry, world.defaulter_entry}
+    after = client.get("/v1/announcements", params={"on": "2024-08-02"}, headers=keys.header("government")).json()
+    assert after["items"] == []  # the announcement period (30 days) is over
+    _problem(client.get("/v1/announcements", params={"on": "2024-06-15"}), 403)
 
 
 def test_entries_out_of_force_are_archived_for_the_public_and_government_tiers(app: Any) -> None:
@@ -155,11 +165,17 @@ def test_entries_out_of_force_are_archived_for_the_public_and_government_tiers(a
         headers=keys.header("government"),
     )
     assert exited.status_code == 201, exited.text
-    for tier in (None, "government"):
+    for tier in (None, "other_department"):
         headers = keys.header(tier) if tier else {}
         profile = client.get(f"/v1/subjects/{world.listed}", headers=headers).json()
         assert profile["entries_in_force"] == [] and profile["entry_history"] == []
-    admin = client.get(f"/v1/subjects/{world.listed}", headers=keys.header("admin")).json()
-    assert [e["entry_id"] for e in admin["entry_history"]] == [world.listed_entry]
-    earlier = client.get(f"/v1/subjects/{world.listed}", params={"as_of": "2024-05-31"}).json()
+    # The archive is for the authorised and admin tiers, and for the department that provided the entry (PRV-02).
+    for tier in ("admin", "government"):
+        profile = client.get(f"/v1/subjects/{world.listed}", headers=keys.header(tier)).json()
+        assert [e["entry_id"] for e in profile["entry_history"]] == [world.listed_entry]
+    earlier = client.get(
+        f"/v1/subjects/{world.listed}", params={"as_of": "2024-05-31"}, headers=keys.header("other_department")
+    ).json()
     assert [(e["entry_id"], e["status"]) for e in earlier["entries_in_force"]] == [(world.listed_entry, "active")]
+    # The public reads the lists of the service's date only: an earlier date is not published to it.
+    _problem(client.get(f"/v1/subjects/{world.listed}", params={"as_of": "2024-05-31"}), 403)

@@ -18,6 +18,7 @@ from graphsvc.errors import InputError, Problem
 from graphsvc.identifiers import make_id_number, make_uscc
 from graphsvc.loading import LoadOptions, LoadRefused, LoadSummary, RatioScale
 from graphsvc.stores.embedded import EmbeddedStore
+from graphsvc.vocabulary import vocabulary
 from loaders.fit import parse_date
 from loaders.intake import detect_format, load
 from tests.scenario import Scenario
@@ -882,14 +883,20 @@ def test_the_ftm_export_is_read_back_by_the_followthemoney_library(tmp_path: Pat
     by_schema: dict[str, int] = {}
     for p in proxies:
         by_schema[p.schema.name] = by_schema.get(p.schema.name, 0) + 1
-    assert by_schema["Company"] == 3 and by_schema["Person"] == 2 and by_schema["Ownership"] == 2
-    assert by_schema["Directorship"] == 2 and by_schema["UnknownLink"] == 2
-    assert all(not p.get("idNumber") for p in proxies if p.schema.name == "Person")  # public tier: no ID numbers
+    # The public export holds what the API shows the public (graphsvc/disclosure.py): the legal representative,
+    # whom the firm's black entry reaches, not the director, of whom nothing is published; the director's role
+    # goes with them.
+    assert by_schema["Company"] == 3 and by_schema["Person"] == 1 and by_schema["Ownership"] == 2
+    assert by_schema["Directorship"] == 1 and by_schema["UnknownLink"] == 2
+    persons = [p for p in proxies if p.schema.name == "Person"]
+    assert all(not p.get("idNumber") for p in persons)  # public tier: no ID numbers
+    assert [p.first("name") for p in persons] == ["张*"]  # and names masked
     marked = [p for p in proxies if any(v.startswith("graphsvc:derived:") for v in p.get("programId", quiet=True))]
-    assert len(marked) == len(derived)
-    one = next(p for p in marked if p.first("programId") == f"graphsvc:derived:{derived[0]['rule']}")
+    published = [d for d in derived if vocabulary().effects[d["effect"]].audience == "public"]
+    assert published and len(marked) == len(published)
+    one = next(p for p in marked if p.first("programId") == f"graphsvc:derived:{published[0]['rule']}")
     assert one.schema.name == "Sanction" and one.first("entity") and one.first("recordId")
-    assert {p.first("provisions") for p in marked} >= {d["legal_basis"] for d in derived if d["legal_basis"]}
+    assert {p.first("provisions") for p in marked} >= {d["legal_basis"] for d in published if d["legal_basis"]}
     # Loaded back, the derived records are skipped: the rules recompute them.
     back = tmp_path / "back.ftm.json"
     back.write_text(out.getvalue(), encoding="utf-8")
@@ -897,7 +904,7 @@ def test_the_ftm_export_is_read_back_by_the_followthemoney_library(tmp_path: Pat
         summary = load(back, store)
         assert store.stats()["entries"] == 3
         [skipped] = [w for w in summary.warnings if w.kind == "ignored_record" and "derived" in (w.value or "")]
-        assert skipped.count == len(derived)
+        assert skipped.count == len(published)
 
 
 # -- holdings without a ratio -----------------------------------------------------------------------------------

@@ -149,7 +149,9 @@ def test_dates_are_iso_dates_not_timestamps(app: App) -> None:
 )
 def test_unsafe_text_in_a_body_is_refused(app: App, field: str, value: str) -> None:
     client, keys, _world = app
-    warning = client.get("/v1/warnings", params={"warning_list": "appointment_ban_violation"}).json()["items"][0]
+    violations = {"warning_list": "appointment_ban_violation"}
+    listed = client.get("/v1/warnings", params=violations, headers=keys.header("government"))
+    warning = listed.json()["items"][0]
     url = f"/v1/warnings/{warning['warning_id']}/decision"
     body = problem(client.post(url, json={"state": "confirmed", field: value}, headers=keys.header("government")), 422)
     assert field in body["detail"]
@@ -158,7 +160,9 @@ def test_unsafe_text_in_a_body_is_refused(app: App, field: str, value: str) -> N
 def test_lone_surrogates_are_422_not_500(app: App) -> None:
     client, keys, world = app
     gov = keys.header("government") | {"content-type": "application/json"}
-    warning = client.get("/v1/warnings", params={"warning_list": "appointment_ban_violation"}).json()["items"][0]
+    violations = {"warning_list": "appointment_ban_violation"}
+    listed = client.get("/v1/warnings", params=violations, headers=keys.header("government"))
+    warning = listed.json()["items"][0]
     url = f"/v1/warnings/{warning['warning_id']}/decision"
     problem(client.post(url, content=b'{"state": "confirmed", "reason": "x\\ud800y"}', headers=gov), 422)
     entry = (

@@ -32,6 +32,7 @@ from api.problems import PROBLEM_RESPONSES, ApiProblem, documented
 from api.service import ServiceDep, require
 from api.tiers import Caller, Tier
 from graphsvc.calendar import WorkingCalendar, load_calendar
+from graphsvc.disclosure import Disclosure
 from graphsvc.lifecycle import listing, objections, publication, repairs
 from graphsvc.lifecycle.cases import Case, CaseConflict, CaseKind, NotEligible, UnknownCase
 from graphsvc.profiles import Profile, load_profile
@@ -164,13 +165,24 @@ def decide_objection(
     return _case(decided, body.decided_on, calendar)
 
 
-def _visible(store: GraphStore, caller: Caller, cases: list[Case]) -> list[Case]:
+def _visible(store: GraphStore, service: Any, caller: Caller, cases: list[Case]) -> list[Case]:
+    """The cases of entries the caller may see on the service's date: an entry that left force is the archive, for
+    the authorised and admin tiers and the entry's own department (graphsvc/disclosure.py)."""
+    profile = load_profile(service.settings.profile)
+    disclosure = Disclosure.of(profile)
+    day = service.settings.today()
     seen: dict[str, bool] = {}
     out = []
     for case in cases:
         if case.entry_id not in seen:
             entry = store.current_entry(case.entry_id)
-            seen[case.entry_id] = entry is not None and authz.may_read(caller, entry["scope"], entry["subject_id"])
+            seen[case.entry_id] = entry is not None and disclosure.entry_visible(
+                caller.audience,
+                scope=entry["scope"],
+                subject_id=entry["subject_id"],
+                department=entry["department"],
+                archived=publication.archived_on(entry, store.status_history(case.entry_id), day, profile),
+            )
         if seen[case.entry_id]:
             out.append(case)
     return out
@@ -194,7 +206,7 @@ def list_objections(
     _, calendar = _settings(service)
     on = overdue_on or service.date_or_today(None)
     with service.access.read() as store:
-        cases = _visible(store, caller, objections.list_cases(store, state=state, overdue_on=overdue_on))
+        cases = _visible(store, service, caller, objections.list_cases(store, state=state, overdue_on=overdue_on))
     service.record_access(request, caller, [c.case_id for c in cases])
     return {"tier": caller.tier.label, "on": on, "total": len(cases), "items": [_case(c, on, calendar) for c in cases]}
 
@@ -264,7 +276,7 @@ def list_repairs(
     _, calendar = _settings(service)
     day = on or service.date_or_today(None)
     with service.access.read() as store:
-        cases = _visible(store, caller, repairs.list_cases(store, state=state, on=day))
+        cases = _visible(store, service, caller, repairs.list_cases(store, state=state, on=day))
     service.record_access(request, caller, [c.case_id for c in cases])
     return {
         "tier": caller.tier.label,
@@ -355,7 +367,7 @@ def announcements(
 ) -> Any:
     """Public: what the caller's tier may see (an announcement of an entry is shown where the entry's scope is)."""
     profile, _ = _settings(service)
-    day = on or service.date_or_today(None)
+    _, day = service.reading(request, caller, on, None)
     with service.access.read() as store:
         shown = [
             a for a in publication.announcements(store, day, profile) if authz.may_read(caller, a.scope, a.subject_id)

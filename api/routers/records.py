@@ -23,7 +23,6 @@ from api.queries import (
     shown_record,
     sort_rows,
     to_csv,
-    visible_records,
     warning_row,
 )
 from api.service import AsOfQuery, CallerDep, ProfileQuery, ServiceDep, require
@@ -102,11 +101,10 @@ def derived_records(
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     format: Literal["json", "csv"] = "json",
 ) -> Any:
-    name = service.profile_or_default(profile)
-    date = service.date_or_today(as_of)
+    name, date = service.reading(request, caller, as_of, profile)
     keys = parse_sort(sort, SORTABLE)
     snapshot, view = service.views.view(name, date)
-    rows = sort_rows([r for r in visible_records(view, caller) if flt.matches(r, snapshot)], keys)
+    rows = sort_rows([r for r in view.visible_records(caller.audience) if flt.matches(r, snapshot)], keys)
     if format == "csv":
         shown = [shown_record(r, snapshot, caller) for r in rows]
         service.record_access(request, caller, [r["record_id"] for r in shown])
@@ -128,7 +126,7 @@ def _warnings(service: Any, caller: Caller, name: str, date: dt.date, flt: Recor
     snapshot, view = service.views.view(name, date)
     rows = [
         warning_row(r, snapshot, caller)
-        for r in visible_records(view, caller)
+        for r in view.visible_records(caller.audience)
         if r["warning_list"] is not None and flt.matches(r, snapshot)
     ]
     if flt.states:
@@ -153,8 +151,7 @@ def warnings(
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     format: Literal["json", "csv"] = "json",
 ) -> Any:
-    name = service.profile_or_default(profile)
-    date = service.date_or_today(as_of)
+    name, date = service.reading(request, caller, as_of, profile)
     keys = parse_sort(sort, SORTABLE_WARNINGS)
     lists = sorted(set(WARNING_LISTS.values()))
     unknown = sorted(set(warning_list or []) - set(lists))
@@ -209,7 +206,7 @@ def decide_warning(
     name = service.profile_or_default(profile)
     date = service.date_or_today(as_of)
     snapshot, view = service.views.view(name, date)
-    found = next((r for r in visible_records(view, caller) if r["record_id"] == warning_id), None)
+    found = next((r for r in view.visible_records(caller.audience) if r["record_id"] == warning_id), None)
     if found is None or found["warning_list"] is None:
         refused = authz.Refusal(
             404, "No such warning", f"no warning {warning_id!r} visible to you in profile {name} on {date}"

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 from api.inputs import ApiDateTime
 from api.models import AuditEvent, EvaluationIn, EvaluationSummary, Statistics
 from api.problems import PROBLEM_RESPONSES
-from api.queries import max_scope_rank, scope_rank_for, to_csv, visible_records
+from api.queries import to_csv
 from api.service import AsOfQuery, CallerDep, ProfileQuery, ServiceDep, require
 from api.tiers import Caller, Tier
 from api.views import Snapshot
@@ -44,18 +44,15 @@ def statistics(
 ) -> Any:
     """Entries in force, derived records and warnings on the date, counted by list type, domain, region,
     department or month; only what the caller's tier may see is counted."""
-    name = service.profile_or_default(profile)
-    date = service.date_or_today(as_of)
+    name, date = service.reading(request, caller, as_of, profile)
     snapshot, view = service.views.view(name, date)
-    max_rank = max_scope_rank(caller)
     entries: Counter[str | None] = Counter()
     derived: Counter[str | None] = Counter()
     warnings: Counter[str | None] = Counter()
     by_rule: Counter[str] = Counter()
-    for entry in view.entries:
-        if entry["scope_rank"] <= max_rank or entry["scope_rank"] <= scope_rank_for(caller, entry["subject_id"]):
-            entries[_key(by, entry, entry["subject_id"], snapshot, entry["determined_on"])] += 1
-    for record in visible_records(view, caller):
+    for entry in view.visible_entries(caller.audience):
+        entries[_key(by, entry, entry["subject_id"], snapshot, entry["determined_on"])] += 1
+    for record in view.visible_records(caller.audience):
         source = snapshot.entries.get(record["source_entry_id"]) or {}
         key = _key(
             by, {**source, "department": record["department"]}, record["subject_id"], snapshot, record["valid_from"]

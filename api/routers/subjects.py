@@ -11,11 +11,12 @@ from api import authz
 from api.inputs import ApiDate
 from api.models import DecisionAnswer, RolesPage, SubjectProfile
 from api.problems import PROBLEM_RESPONSES, ApiProblem, documented
-from api.queries import scope_rank_for, shown_record
+from api.queries import shown_record
 from api.service import CallerDep, ProfileQuery, Service, ServiceDep
-from api.tiers import Caller, Tier, shows_archive
-from api.views import SCOPE_RANK, DateView, Snapshot, mask_text, masked_subject
+from api.tiers import Caller, Tier
+from api.views import DateView, Snapshot, mask_text, masked_subject
 from graphsvc.decisions import Action, decide, parse_action
+from graphsvc.disclosure import person_shown
 from graphsvc.lifecycle.publication import retained
 from graphsvc.profiles import load_profile
 from graphsvc.vocab import SubjectKind
@@ -33,24 +34,25 @@ RolesLimit = Annotated[
 
 
 def _subject(
-    snapshot: Snapshot, view: DateView | None, subject_id: str, caller: Caller, what: str = "subject"
+    snapshot: Snapshot, view: DateView, subject_id: str, caller: Caller, what: str = "subject"
 ) -> dict[str, Any]:
-    """The subject as the caller may see it; with ``view``, a person the public may not see is unknown."""
+    """The subject as the caller may see it; a subject the caller may not see is answered as an unknown id."""
     subject = snapshot.subject(subject_id)
-    if subject is None or (view is not None and not publicly_known(view, subject, caller)):
-        # A person with nothing public in force is answered as an unknown id: the public may not walk the
-        # registry of persons (PRV-03).
+    if subject is None or not shown(view, subject, caller):
         raise ApiProblem(404, "No such subject", f"no current {what} {subject_id!r}; check the id (USCC or person id)")
     return masked_subject(subject, names=caller.masks_names, id_numbers=caller.masks_id_numbers)
 
 
-def publicly_known(view: DateView, subject: dict[str, Any], caller: Caller) -> bool:
-    """Organisations are registry data, public; a person is shown to the public only while a public entry or a
-    public derived record about them is in force on the date."""
-    if caller.tier is not Tier.PUBLIC or subject["kind"] != SubjectKind.PERSON:
-        return True
+def shown(view: DateView, subject: dict[str, Any], caller: Caller) -> bool:
+    """Organisations are registry data, public; a person is shown to the public only while something the public
+    may see about them is in force on the date (graphsvc/disclosure.py)."""
+    audience = caller.audience
     sid = subject["subject_id"]
-    return bool(view.subject_entries(sid, 0) or view.subject_records(sid, 0))
+    is_person = subject["kind"] == SubjectKind.PERSON
+    if not is_person or caller.tier is not Tier.PUBLIC:
+        return True
+    visible = bool(view.subject_entries(sid, audience) or view.subject_records(sid, audience))
+    return person_shown(audience, is_person=is_person, anything_visible=visible)
 
 
 def _covered(service: Service, request: Request, caller: Caller, subject_id: str) -> None:
@@ -65,8 +67,8 @@ def _covered(service: Service, request: Request, caller: Caller, subject_id: str
         raise service.refuse(request, caller, refusal, [subject_id])
 
 
-def _shown_entry(entry: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in entry.items() if k != "scope_rank"}
+# A finding of an entry with no current version: shown to no one.
+_UNKNOWN: dict[str, Any] = {"entry_id": "", "scope": None, "subject_id": None, "department": None}
 
 
 @router.get("/subjects/{subject_id}", response_model=SubjectProfile, responses=NOT_FOUND, summary="Subject profile")
@@ -83,12 +85,11 @@ def subject_profile(
     """Identity (masked per tier), roles over time (every version, a page at a time: `roles_offset`,
     `roles_limit`, and `roles_page` with the total and the next page's offset), entries in force and their
     history, responsibility findings and derived records, each with its explanation and citation."""
-    name = service.profile_or_default(profile)
-    date = service.date_or_today(as_of)
+    name, date = service.reading(request, caller, as_of, profile)
     _covered(service, request, caller, subject_id)
     snapshot, view = service.views.view(name, date)
     subject = _subject(snapshot, view, subject_id, caller)
-    max_rank = scope_rank_for(caller, subject_id)
+    audience = caller.audience
     page, total = service.views.subject_roles(snapshot, subject_id, roles_offset, roles_limit)
     facts = service.views.subject_facts(snapshot, subject_id)
     ends = {sid for role in page for sid in (role["source_id"], role["target_id"])}
@@ -96,21 +97,26 @@ def subject_profile(
     roles = [
         {**role, "source_name": names[role["source_id"]], "target_name": names[role["target_id"]]} for role in page
     ]
-    # Each version by its own scope: a version of a re-scoped entry stays hidden from tiers below its scope.
-    history = [e for e in facts.entries(subject_id) if SCOPE_RANK.get(e["scope"] or "", 2) <= max_rank]
-    findings = [f for f in facts.findings(subject_id) if snapshot.entry_scope_rank(f["entry_id"]) <= max_rank]
-    derived = [shown_record(r, snapshot, caller) for r in view.subject_records(subject_id, max_rank)]
-    in_force = [_shown_entry(e) for e in view.subject_entries(subject_id, max_rank)]
-    if not shows_archive(caller.tier):
-        # 004 MB 第三十条 (有效期届满的 … 不再公开发布), 第三十五条 (修复后 … 转为档案保存): the public and government
-        # tiers see the entries in force only; expired, repaired, revoked and exited ones are the archive.
-        shown = {e["entry_id"] for e in in_force}
-        history = [e for e in history if e["entry_id"] in shown]
-        findings = [f for f in findings if f["entry_id"] in shown]
-    else:
-        kept = load_profile(name)
-        in_force_ids = {e["entry_id"] for e in in_force}
-        history = [e for e in history if e["entry_id"] in in_force_ids or retained(e, date, kept)]
+    derived = [shown_record(r, snapshot, caller) for r in view.subject_records(subject_id, audience)]
+    in_force = view.subject_entries(subject_id, audience)
+    in_force_ids = view.entry_ids
+    kept = load_profile(name)
+
+    def visible(entry: dict[str, Any]) -> bool:
+        # Each version by its own scope and department (a version of a re-scoped entry stays hidden from tiers
+        # below its scope); an entry out of force on the date is the archive (graphsvc/disclosure.py), kept for the
+        # profile's retention.
+        archived = entry["entry_id"] not in in_force_ids
+        return view.disclosure.entry_visible(
+            audience,
+            scope=entry["scope"],
+            subject_id=entry["subject_id"],
+            department=entry["department"],
+            archived=archived,
+        ) and (not archived or retained(entry, date, kept))
+
+    history = [e for e in facts.entries(subject_id) if visible(e)]
+    findings = [f for f in facts.findings(subject_id) if visible(snapshot.entries.get(f["entry_id"]) or _UNKNOWN)]
     service.record_access(
         request, caller, [subject_id, *[e["entry_id"] for e in in_force], *[r["record_id"] for r in derived]]
     )
@@ -146,27 +152,24 @@ def check(
     enterprise_id: str | None,
 ) -> dict[str, Any]:
     snapshot, view = service.views.view(profile, date)
-    # The decision check answers for any current subject: "nothing public stands against it" is its answer. But
-    # a person with nothing public in force shows no identity to the public, not even masked (PRV-03): the
-    # answer cannot be used to walk the registry of persons.
-    subject = _subject(snapshot, None, subject_id, caller)
-    if not publicly_known(view, snapshot.subject(subject_id) or subject, caller):
-        subject = {**subject, "name": None, "id_number": None, "region": None}
+    # A person the public may not see is answered as an unknown id, here as everywhere (PRV-03): the decision
+    # check cannot be used to walk the registry of persons.
+    subject = _subject(snapshot, view, subject_id, caller)
+    audience = caller.audience
     target = None
     if enterprise_id:
         organisation = snapshot.subject(enterprise_id)
         if organisation is None:
             raise ApiProblem(404, "No such subject", f"no current organisation {enterprise_id!r} (enterprise_id)")
         target = {"subject_id": enterprise_id, "kind": organisation["kind"]}
-    max_rank = scope_rank_for(caller, subject_id)
-    records = view.subject_records(subject_id, max_rank)
+    records = view.subject_records(subject_id, audience)
     entry_subjects = {
         r["source_entry_id"]: (snapshot.entries.get(r["source_entry_id"]) or {}).get("subject_id", "") for r in records
     }
     decision = decide(
         subject_id,
         action,
-        view.subject_entries(subject_id, max_rank),
+        view.subject_entries(subject_id, audience),
         records,
         target=target,
         entry_subjects=entry_subjects,
@@ -212,9 +215,9 @@ def decision_check(
 ) -> Any:
     """Answers **allowed**, **review** or **blocked** with every reason: the rule or list entry, the source
     entry, the path, the citation and the legal basis. Only what the caller's tier may see is considered."""
-    name = service.profile_or_default(profile)
+    name, day = service.reading(request, caller, date, profile)
     _covered(service, request, caller, subject_id)
-    answer = check(service, caller, subject_id, service.date_or_today(date), name, parse_action(action), enterprise_id)
+    answer = check(service, caller, subject_id, day, name, parse_action(action), enterprise_id)
     service.record_access(
         request,
         caller,

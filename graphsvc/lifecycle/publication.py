@@ -16,7 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from graphsvc.lifecycle.cases import CaseKind, read_events
+import pyarrow as pa
+
+from graphsvc.lifecycle.cases import CaseKind, read_events, status_on
 from graphsvc.lifecycle.repairs import fold as fold_repairs
 from graphsvc.lifecycle.validity import add_years, validity_end
 from graphsvc.profiles import Profile
@@ -48,6 +50,16 @@ def retained(entry: Mapping[str, Any], on: dt.date, profile: Profile) -> bool:
         return True
     ends = [d for d in (validity_end(entry, profile), entry.get("status_since")) if d is not None]
     return not ends or on <= add_years(max(ends), years)
+
+
+def archived_on(entry: Mapping[str, Any], history: pa.Table, day: dt.date, profile: Profile) -> bool:
+    """Whether the entry is in the archive on ``day``: it left the lists for good (expired, repaired, revoked,
+    exited) or its validity ended. A listing in progress (candidate, notified, public notice) is not archived."""
+    status, _ = status_on(entry, history, day)
+    if status in LEAVING:
+        return True
+    end = validity_end(entry, profile)
+    return end is not None and day > end
 
 
 def announcements(store: GraphStore, on: dt.date, profile: Profile) -> list[Announcement]:

@@ -12,7 +12,7 @@ from enum import StrEnum
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -127,6 +127,9 @@ class PublicationRules(_Strict):
 
     exit_announcement_days: int = Field(default=30, ge=0, le=3650)  # calendar days an exit is announced publicly
     archive_years: int | None = Field(default=None, ge=1, le=100)  # years archived entries are kept; None: always
+    # effect -> the lowest tier that sees its derived records, where the profile's seed says who is told
+    # (graphsvc/disclosure.py); effects not named keep their audience in graphsvc/data/effects.yaml
+    effect_audience: dict[str, Literal["public", "government", "authorised"]] = Field(default_factory=dict)
 
 
 class LifecycleSettings(_Strict):
@@ -276,6 +279,12 @@ def check_rules(profile: Profile, table: RuleTable = RULES, vocab: Vocabulary | 
                 f"rule {rule_id} emits unknown effect(s) {missing}: add them to graphsvc/data/effects.yaml "
                 "with labels, warning list and verdicts"
             )
+    strangers = sorted(set(profile.lifecycle.publication.effect_audience) - set(vocab.effects))
+    if strangers:
+        problems.append(
+            f"lifecycle.publication.effect_audience names unknown effect(s) {strangers}; "
+            f"graphsvc/data/effects.yaml has {', '.join(vocab.effects)}"
+        )
     if problems:
         raise ProfileError(f"profile {profile.name!r}: " + "; ".join(problems))
 

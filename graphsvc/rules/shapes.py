@@ -101,6 +101,9 @@ class ShapeInfo:
     needs_trigger: bool
     needs_reach: bool
     words: Words = _no_words  # the shape's own explanation and path pieces
+    # The source entry has left force by construction (an exit, repair or expiry): the record names the archive,
+    # which the disclosure policy shows only to those who may see it (graphsvc/disclosure.py, 004 MB 第三十五条).
+    source_archived: bool = False
 
 
 SHAPES: Mapping[Shape, ShapeInfo] = MappingProxyType(
@@ -118,7 +121,7 @@ SHAPES: Mapping[Shape, ShapeInfo] = MappingProxyType(
         Shape.DOMAIN_COUNT: ShapeInfo(("warning",), ("min_domains", "counted_list_types"), False, False, _domain_words),
         Shape.FOCUS_TO_BLACK: ShapeInfo(("warning",), ("counted_list_types",), False, False),
         Shape.RED_BLACK_CONFLICT: ShapeInfo(("removed", "refused"), (), False, False, _conflict_words),
-        Shape.POST_EXIT: ShapeInfo(("warning",), ("monitoring_years",), False, False),
+        Shape.POST_EXIT: ShapeInfo(("warning",), ("monitoring_years",), False, False, source_archived=True),
     }
 )
 # Parameters a profile may set on any rule whose shape has a trigger.

@@ -16,6 +16,12 @@ class DeadlineOut(BaseModel):
     basis: str = Field(description="the rule behind the deadline")
     days_left: int | None = Field(None, description="working days from the answer's date to the deadline")
     overdue: bool = False
+    provisional: bool = Field(
+        False,
+        description="counted over a year the working-day calendar has no official holiday notice for (statutory "
+        "holidays only); counted again, and the change recorded, when the notice is added",
+    )
+    provisional_years: list[int] = Field(default_factory=list, description="the years counted provisionally")
 
 
 class CaseOut(BaseModel):
@@ -129,6 +135,8 @@ class ListingStepOut(BaseModel):
     since: dt.date
     reply_by: dt.date | None = None
     notice_until: dt.date | None = None
+    provisional: bool = Field(False, description="the reply_by / notice_until day is provisional (see DeadlineOut)")
+    provisional_years: list[int] = Field(default_factory=list)
 
 
 class AnnouncementOut(BaseModel):
@@ -140,6 +148,7 @@ class AnnouncementOut(BaseModel):
     shown_from: dt.date
     shown_until: dt.date
     text: str
+    provisional: bool = Field(False, description="its window was counted provisionally (see DeadlineOut)")
 
 
 class AnnouncementList(BaseModel):

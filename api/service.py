@@ -22,8 +22,10 @@ from api.tiers import ANONYMOUS, AUTHORISATION_HEADER, KEY_HEADER, Caller, LiveK
 from api.views import Views
 from graphsvc.analytics.adjacency import AdjacencyCache
 from graphsvc.authorisations import Authorisation
+from graphsvc.calendar import load_calendar
 from graphsvc.disclosure import reading_refusal
 from graphsvc.errors import ProfileError
+from graphsvc.lifecycle import deadlines
 from graphsvc.profiles import PROFILE_NAMES, load_profile
 
 log = logging.getLogger("graphsvc.api")
@@ -33,10 +35,16 @@ class Service:
     def __init__(self, settings: ServiceSettings) -> None:
         self.settings = settings
         self.keys = LiveKeyRing(settings.api_keys)
-        load_profile(settings.profile)  # fail at start, not at the first request, on an unknown profile
+        profile = load_profile(settings.profile)  # fail at start, not at the first request, on an unknown profile
+        calendar = load_calendar().with_profile(profile.calendar)  # and on a calendar file that cannot be read
         self.access = StoreAccess(settings)
         with self.access.write() as store:  # creates the service's tables in a store made by an older version
             store.generation()
+            # Deadlines counted provisionally over a year whose holiday notice the calendar now has are counted
+            # again, and the change recorded (graphsvc/lifecycle/deadlines.py).
+            recounted = deadlines.recount(store, calendar, on=settings.today())
+        if recounted:
+            log.info("calendar %s: %d provisional deadline(s) counted again", calendar.origin, len(recounted))
         self.views = Views(self.access)
         self.audit = AuditJournal(settings.audit_dir, self.access)
         # The analytics' in-memory graph per date, rebuilt after a load (graphsvc/analytics/adjacency.py).

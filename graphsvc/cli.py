@@ -26,6 +26,8 @@ from graphsvc import faults
 from graphsvc.config import DB_ENV, STORE_ENV, default_db_path
 from graphsvc.engine import evaluate
 from graphsvc.errors import GraphsvcError, InputError, LoadRejected
+from graphsvc.lifecycle.calendar_commands import add_commands as add_calendar_commands
+from graphsvc.lifecycle.calendar_commands import run_calendar
 from graphsvc.lifecycle.commands import add_commands as add_lifecycle_commands
 from graphsvc.lifecycle.commands import run_objection, run_repair
 from graphsvc.loading import FORMATS, LoadOptions, LoadRefused, LoadSummary, RatioScale
@@ -233,6 +235,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("profiles", help="list the jurisdiction profiles and the rules each enables")
     sub.add_parser("rules", help="print the rule table")
     add_lifecycle_commands(sub, db_help)
+    add_calendar_commands(sub, db_help)
     return parser
 
 
@@ -580,6 +583,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "rules": _cmd_rules,
     "objection": lambda args, out: run_objection(args, out, open_store),
     "repair": lambda args, out: run_repair(args, out, open_store),
+    "calendar": lambda args, out: run_calendar(args, out, open_store),
 }
 
 

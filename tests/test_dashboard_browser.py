@@ -369,7 +369,8 @@ def test_the_inbox_counts_deadlines_down_and_shows_announcements(
     service: Running, browser: WebDriver, artifacts: Path
 ) -> None:
     """An objection filed on 1 June 2026 was due for review by 15 June (10 working days): on 30 June it is
-    overdue and drawn in red; an exit on 20 June is announced to the public for the announcement period."""
+    overdue and drawn in red; one filed on 28 December 2026 has provisional deadlines (2027's holiday notice is not
+    in the calendar), marked as such; an exit on 20 June is announced to the public for the announcement period."""
 
     def sources(public: bool, before: str) -> list[str]:
         # entries behind P1 records (organisations' entries in force), determined before the given day
@@ -384,6 +385,12 @@ def test_the_inbox_counts_deadlines_down_and_shows_announcements(
     assert {d["name"]: d["due"] for d in filed["deadlines"]} == {"review": "2026-06-15", "verify": "2026-06-08"}
     exited = next(e for e in sources(True, "2026-06-20") if e != entry_id)
     service.post(f"/v1/entries/{exited}/status", {"status": "exited", "since": "2026-06-20"})
+    # filed at the end of 2026: counted over 2027, whose holiday notice the bundled calendar lacks
+    late = service.post(
+        f"/v1/entries/{next(e for e in sources(False, '2026-06-01') if e not in (entry_id, exited))}/objections",
+        {"filer": "某某有限公司", "filed_on": "2026-12-28", "grounds": "inaccurate", "statement": "年末异议"},
+    )
+    assert [d["provisional"] for d in late["deadlines"]] == [True, True]
 
     browser.get(service.url + "/")
     wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid=announcement]"), "the announcements")
@@ -399,6 +406,9 @@ def test_the_inbox_counts_deadlines_down_and_shows_announcements(
     assert any("已逾期 overdue (2026-06-15)" in d for d in deadlines), deadlines
     color = row.find_element(By.CSS_SELECTOR, "li.overdue").value_of_css_property("color")
     assert color.replace(" ", "") in ("rgba(176,0,32,1)", "rgb(176,0,32)"), color
+    assert not row.find_elements(By.CSS_SELECTOR, "[data-testid=provisional]")
+    marks = browser.find_elements(By.CSS_SELECTOR, f"[data-case='{late['case_id']}'] [data-testid=provisional]")
+    assert [m.text for m in marks] == ["暂定 provisional"] * 2 and "2027" in (marks[0].get_attribute("title") or "")
     inbox = artifacts / "dashboard-inbox.png"
     browser.execute_script("document.querySelector('[data-testid=inbox]').scrollIntoView()")
     browser.save_screenshot(str(inbox))

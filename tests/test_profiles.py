@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from graphsvc.calendar import CalendarError, load_calendar
+from graphsvc.calendar import CalendarError, Due, load_calendar
 from graphsvc.errors import ProfileError
 from graphsvc.profiles import PROFILE_NAMES, Calendar, ObjectionPolicy, ValidityMode, load_profile
 from graphsvc.rules.table import DOCUMENTS, RULES, SEED_ALIASES
@@ -123,21 +123,56 @@ def test_working_days_skip_weekends_holidays_and_count_adjusted_working_days() -
         calendar.add_working_days(dt.date(2024, 10, 11), -1)
 
 
-def test_a_deadline_in_a_year_the_calendar_lacks_names_the_year() -> None:
-    with pytest.raises(CalendarError, match="has no year 2027"):
-        load_calendar().add_working_days(dt.date(2026, 12, 28), 10)
+def test_a_year_without_its_notice_counts_its_statutory_holidays_and_says_it_is_provisional() -> None:
+    """The bundled calendar stops at 2026: 2027 rests on weekends and the statutory holidays only (no 调休)."""
+    calendar = load_calendar()
+    # 10 working days from Monday 28 December 2026: 元旦 Friday 1 January 2027 and the weekend rest
+    assert calendar.due(dt.date(2026, 12, 28), 10) == Due(dt.date(2027, 1, 12), (2027,))
+    assert calendar.due(dt.date(2026, 12, 1), 10) == Due(dt.date(2026, 12, 15), ())  # 2026 has its notice
+    assert calendar.due(dt.date(2026, 12, 31), 0) == Due(dt.date(2026, 12, 31), ())
+    year = calendar.year(2027)
+    assert not year.official and "statutory" in year.source and year.working_days == ()
+    # 元旦 1, 春节 4 (农历除夕 and 初一..初三), 清明 1, 劳动节 2, 端午 1, 中秋 1, 国庆 3
+    statutory = "01-01 02-05 02-06 02-07 02-08 04-05 05-01 05-02 06-09 09-15 10-01 10-02 10-03"
+    assert year.holidays == tuple(dt.date.fromisoformat(f"2027-{day}") for day in statutory.split())
+    # Spring Festival: Friday 5 (除夕) and Monday 8 February rest; Tuesday 9, the package's guess of an observed
+    # day, is a working day until the notice says otherwise; Saturdays and Sundays rest
+    assert [calendar.is_working_day(dt.date(2027, 2, d)) for d in range(4, 11)] == [
+        True, False, False, False, False, True, True
+    ]  # fmt: skip
+    assert calendar.add_working_days(dt.date(2027, 2, 4), 1) == dt.date(2027, 2, 9)
+    assert calendar.year(2026).official and calendar.year(2026).source == "国务院办公厅关于2026年部分节假日安排的通知"
 
 
 def test_a_calendar_file_replaces_the_bundled_one(tmp_path: Path) -> None:
     own = tmp_path / "calendar.yaml"
     own.write_text("2030:\n  source: test\n  holidays: [2030-01-01..2030-01-03]\n  working_days: []\n", "utf-8")
     calendar = load_calendar(str(own))
-    assert calendar.add_working_days(dt.date(2029, 12, 31) + dt.timedelta(days=1), 1) == dt.date(2030, 1, 4)
-    with pytest.raises(CalendarError, match="no year 2024"):
-        calendar.add_working_days(dt.date(2024, 1, 1), 1)
+    assert calendar.due(dt.date(2029, 12, 31), 1) == Due(dt.date(2030, 1, 4), ())
+    assert calendar.due(dt.date(2024, 9, 30), 1) == Due(dt.date(2024, 10, 4), (2024,))  # 国庆 1-3 October only
     own.write_text("2030:\n  holidays: [2030-13-01]\n", "utf-8")
     with pytest.raises(CalendarError, match="impossible date"):
-        load_calendar.__wrapped__(str(own))
+        load_calendar(str(own))
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("2027:\n  holidays: [2026-12-31]\n", "2026-12-31.* is not a range of dates within 2027"),
+        ("2027:\n  holidays: [2027-02-11..2027-02-05]\n", "is not a range of dates within 2027"),
+        ("2027:\n  holidays: [5 February]\n", "is not a date or a FIRST..LAST range"),
+        ("2027:\n  rest_days: [2027-02-05]\n", r"unknown field\(s\) \['rest_days'\]"),
+        ("year 2027:\n  holidays: []\n", "is not a year with holidays and working_days"),
+        ("[2027]\n", "must map years to their holidays and working_days"),
+    ],
+)
+def test_a_calendar_file_that_cannot_be_read_says_what_to_fix(tmp_path: Path, text: str, error: str) -> None:
+    own = tmp_path / "calendar.yaml"
+    own.write_text(text, "utf-8")
+    with pytest.raises(CalendarError, match=error):
+        load_calendar(str(own))
+    with pytest.raises(CalendarError, match="does not exist"):
+        load_calendar(str(tmp_path / "none.yaml"))
 
 
 def test_citations_name_the_profile_seed() -> None:

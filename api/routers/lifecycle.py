@@ -82,13 +82,14 @@ def _decider(store: GraphStore, service: Any, request: Request, caller: Caller, 
 
 
 def _case(case: Case, on: dt.date, calendar: WorkingCalendar) -> dict[str, Any]:
-    deadlines = []
-    for d in case.deadlines:
-        try:
-            left: int | None = calendar.working_days_between(on, d.due)
-        except Exception:  # a year the calendar lacks: the deadline still shows, without a count
-            left = None
-        deadlines.append({**dataclasses.asdict(d), "days_left": left, "overdue": case.is_open and d.due < on})
+    deadlines = [
+        {
+            **dataclasses.asdict(d),
+            "days_left": calendar.working_days_between(on, d.due),
+            "overdue": case.is_open and d.due < on,
+        }
+        for d in case.deadlines
+    ]
     state = repairs.state_on(case, on) if case.kind is CaseKind.REPAIR else case.state
     detail = {k: v for k, v in case.detail.items() if k != "deadlines"}
     return {

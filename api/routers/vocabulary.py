@@ -8,6 +8,9 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.models import VocabularyAnswer
+from api.service import ServiceDep
+from graphsvc.disclosure import Disclosure
+from graphsvc.profiles import load_profile
 from graphsvc.rules.table import RULES
 from graphsvc.vocab import SubjectKind
 from graphsvc.vocabulary import vocabulary
@@ -24,9 +27,13 @@ _KINDS_ZH = {
 
 
 @router.get("/v1/vocabulary", response_model=VocabularyAnswer, summary="Labels and meaning of every code")
-def get_vocabulary() -> Any:
-    """Public: the tables every answer's codes come from (no personal data, nothing to audit)."""
+def get_vocabulary(service: ServiceDep) -> Any:
+    """Public: the tables every answer's codes come from (no personal data, nothing to audit). Each effect's
+    ``audience`` is the lowest tier that sees its records under the service's profile."""
     vocab = vocabulary().as_dict()
+    disclosure = Disclosure.of(load_profile(service.settings.profile))
+    for code, effect in vocab["effects"].items():
+        effect["audience"] = disclosure.effect_tier(code).label
     vocab["subject_kinds"] = {k.value: {"zh": zh, "en": k.value.replace("_", " ")} for k, zh in _KINDS_ZH.items()}
     vocab["rules"] = {
         rule.id: {

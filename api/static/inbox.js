@@ -1,5 +1,6 @@
-/* The work inbox: open objections and repairs with their deadlines counting down (overdue in red), and the
-   announcements in their window. Drawn after every refresh of the dashboard (window.Dashboard). */
+/* The work inbox: open objections and repairs with their deadlines counting down (overdue in red, provisional
+   ones marked), and the announcements in their window. Drawn after every refresh of the dashboard
+   (window.Dashboard). */
 (function () {
   "use strict";
 
@@ -15,6 +16,18 @@
   };
   const kind = (code) => KINDS[code] || code;
 
+  // A day counted over a year whose holiday notice the calendar lacks (statutory holidays only): it may move
+  // when the notice is added, and the service records the move.
+  function provisionalMark(el, item) {
+    if (!item.provisional) return null;
+    const years = (item.provisional_years || []).join(", ");
+    const title = years
+      ? `按法定节假日暂算，${years} 年放假安排通知尚未录入 ` +
+        `counted on the statutory holidays: the ${years} holiday notice is not in the calendar yet`
+      : "按法定节假日暂算 counted on the statutory holidays: a holiday notice is not in the calendar yet";
+    return el("span", { class: "badge provisional", title, "data-testid": "provisional" }, "暂定 provisional");
+  }
+
   function deadlineCell(el, deadline) {
     const left = deadline.days_left;
     const text =
@@ -22,7 +35,7 @@
       : left === null || left === undefined ? `${deadline.due}`
       : `${deadline.due} · 剩 ${left} 个工作日 ${left} working days left`;  // prettier-ignore
     return el("li", { class: deadline.overdue ? "overdue" : "", title: deadline.basis, "data-testid": "deadline" },
-      `${deadline.name}: ${text}`);  // prettier-ignore
+      `${deadline.name}: ${text} `, provisionalMark(el, deadline));  // prettier-ignore
   }
 
   function caseRow(el, item) {
@@ -51,7 +64,8 @@
       const shown = await D.apiJson("v1/announcements", { on });
       for (const a of shown.items) {
         notices.append(el("li", { "data-testid": "announcement", "data-kind": a.kind },
-          `${kind(a.kind)} · ${a.entry_id} (${a.list_type}) · ${a.shown_from} – ${a.shown_until} · ${a.text}`));  // prettier-ignore
+          `${kind(a.kind)} · ${a.entry_id} (${a.list_type}) · ${a.shown_from} – ${a.shown_until} · ${a.text} `,
+          provisionalMark(el, a)));  // prettier-ignore
       }
       if (!shown.items.length) notices.append(el("li", { class: "muted" }, "暂无公告 no announcements"));
     } catch (error) {

@@ -8,6 +8,7 @@ date stay answerable however the case ended.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -18,6 +19,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from graphsvc.calendar import WorkingCalendar
 from graphsvc.errors import GraphsvcError, InputError
 from graphsvc.stores.base import LIFECYCLE_EVENT_SCHEMA, STATUS_SCHEMA, Batch, GraphStore, LoadResult
 from graphsvc.vocab import PRE_LISTING_STATUSES, EntryStatus
@@ -53,6 +55,52 @@ class Deadline:
     name: str
     due: dt.date
     basis: str  # the rule behind it, e.g. "RGT-04, 004 MB 第三十二条: 10 working days to review"
+    # Years counted without their official holiday notice (statutory holidays only): the deadline is provisional
+    # and is counted again when the notice is added (graphsvc/lifecycle/deadlines.py).
+    provisional_years: tuple[int, ...] = ()
+    counted_from: dt.date | None = None  # how it was counted: working_days after counted_from
+    working_days: int | None = None
+    provisional: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "provisional", bool(self.provisional_years))
+
+    @classmethod
+    def counted(cls, name: str, start: dt.date, days: int, basis: str, calendar: WorkingCalendar) -> Deadline:
+        due = calendar.due(start, days)
+        return cls(name, due.on, basis, due.provisional_years, start, days)
+
+    def recounted(self, calendar: WorkingCalendar) -> Deadline:
+        """The same count on ``calendar`` (itself when it does not say how it was counted)."""
+        if self.counted_from is None or self.working_days is None:
+            return self
+        return Deadline.counted(self.name, self.counted_from, self.working_days, self.basis, calendar)
+
+    def stored(self) -> dict[str, Any]:
+        """The deadline as a step's event detail keeps it."""
+        kept: dict[str, Any] = {"name": self.name, "due": self.due.isoformat(), "basis": self.basis}
+        if self.counted_from is not None:
+            kept.update(counted_from=self.counted_from.isoformat(), working_days=self.working_days)
+        if self.provisional_years:
+            kept["provisional_years"] = list(self.provisional_years)
+        return kept
+
+    @classmethod
+    def from_stored(cls, kept: Mapping[str, Any]) -> Deadline:
+        start = kept.get("counted_from")
+        return cls(
+            kept["name"],
+            dt.date.fromisoformat(kept["due"]),
+            kept["basis"],
+            tuple(kept.get("provisional_years") or ()),
+            dt.date.fromisoformat(start) if start else None,
+            kept.get("working_days"),
+        )
+
+
+def stored_deadlines(detail: Mapping[str, Any]) -> list[Deadline]:
+    """The deadlines a step's event detail keeps (its ``deadlines``)."""
+    return [Deadline.from_stored(d) for d in detail.get("deadlines", [])]
 
 
 @dataclass(frozen=True)
@@ -115,7 +163,39 @@ def events_table(events: Iterable[Event]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=LIFECYCLE_EVENT_SCHEMA)
 
 
+# A step's deadline counted again on a changed calendar (graphsvc/lifecycle/deadlines.py): an event of the case
+# naming the step and the deadline, with the old and new due day; the step reads as recounted from then on.
+RECOUNTED = "deadline_recounted"
+
+
 def read_events(table: pa.Table) -> list[Event]:
+    """The events in their order, each step's deadlines as last recounted (the recount events stay in the list)."""
+    return _recounted(_events(table))
+
+
+def _recounted(events: list[Event]) -> list[Event]:
+    out = list(events)
+    for i, recount in enumerate(events):
+        if recount.event != RECOUNTED:
+            continue
+        step = recount.detail["step"]
+        j = next((k for k in range(i - 1, -1, -1) if out[k].case_id == recount.case_id and out[k].event == step), None)
+        if j is None:
+            continue
+        detail = dict(out[j].detail)
+        name = recount.detail["deadline"]
+        detail["deadlines"] = [
+            {**d, "due": recount.detail["new_due"], "provisional_years": recount.detail["provisional_years"]}
+            if d["name"] == name
+            else d
+            for d in detail.get("deadlines", [])
+        ]
+        detail.update(recount.detail.get("fields") or {})
+        out[j] = dataclasses.replace(out[j], detail=detail)
+    return out
+
+
+def _events(table: pa.Table) -> list[Event]:
     return [
         Event(
             case_id=r["case_id"],

@@ -1,5 +1,6 @@
 """The lifecycle on the command line: ``graphsvc objection file|decide|list`` and ``graphsvc repair
-apply|decide|list``, over the same workflows as the API (graphsvc/lifecycle/). Answers are JSON."""
+apply|decide|list``, over the same workflows as the API (graphsvc/lifecycle/). Answers are JSON; a deadline counted
+over a year without its official holiday notice says ``"provisional": true``."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any, TextIO
 
 from graphsvc.calendar import load_calendar
 from graphsvc.errors import InputError
-from graphsvc.lifecycle import objections, repairs
+from graphsvc.lifecycle import deadlines, objections, repairs
 from graphsvc.lifecycle.cases import Case, CaseKind
 from graphsvc.profiles import load_profile
 from graphsvc.stores.base import GraphStore
@@ -107,6 +108,7 @@ def run_objection(args: argparse.Namespace, out: TextIO, open_store: OpenStore) 
     profile = load_profile(args.profile)
     calendar = load_calendar(args.calendar).with_profile(profile.calendar)
     with closing(open_store(args)) as store:
+        deadlines.recount(store, calendar, on=dt.date.today())  # as the service does at its start
         if args.step == "file":
             filing = objections.Filing(
                 args.entry_id,
@@ -142,6 +144,7 @@ def run_repair(args: argparse.Namespace, out: TextIO, open_store: OpenStore) -> 
     profile = load_profile(args.profile)
     calendar = load_calendar(args.calendar).with_profile(profile.calendar)
     with closing(open_store(args)) as store:
+        deadlines.recount(store, calendar, on=dt.date.today())  # as the service does at its start
         if args.step == "apply":
             application = repairs.Application(
                 args.entry_id, args.applied_on, args.commitment, args.corrected_on, tuple(args.evidence)

@@ -21,6 +21,7 @@ from graphsvc.lifecycle import objections
 from graphsvc.lifecycle.cases import (
     CaseConflict,
     CaseKind,
+    Deadline,
     Event,
     NotEligible,
     entry_or_unknown,
@@ -54,6 +55,11 @@ def _events(store: GraphStore, entry_id: str) -> list[Event]:
     return [e for e in read_events(store.lifecycle_events(entry_id=entry_id)) if e.case_kind == CaseKind.LISTING]
 
 
+def _marked(deadline: Deadline) -> dict[str, Any]:
+    """Whether the step's deadline was counted over a year without its official holiday notice."""
+    return {"provisional": deadline.provisional, "provisional_years": list(deadline.provisional_years)}
+
+
 def _status(store: GraphStore, entry: dict[str, Any], day: dt.date) -> str:
     status, _ = status_on(entry, store.status_history(entry["entry_id"]), day)
     return status
@@ -76,12 +82,19 @@ def notify(
                 "set valid_until"
             ],
         )
-    reply_by = calendar.add_working_days(notified_on, rules.reply_days)
-    detail = {"reply_by": reply_by.isoformat(), "valid_until": entry["valid_until"], "basis": "LST-10 事前告知"}
+    reply_basis = f"LST-10 事前告知: {rules.reply_days} working days to reply"
+    deadline = Deadline.counted("reply_by", notified_on, rules.reply_days, reply_basis, calendar)
+    reply_by = deadline.due
+    detail = {
+        "reply_by": reply_by.isoformat(),
+        "valid_until": entry["valid_until"],
+        "basis": "LST-10 事前告知",
+        "deadlines": [deadline.stored()],
+    }
     event = Event(_listing_id(entry_id), CaseKind.LISTING.value, entry_id, "notified", notified_on, actor, detail)
     basis = f"事前告知 on {notified_on}; reply by {reply_by}"
     record(store, f"lifecycle:{actor}:notify", [event], [(entry_id, EntryStatus.NOTIFIED.value, notified_on, basis)])
-    return {"entry_id": entry_id, "status": "notified", "since": notified_on, "reply_by": reply_by}
+    return {"entry_id": entry_id, "status": "notified", "since": notified_on, "reply_by": reply_by, **_marked(deadline)}
 
 
 def public_notice(
@@ -91,12 +104,20 @@ def public_notice(
     status = _status(store, entry, from_on)
     if status not in (EntryStatus.CANDIDATE, EntryStatus.NOTIFIED):
         raise CaseConflict(f"entry {entry_id} is {status} on {from_on}: only a candidate goes on public notice")
-    until = calendar.add_working_days(from_on, profile.lifecycle.listing.public_notice_days)
-    detail = {"notice_from": from_on.isoformat(), "notice_until": until.isoformat(), "basis": "LST-07a 公示"}
+    days = profile.lifecycle.listing.public_notice_days
+    deadline = Deadline.counted("notice_until", from_on, days, f"LST-07a 公示: {days} working days", calendar)
+    until = deadline.due
+    detail = {
+        "notice_from": from_on.isoformat(),
+        "notice_until": until.isoformat(),
+        "basis": "LST-07a 公示",
+        "deadlines": [deadline.stored()],
+    }
     event = Event(_listing_id(entry_id), CaseKind.LISTING.value, entry_id, "public_notice", from_on, actor, detail)
     basis = f"公示 from {from_on} until {until}"
     record(store, f"lifecycle:{actor}:notice", [event], [(entry_id, EntryStatus.PUBLIC_NOTICE.value, from_on, basis)])
-    return {"entry_id": entry_id, "status": "public_notice", "since": from_on, "notice_until": until}
+    answer = {"entry_id": entry_id, "status": "public_notice", "since": from_on, "notice_until": until}
+    return {**answer, **_marked(deadline)}
 
 
 def activate(store: GraphStore, entry_id: str, *, on: dt.date, actor: str, profile: Profile) -> dict[str, Any]:

@@ -39,6 +39,7 @@ from graphsvc.lifecycle.cases import (
     read_events,
     record,
     status_on,
+    stored_deadlines,
 )
 from graphsvc.profiles import Profile
 from graphsvc.stores.base import ENTRY_SCHEMA, GraphStore
@@ -81,15 +82,19 @@ class Filing:
 def _deadlines(profile: Profile, calendar: WorkingCalendar, filed_on: dt.date) -> list[Deadline]:
     rules = profile.lifecycle.objection
     return [
-        Deadline(
+        Deadline.counted(
             "review",
-            calendar.add_working_days(filed_on, rules.review_days),
+            filed_on,
+            rules.review_days,
             f"RGT-04: reviewed within {rules.review_days} working days of filing (004 MB 第三十二条)",
+            calendar,
         ),
-        Deadline(
+        Deadline.counted(
             "verify",
-            calendar.add_working_days(filed_on, rules.verify_days),
+            filed_on,
+            rules.verify_days,
             f"RGT-04: verified by the information provider within {rules.verify_days} working days (004 MB 第三十二条)",
+            calendar,
         ),
     ]
 
@@ -108,7 +113,7 @@ def fold(events: list[Event]) -> dict[str, Case]:
                 state="open",
                 opened_on=e.on_date,
                 detail=dict(e.detail),
-                deadlines=_read_deadlines(e.detail),
+                deadlines=stored_deadlines(e.detail),
                 events=[e],
             )
         elif e.case_id in cases:
@@ -118,12 +123,8 @@ def fold(events: list[Event]) -> dict[str, Case]:
                 case.state = "decided"
                 case.detail.update({f"decision_{k}": v for k, v in e.detail.items() if k != "deadlines"})
                 case.detail["decided_on"] = e.on_date.isoformat()
-                case.deadlines += _read_deadlines(e.detail)
+                case.deadlines += stored_deadlines(e.detail)
     return cases
-
-
-def _read_deadlines(detail: Mapping[str, Any]) -> list[Deadline]:
-    return [Deadline(d["name"], dt.date.fromisoformat(d["due"]), d["basis"]) for d in detail.get("deadlines", [])]
 
 
 def _corrected(entry: Mapping[str, Any], correction: Mapping[str, Any]) -> pa.Table:
@@ -193,7 +194,7 @@ def file(store: GraphStore, filing: Filing, *, actor: str, profile: Profile, cal
         "against": filing.against,
         "status_before": before,
         "department": entry["department"],
-        "deadlines": [{"name": d.name, "due": d.due.isoformat(), "basis": d.basis} for d in deadlines],
+        "deadlines": [d.stored() for d in deadlines],
     }
     statuses = []
     if filing.kind is not CaseKind.APPEAL and not is_pre_listing(status_now):
@@ -242,18 +243,20 @@ def decide(
         if outcome is not Outcome.REJECTED:
             days = profile.lifecycle.objection.correct_days
             deadlines.append(
-                Deadline(
+                Deadline.counted(
                     "republish",
-                    calendar.add_working_days(decided_on, days),
+                    decided_on,
+                    days,
                     f"RGT-04: corrected and republished in the original scope within {days} working days "
                     "(004 MB 第三十二条)",
+                    calendar,
                 )
             )
     detail: dict[str, Any] = {
         "outcome": outcome.value,
         "reason": reason,
         "correction": dict(correction or {}),
-        "deadlines": [{"name": d.name, "due": d.due.isoformat(), "basis": d.basis} for d in deadlines],
+        "deadlines": [d.stored() for d in deadlines],
     }
     event = Event(objection_id, case.kind.value, case.entry_id, "decided", decided_on, actor, detail)
     record(store, f"lifecycle:{actor}:{objection_id}", [event], statuses, entries)

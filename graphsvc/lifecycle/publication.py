@@ -18,7 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from graphsvc.lifecycle.cases import CaseKind, read_events, status_on
+from graphsvc.lifecycle.cases import CaseKind, read_events, status_on, stored_deadlines
 from graphsvc.lifecycle.repairs import fold as fold_repairs
 from graphsvc.lifecycle.validity import add_years, validity_end
 from graphsvc.profiles import Profile
@@ -40,6 +40,7 @@ class Announcement:
     shown_from: dt.date
     shown_until: dt.date
     text: str
+    provisional: bool = False  # its window was counted over a year without the official holiday notice
 
 
 def retained(entry: Mapping[str, Any], on: dt.date, profile: Profile) -> bool:
@@ -62,13 +63,17 @@ def archived_on(entry: Mapping[str, Any], history: pa.Table, day: dt.date, profi
     return end is not None and day > end
 
 
+def _provisional(detail: Mapping[str, Any]) -> bool:
+    return any(d.provisional for d in stored_deadlines(detail))
+
+
 def announcements(store: GraphStore, on: dt.date, profile: Profile) -> list[Announcement]:
     """Every announcement whose window holds ``on``, oldest first."""
     events = read_events(store.lifecycle_events())
     out: list[Announcement] = []
     entries: dict[str, dict[str, object] | None] = {}
 
-    def add(kind: str, entry_id: str, start: dt.date, until: dt.date, text: str) -> None:
+    def add(kind: str, entry_id: str, start: dt.date, until: dt.date, text: str, provisional: bool = False) -> None:
         if not start <= on <= until:
             return
         if entry_id not in entries:
@@ -78,16 +83,18 @@ def announcements(store: GraphStore, on: dt.date, profile: Profile) -> list[Anno
             return
         department = None if entry["department"] is None else str(entry["department"])
         subject, list_type, scope = str(entry["subject_id"]), str(entry["list_type"]), str(entry["scope"])
-        out.append(Announcement(kind, entry_id, subject, list_type, scope, department, start, until, text))
+        out.append(Announcement(kind, entry_id, subject, list_type, scope, department, start, until, text, provisional))
 
     days = dt.timedelta(days=profile.lifecycle.publication.exit_announcement_days)
     for e in events:
         if e.case_kind == CaseKind.LISTING and e.event == "notified":
             until = dt.date.fromisoformat(e.detail["reply_by"])
-            add("listing_notice", e.entry_id, e.on_date, until, f"事前告知: the subject may reply until {until}")
+            text = f"事前告知: the subject may reply until {until}"
+            add("listing_notice", e.entry_id, e.on_date, until, text, _provisional(e.detail))
         elif e.case_kind == CaseKind.LISTING and e.event == "public_notice":
             until = dt.date.fromisoformat(e.detail["notice_until"])
-            add("public_notice", e.entry_id, e.on_date, until, f"公示 until {until}; objections to the department")
+            text = f"公示 until {until}; objections to the department"
+            add("public_notice", e.entry_id, e.on_date, until, text, _provisional(e.detail))
         elif e.case_kind == CaseKind.STATUS and e.detail.get("status") in LEAVING:
             add("exit", e.entry_id, e.on_date, e.on_date + days, f"{e.detail['status']} from {e.on_date}")
         elif (
@@ -102,6 +109,8 @@ def announcements(store: GraphStore, on: dt.date, profile: Profile) -> list[Anno
             start = dt.date.fromisoformat(case.detail["notice_from"])
             until = dt.date.fromisoformat(case.detail["notice_until"])
             effective = dt.date.fromisoformat(case.detail["effective_on"])
-            add("repair_notice", case.entry_id, start, until, f"信用修复公示 until {until}; repaired from {effective}")
-            add("exit", case.entry_id, effective, effective + days, f"repaired from {effective}")
+            provisional = any(d.provisional for d in case.deadlines)
+            text = f"信用修复公示 until {until}; repaired from {effective}"
+            add("repair_notice", case.entry_id, start, until, text, provisional)
+            add("exit", case.entry_id, effective, effective + days, f"repaired from {effective}", provisional)
     return sorted(out, key=lambda a: (a.shown_from, a.entry_id, a.kind))

@@ -35,6 +35,7 @@ from graphsvc.lifecycle.cases import (
     read_events,
     record,
     status_on,
+    stored_deadlines,
 )
 from graphsvc.lifecycle.validity import add_years, in_force_on
 from graphsvc.profiles import Profile
@@ -112,7 +113,7 @@ def fold(events: list[Event]) -> dict[str, Case]:
             notice_until = dt.date.fromisoformat(e.detail["notice_until"])
             case.state = "notice"
             case.detail.update(e.detail)
-            case.deadlines = [
+            case.deadlines = stored_deadlines(e.detail) or [
                 Deadline("notice_ends", notice_until, e.detail["notice_basis"]),
             ]
         elif e.event == "refused":
@@ -187,15 +188,20 @@ def decide(
     if status not in (EntryStatus.ACTIVE, EntryStatus.OBJECTION_PENDING, EntryStatus.SUSPENDED):
         raise CaseConflict(f"entry {case.entry_id} is {status} on {decided_on}: there is nothing left to repair")
     days = profile.lifecycle.repair.notice_days
-    notice_until = calendar.add_working_days(decided_on, days)
+    notice_basis = (
+        f"RGT-06: public notice of {days} working days before the repair takes effect "
+        "(004 MB 第三十五条 公示期为5个工作日)"
+    )
+    notice = Deadline.counted("notice_ends", decided_on, days, notice_basis, calendar)
+    notice_until = notice.due
     effective = notice_until + dt.timedelta(days=1)
     detail = {
         "reason": reason,
         "notice_from": decided_on.isoformat(),
         "notice_until": notice_until.isoformat(),
         "effective_on": effective.isoformat(),
-        "notice_basis": f"RGT-06: public notice of {days} working days before the repair takes effect "
-        "(004 MB 第三十五条 公示期为5个工作日)",
+        "notice_basis": notice_basis,
+        "deadlines": [notice.stored()],
     }
     basis = f"repair {repair_id} approved on {decided_on}, public notice until {notice_until}"
     record(

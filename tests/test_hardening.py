@@ -205,7 +205,7 @@ def test_dates_outside_1949_to_2100_are_refused(app: App) -> None:
         "scope": "public",
     }
     assert "determined_on" in problem(client.post("/v1/entries", json=entry, headers=gov), 422)["detail"]
-    assert client.get("/v1/derived", params={"as_of": "1949-10-01"}).status_code == 200
+    assert client.get("/v1/derived", params={"as_of": "1949-10-01"}, headers=gov).status_code == 200
 
 
 # -- 7. exports and pages -------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from graphsvc.disclosure import reading_refusal
 from graphsvc.errors import ProfileError
 from graphsvc.lifecycle import deadlines
 from graphsvc.profiles import PROFILE_NAMES, load_profile
+from graphsvc.stores.base import FactsVersion
 
 log = logging.getLogger("graphsvc.api")
 
@@ -50,10 +51,11 @@ class Service:
         # The analytics' in-memory graph per date, rebuilt after a load (graphsvc/analytics/adjacency.py).
         self.adjacency = AdjacencyCache()
         self.adjacency_lock = threading.Lock()
-        # (profile, date, visible scopes) -> (batch, entries in force the caller may see)
-        self.analytics_entries: dict[tuple[str, dt.date, frozenset[str]], tuple[int, pa.Table]] = {}
-        # Authorisations are never edited, so one read once stays true (only its window is checked each time).
-        self._authorisations: dict[str, Authorisation] = {}
+        # (profile, date, visible scopes) -> (the facts they are from, entries in force the caller may see)
+        self.analytics_entries: dict[tuple[str, dt.date, frozenset[str]], tuple[FactsVersion, pa.Table]] = {}
+        # Authorisations are never edited, so one read once stays true (only its window is checked each time)
+        # for as long as the store is the same: one made anew at the same path does not hold them.
+        self._authorisations: dict[tuple[str, str], Authorisation] = {}
 
     def start(self) -> None:
         self.audit.start(self.settings.audit_flush_seconds)
@@ -111,12 +113,13 @@ class Service:
         return name, date
 
     def authorisation(self, authorisation_id: str) -> Authorisation | None:
-        found = self._authorisations.get(authorisation_id)
+        key = (self.access.generation().store, authorisation_id)
+        found = self._authorisations.get(key)
         if found is None:
             with self.access.read() as store:
                 found = Authorisation.from_table(store.authorisation(authorisation_id))
             if found is not None:
-                self._authorisations[authorisation_id] = found
+                self._authorisations[key] = found
         return found
 
     def refuse(self, request: Request, caller: Caller, refusal: Refusal, ids: list[str]) -> ApiProblem:

@@ -36,7 +36,7 @@ class StoreAccess:
         self._server: GraphStore | None = None
         self._lock = threading.Lock()
         self._generation: tuple[float, Generation] | None = None
-        self._published: tuple[tuple[int, int, int] | None, Generation] | None = None
+        self._published: tuple[tuple[tuple[int, int, int], tuple[int, int]], Generation] | None = None
 
     @property
     def embedded(self) -> bool:
@@ -89,21 +89,24 @@ class StoreAccess:
     def generation(self) -> Generation:
         """The store's current generation: cheap enough to ask on every request."""
         if self.embedded:
-            # Writers replace the file (a new inode each time): re-read it only when the stat changes.
+            # Writers replace the file (a new inode each time): re-read it only when the stat changes, or when the
+            # store's own file is another (deleted or replaced: what was published is not the new store's).
             try:
-                st = os.stat(generation_path(self.settings.db))
-                stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+                st, db = os.stat(generation_path(self.settings.db)), os.stat(self.settings.db)
+                stamp = ((st.st_ino, st.st_mtime_ns, st.st_size), (db.st_dev, db.st_ino))
             except FileNotFoundError:
                 stamp = None
             seen = self._published
             if stamp is not None and seen is not None and seen[0] == stamp:
                 return seen[1]
-            published = read_generation(self.settings.db)
-            if published is not None:
-                self._published = (stamp, published)
-                return published
-            with self.read() as store:
-                return store.generation()
+            generation = read_generation(self.settings.db)  # None if not this store's
+            if generation is None:
+                with self.read() as store:  # asked of the store (none there any more: StoreError says so)
+                    generation = store.generation()
+            if stamp is not None:
+                # until a writer publishes again: what it published, or what the store said instead
+                self._published = (stamp, generation)
+            return generation
         now = time.monotonic()
         cached = self._generation
         if cached is not None and now - cached[0] < _NEO4J_GENERATION_TTL:

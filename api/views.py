@@ -3,7 +3,8 @@
 ``Snapshot`` holds what does not depend on a date: current subjects, current entries (for their scope and
 status) and the warning lifecycle. ``DateView`` holds, for one profile and date, the derived records (the
 rules evaluated without persisting) and the entries in force. Both are rebuilt only when the part of the
-store's generation they depend on moves: a warning decision does not re-run the rules, a load does.
+store's generation they depend on moves: a warning decision does not re-run the rules, a load does, and so does
+a store made anew at the same path (its generation names another store, whatever its counters).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from graphsvc.disclosure import Audience, Disclosure, named_entries, scope_rank
 from graphsvc.engine import evaluate
 from graphsvc.identifiers import mask_id_number, mask_name
 from graphsvc.profiles import load_profile
-from graphsvc.stores.base import Generation
+from graphsvc.stores.base import FactsVersion, Generation
 from graphsvc.vocab import SubjectKind
 from graphsvc.vocabulary import vocabulary
 
@@ -106,10 +107,10 @@ class DateView:
 
     profile: str
     as_of: dt.date
-    batch: int
+    facts: FactsVersion  # the store and batch the records were evaluated from
     disclosure: Disclosure
     # derived records, each with record_id, warning_list, scope_rank (the most restricted scope of the entries it
-    # names) and archive_departments (the departments of the entries it names that are out of force; None: none)
+    # names) and archive_departments (the department of the archived entry it names; None: it names none)
     records: list[dict[str, Any]]
     entries: list[dict[str, Any]]  # entries in force, each with status and status_since on the date
     records_by_subject: dict[str, list[int]] = field(default_factory=dict)
@@ -171,6 +172,8 @@ class Views:
             return current
 
     def _rebuild(self, old: Snapshot | None, generation: Generation) -> Snapshot:
+        if old is not None and old.generation.store != generation.store:
+            old = None  # another store at the same path: nothing of the old one's holds
         with self.access.read() as store:
             if old is None or old.generation.batch != generation.batch:
                 subjects = store.current_subjects().combine_chunks()  # one chunk a column: quick takes by row
@@ -231,7 +234,7 @@ class Views:
         key = (profile_name, as_of)
         with self._lock:
             found = self._views.get(key)
-            if found is not None and found.batch == snapshot.generation.batch:
+            if found is not None and found.facts == snapshot.generation.facts:
                 self._views.move_to_end(key)
                 return snapshot, found
             built = self._build_view(snapshot, profile_name, as_of)
@@ -246,7 +249,7 @@ class Views:
             evaluation = evaluate(store, profile, as_of, persist=False)
             in_force = store.entries_in_force(build_context(profile, as_of)).to_pylist()
         records = evaluation.records.to_pylist()
-        view = DateView(profile_name, as_of, snapshot.generation.batch, Disclosure.of(profile), records, in_force)
+        view = DateView(profile_name, as_of, snapshot.generation.facts, Disclosure.of(profile), records, in_force)
         view.entry_ids = frozenset(e["entry_id"] for e in in_force)
         by_subject: defaultdict[str, list[int]] = defaultdict(list)
         for i, record in enumerate(records):

@@ -31,3 +31,5 @@ CREATE CONSTRAINT audit_journal_segment IF NOT EXISTS FOR (j:AuditJournal) REQUI
 CREATE INDEX audit_event_requested_at IF NOT EXISTS FOR (a:AuditEvent) ON (a.requested_at)
 ;
 CREATE CONSTRAINT authorisation_id IF NOT EXISTS FOR (a:Authorisation) REQUIRE a.authorisation_id IS UNIQUE
+;
+CREATE CONSTRAINT store_identity_key IF NOT EXISTS FOR (s:StoreIdentity) REQUIRE s.key IS UNIQUE

@@ -16,7 +16,9 @@ data="$out/demo-data"
 db="$out/demo.duckdb"
 keys="$out/demo-api-keys.json"
 mkdir -p "$out"
-rm -rf "$data" "$db" "$db.wal" "$db.audit" "$db.generation" "$keys"
+# The store and everything graphsvc keeps beside it, named after it ($db.wal, .audit, .generation, .names,
+# .analytics, the lock files): a new store must not find the previous run's.
+rm -rf "$data" "$db" "$db".* "$keys"
 .venv/bin/python -m bench.generate "$data" --subjects "$subjects"
 .venv/bin/graphsvc load "$data" --db "$db"
 .venv/bin/graphsvc derived --db "$db" --profile "$profile" --as-of "$as_of" --format csv --output "$out/derived.csv"

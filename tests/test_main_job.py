@@ -73,3 +73,26 @@ def test_demo_script_generates_loads_evaluates_and_serves_the_dashboard(tmp_path
     # the generator plants a case for every rule of the default profile
     assert {"P1", "P3", "P4", "P5", "P6", "P7", "P8", "W1", "W2", "W3", "W4"} <= rules
     assert all(r["explanation"] and r["citation"] for r in rows)
+
+
+@pytest.mark.slow
+def test_demo_script_removes_what_a_previous_run_kept_beside_its_store(tmp_path: Path) -> None:
+    """A new demo store must not find the previous store's files: its batches count from 1 again."""
+    kept = [
+        tmp_path / "demo.duckdb.names" / "b1" / "meta.json",
+        tmp_path / "demo.duckdb.analytics" / "b1" / "2026-06-30" / "meta.json",
+        tmp_path / "demo.duckdb.facts-index.lock",
+        tmp_path / "demo.duckdb.audit" / "segment.jsonl",
+    ]
+    others = [tmp_path / "demo.duckdbx", tmp_path / "other.duckdb.names" / "b1" / "meta.json"]  # not the store's
+    for path in kept + others:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("{}", encoding="utf-8")
+    env = {**os.environ, "GRAPHSVC_DEMO_DIR": str(tmp_path), "GRAPHSVC_DEMO_SERVE": "0"}
+    done = subprocess.run(
+        ["bash", "scripts/demo.sh", "300"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not any(p.exists() for p in kept)
+    assert not (tmp_path / "demo.duckdb.names").exists() and not (tmp_path / "demo.duckdb.analytics").exists()
+    assert all(p.exists() for p in others)

@@ -137,17 +137,28 @@ def _damaged(directory: Path) -> None:
     (directory / "keys.npy").write_bytes(b"not an array")
 
 
-@pytest.mark.parametrize("spoil", [_another_duckdbs, _damaged], ids=["another DuckDB's", "damaged"])
+def _another_stores(directory: Path) -> None:
+    """As if a store deleted since, at the same path and batch, had made them."""
+    meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+    (directory / "meta.json").write_text(json.dumps({**meta, "store": "a-deleted-store"}), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "spoil", [_another_duckdbs, _damaged, _another_stores], ids=["another DuckDB's", "damaged", "another store's"]
+)
 def test_kept_names_that_cannot_be_used_are_made_again(tmp_path: Path, spoil: Callable[[Path], None]) -> None:
-    """Another DuckDB's hashes may differ, damaged files cannot be read: neither is used, both are replaced."""
+    """Another DuckDB's hashes may differ, damaged files cannot be read, another store's name other subjects:
+    none is used, all are replaced."""
     s, _, _ = _firm_with_leader()
     path = tmp_path / "store.duckdb"
     with EmbeddedStore(path) as store:
         load_directory(s.write(tmp_path / "in"), store)
         _kept(store)
-        directory = batch_directory(path, "names", store.last_batch_id())
+        facts = store.generation().facts
+        directory = batch_directory(path, "names", facts.batch)
+    assert SubjectNames.open(directory, facts) is not None
     spoil(directory)
-    assert SubjectNames.open(directory) is None
+    assert SubjectNames.open(directory, facts) is None
     # a later process: its first evaluation finds the files unusable, its second makes them again
     later = subprocess.run(
         [sys.executable, "-c", _EVALUATE_TWICE, str(path), AS_OF.isoformat()],
@@ -156,7 +167,7 @@ def test_kept_names_that_cannot_be_used_are_made_again(tmp_path: Path, spoil: Ca
         check=True,
     )
     assert later.stdout.split() == ["张伟", "张伟"]
-    assert SubjectNames.open(directory) is not None  # replaced by readable files
+    assert SubjectNames.open(directory, facts) is not None  # replaced by readable files
 
 
 def test_an_id_whose_key_leads_elsewhere_is_named_from_the_subjects(tmp_path: Path) -> None:

@@ -47,9 +47,9 @@ Investigator = Annotated[Caller, require(Tier.GOVERNMENT)]
 
 
 def _graph(service: Service, as_of: dt.date) -> Adjacency:
-    batch = service.access.generation().batch
+    facts = service.access.generation().facts
     with service.adjacency_lock:
-        ready = service.adjacency.fresh(as_of, batch)
+        ready = service.adjacency.fresh(as_of, facts)
         if ready is not None:
             return ready
         with service.access.read() as store:
@@ -60,19 +60,19 @@ def _inputs(service: Service, caller: Caller, profile: str | None, as_of: dt.dat
     """The graph and the entries in force the caller may see, kept until the next load: the same table object
     on every request lets the analytics reuse their per-table indexes."""
     name = service.profile_or_default(profile)
-    batch = service.access.generation().batch
+    facts = service.access.generation().facts
     key = (name, as_of, caller.scopes)
     with service.adjacency_lock:
         cached = service.analytics_entries.get(key)
-        ready = service.adjacency.fresh(as_of, batch)
-        if cached is not None and cached[0] == batch and ready is not None:
+        ready = service.adjacency.fresh(as_of, facts)
+        if cached is not None and cached[0] == facts and ready is not None:
             return ready, cached[1]
         with service.access.read() as store:
             graph, entries = inputs_on(store, load_profile(name), as_of, service.adjacency)
         visible = entries.filter(pc.is_in(entries.column("scope"), value_set=pa.array(sorted(caller.scopes))))
         if len(service.analytics_entries) >= 16:
             service.analytics_entries.clear()
-        service.analytics_entries[key] = (batch, visible)
+        service.analytics_entries[key] = (facts, visible)
         return graph, visible
 
 

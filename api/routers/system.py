@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from fastapi import APIRouter
@@ -30,5 +29,5 @@ def ready(service: ServiceDep) -> Any:
         "status": "ready",
         "store": service.settings.store,
         "subjects": len(snapshot.subject_rows),
-        "generation": dataclasses.asdict(snapshot.generation),
+        "generation": snapshot.generation.counters(),
     }

@@ -14,14 +14,15 @@ The embedded store's adjacency is also kept on disk, beside the store file, per 
 (``<store>.analytics/b<batch>/<as-of>/``, private to the store's owner like the store): a later process maps
 those files (``numpy.load(mmap_mode="r")``, Arrow IPC) instead of reading 3M roles and sorting them again, so a
 CLI analytics command after the first answers without rebuilding. A new batch (``<store>.generation``) makes a
-new directory and removes the older ones.
+new directory and removes the older ones. Each directory says which store and batch it was made from
+(:mod:`graphsvc.stores.sidecar`): a store made anew at the same path, whose batches count from 1 again, never maps
+the graph of the store it replaced, and the in-process cache is keyed the same way.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,9 +37,16 @@ import pyarrow.ipc as ipc
 from graphsvc.context import build_context
 from graphsvc.errors import UnknownSubject
 from graphsvc.profiles import Profile
-from graphsvc.stores.base import GraphStore
+from graphsvc.stores.base import FactsVersion, GraphStore
 from graphsvc.stores.embedded import EmbeddedStore
-from graphsvc.stores.sidecar import batch_directory, forget_other_batches, save_atomically
+from graphsvc.stores.sidecar import (
+    batch_directory,
+    forget_other_batches,
+    forget_other_stores,
+    read_meta,
+    save_atomically,
+    write_meta,
+)
 from graphsvc.vocab import RoleType
 
 IntArray = npt.NDArray[np.integer[Any]]
@@ -290,9 +298,9 @@ class Adjacency:
         }
         return cls(as_of, subjects, role_names, arrays)
 
-    def save(self, directory: Path) -> None:
-        """Write the adjacency into ``directory`` (``<store>.analytics/b<batch>/<as-of>``, which must not exist
-        yet), atomically."""
+    def save(self, directory: Path, made_from: FactsVersion) -> None:
+        """Write the adjacency into ``directory`` (``<store>.analytics/b<batch>/<as-of>``), in place of any there,
+        atomically."""
 
         def write(scratch: Path) -> None:
             for name in _ARRAYS:
@@ -300,17 +308,18 @@ class Adjacency:
             with ipc.new_file(str(scratch / "subjects.arrow"), self.subjects.schema) as writer:
                 writer.write_table(self.subjects)
             meta = {"format": _FORMAT, "as_of": self.as_of.isoformat(), "role_names": list(self.role_names)}
-            (scratch / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+            write_meta(scratch, made_from, meta)
 
         save_atomically(directory, write, root=directory.parent.parent)
 
     @classmethod
-    def open(cls, directory: Path) -> Adjacency | None:
-        """The adjacency saved in ``directory``, its arrays memory-mapped (None if absent or of another format)."""
+    def open(cls, directory: Path, made_from: FactsVersion) -> Adjacency | None:
+        """The adjacency saved in ``directory``, its arrays memory-mapped (None if absent, damaged, of another
+        format, or made from another store or batch)."""
+        meta = read_meta(directory, made_from)
+        if meta is None or meta.get("format") != _FORMAT:
+            return None
         try:
-            meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
-            if meta.get("format") != _FORMAT:
-                return None
             # plain ndarray views of the maps: numpy.memmap's own indexing runs Python code on every lookup
             arrays = {name: np.load(directory / f"{name}.npy", mmap_mode="r").view(np.ndarray) for name in _ARRAYS}
             subjects = ipc.open_file(pa.memory_map(str(directory / "subjects.arrow"))).read_all()
@@ -458,37 +467,39 @@ def saved_directory(store: GraphStore, as_of: dt.date, batch: int) -> Path | Non
 
 
 class AdjacencyCache:
-    """One adjacency per (as-of date), rebuilt when the store has recorded a new batch (kept fresh on writes);
-    on the embedded store, kept on disk per batch and date and mapped by later processes."""
+    """One adjacency per (as-of date), rebuilt when the store has recorded a new batch or is another store (a
+    store made anew at the same path); on the embedded store, kept on disk per batch and date and mapped by later
+    processes."""
 
     def __init__(self, *, keep_on_disk: bool = True) -> None:
-        self._built: dict[dt.date, tuple[int, Adjacency]] = {}
+        self._built: dict[dt.date, tuple[FactsVersion, Adjacency]] = {}
         self.keep_on_disk = keep_on_disk
 
-    def fresh(self, as_of: dt.date, batch: int) -> Adjacency | None:
-        """The adjacency on ``as_of`` if it was built from batch ``batch``: lets a caller that already knows
-        the store's generation skip opening the store."""
+    def fresh(self, as_of: dt.date, facts: FactsVersion) -> Adjacency | None:
+        """The adjacency on ``as_of`` if it was built from ``facts`` (the store's identity and batch): lets a
+        caller that already knows the store's generation skip opening the store."""
         cached = self._built.get(as_of)
-        return cached[1] if cached is not None and cached[0] == batch else None
+        return cached[1] if cached is not None and cached[0] == facts else None
 
     def get(self, store: GraphStore, as_of: dt.date) -> Adjacency:
-        batch = store.generation().batch
+        facts = store.generation().facts
         cached = self._built.get(as_of)
-        if cached is not None and cached[0] == batch:
+        if cached is not None and cached[0] == facts:
             return cached[1]
-        directory = saved_directory(store, as_of, batch) if self.keep_on_disk else None
-        adjacency = Adjacency.open(directory) if directory is not None else None
+        directory = saved_directory(store, as_of, facts.batch) if self.keep_on_disk else None
+        adjacency = Adjacency.open(directory, facts) if directory is not None else None
         if adjacency is None:
             subjects, roles = store.graph_on(as_of)
             adjacency = Adjacency.build(subjects, roles, as_of)
             if directory is not None:
                 with contextlib.suppress(OSError):  # a read-only folder: answer from memory all the same
-                    if not directory.exists():
-                        adjacency.save(directory)
+                    if Adjacency.open(directory, facts) is None:  # none yet, or unusable (damaged, another store's)
+                        adjacency.save(directory, facts)
+                    forget_other_stores(directory.parent, facts)
                     forget_other_batches(directory.parent.parent, directory.parent)
                 # answer from the mapped files too: the built arrays go, the page cache holds the graph
-                adjacency = Adjacency.open(directory) or adjacency
-        self._built[as_of] = (batch, adjacency)
+                adjacency = Adjacency.open(directory, facts) or adjacency
+        self._built[as_of] = (facts, adjacency)
         return adjacency
 
 

@@ -257,13 +257,33 @@ AUTHORISATION_SCHEMA = _schema(
 
 
 @dataclass(frozen=True)
+class FactsVersion:
+    """Which facts something derived was made from: the store (its identity, made when the store was created)
+    and its last batch. Batch numbers start again at 1 in a store made anew at the same place, so the batch
+    alone does not tell two stores apart."""
+
+    store: str
+    batch: int
+
+
+@dataclass(frozen=True)
 class Generation:
     """Counters that change whenever the store's content does: cached views compare them to know they are
-    stale. ``batch``: the last load; ``evaluation``: the current evaluation; ``warnings``: lifecycle events."""
+    stale. ``batch``: the last load; ``evaluation``: the current evaluation; ``warnings``: lifecycle events;
+    ``store``: the store's identity (a store deleted and made again at the same place counts from 0 again)."""
 
     batch: int
     evaluation: int
     warnings: int
+    store: str
+
+    @property
+    def facts(self) -> FactsVersion:
+        return FactsVersion(self.store, self.batch)
+
+    def counters(self) -> dict[str, int]:
+        """The counters alone (what the service reports), without the store's identity."""
+        return {"batch": self.batch, "evaluation": self.evaluation, "warnings": self.warnings}
 
 
 def record_order(row: Mapping[str, Any]) -> tuple[Any, ...]:

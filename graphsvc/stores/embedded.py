@@ -9,11 +9,12 @@ the current version and adds a new one, so nothing is ever deleted and "as we kn
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
+import hashlib
 import json
 import os
 import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from graphsvc.stores.base import (
     Batch,
     ClosingStore,
     Evaluation,
+    FactsVersion,
     Generation,
     LoadResult,
 )
@@ -115,6 +117,13 @@ class EmbeddedStore(ClosingStore):
         self.in_memory = str(path) == ":memory:"
         # An in-memory store belongs to this connection alone: nothing to coordinate or publish.
         self._lock = None if self.in_memory else StoreLock(self.path, exclusive=not read_only, timeout=lock_timeout)
+        self._identity: str | None = None
+        if not read_only and not self.in_memory and not self.path.exists():
+            # A store made where one was deleted: what that one published is not this one's, even if the new file
+            # gets the deleted one's inode. Under the writer's lock, before DuckDB makes the file: a reader finds
+            # nothing published until this writer publishes, so it asks the store (and waits for this writer).
+            with contextlib.suppress(FileNotFoundError):
+                generation_path(self.path).unlink()
         # Everything DuckDB creates while a writer is open (the file, its WAL, temporary files) is private.
         self._private_umask = not read_only and not self.in_memory
         if self._private_umask:
@@ -135,6 +144,7 @@ class EmbeddedStore(ClosingStore):
         if not read_only:
             try:
                 self._create_schema()
+                self._record_identity()  # a store made before identities existed gets one now
                 self._publish_generation()  # a store made before generations existed gets one now
             except BaseException:
                 self.close()
@@ -163,6 +173,7 @@ class EmbeddedStore(ClosingStore):
 
     def _create_schema(self) -> None:
         statements = [
+            "CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
             "CREATE SEQUENCE IF NOT EXISTS batch_ids START 1",
             """CREATE TABLE IF NOT EXISTS batches (
                 batch_id BIGINT PRIMARY KEY, recorded_at TIMESTAMP NOT NULL, source VARCHAR NOT NULL,
@@ -202,6 +213,27 @@ class EmbeddedStore(ClosingStore):
             for f in SCHEMAS[table]:
                 if (table, f.name) not in present:
                     fetch_all(self._con, f"ALTER TABLE {table} ADD COLUMN {f.name} {_SQL_TYPES[f.type]}")
+
+    def _record_identity(self) -> None:
+        if fetch_value(self._con, "SELECT value FROM store_meta WHERE key = 'identity'") is None:
+            # An older version's store keeps the identity its readers derived (their sidecars stay good); a new
+            # store, or one without a batch, gets a random one.
+            identity = _derived_identity(self._con) or uuid.uuid4().hex
+            fetch_all(self._con, "INSERT INTO store_meta VALUES ('identity', $v)", {"v": identity})
+
+    @property
+    def identity(self) -> str:
+        """The store's identity: made when the store was created and kept in it (``store_meta``), so that what is
+        derived from it and kept beside it, or in a process, is never taken for another store's at the same path.
+        A store made by an older version and not yet opened for writing has none kept: its identity is derived
+        from its first batch, as the first writer will then record it; one without any batch has ``""``."""
+        if self._identity is None:
+            try:
+                kept = fetch_value(self._con, "SELECT value FROM store_meta WHERE key = 'identity'")
+            except duckdb.CatalogException:  # an older version's store, opened read-only
+                kept = None
+            self._identity = str(kept) if kept is not None else _derived_identity(self._con)
+        return self._identity
 
     # -- writes ----------------------------------------------------------------------------------------
     def _next_recorded_at(self) -> dt.datetime:
@@ -399,7 +431,8 @@ class EmbeddedStore(ClosingStore):
     def subject_names(self) -> SubjectNames | None:
         """The current subjects' names by id, kept per batch (beside the store file, for later processes); None
         the first time a batch is asked for in this process when none are kept yet (NamesCache)."""
-        return self._names.get(self._con, self.last_batch_id(), None if self.in_memory else self.path)
+        facts = FactsVersion(self.identity, self.last_batch_id())
+        return self._names.get(self._con, facts, None if self.in_memory else self.path)
 
     def replace_evaluation(self, evaluation: Evaluation) -> None:
         con = self._con
@@ -491,6 +524,7 @@ class EmbeddedStore(ClosingStore):
             batch=self.last_batch_id(),
             evaluation=int(fetch_value(self._con, "SELECT coalesce(max(evaluation_id), 0) FROM evaluations") or 0),
             warnings=int(fetch_value(self._con, "SELECT count(*) FROM warning_events") or 0),
+            store=self.identity,
         )
 
     def _publish_generation(self) -> None:
@@ -683,12 +717,27 @@ def generation_path(store_path: Path) -> Path:
     return store_path.with_name(store_path.name + ".generation")
 
 
+def _file_of(store_path: Path) -> list[int] | None:
+    """The store file's device and inode (None if there is none), in one stat: DuckDB writes its file in place, so
+    they stay while the store does; a store deleted, or replaced by another file moved in, has another file.
+
+    Not its content: reading the file would cost more than a stat, and closing any descriptor of it drops every
+    POSIX lock the process holds on it, DuckDB's own included. A file made anew may get a deleted file's inode:
+    a store made by graphsvc first removes what was published beside it (EmbeddedStore)."""
+    try:
+        st = os.stat(store_path)
+    except FileNotFoundError:
+        return None
+    return [st.st_dev, st.st_ino]
+
+
 def write_generation(store_path: Path, generation: Generation) -> None:
     target = generation_path(store_path)
     scratch = target.with_name(target.name + f".{os.getpid()}")
+    published = {**generation.counters(), "store": generation.store, "file": _file_of(store_path)}
     fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(json.dumps(dataclasses.asdict(generation)))
+        handle.write(json.dumps(published))
     os.replace(scratch, target)
 
 
@@ -744,11 +793,31 @@ def _private(*paths: Path) -> None:
 
 
 def read_generation(store_path: Path) -> Generation | None:
-    """The store's generation as last published, without opening the store (None if never published)."""
+    """The store's generation as last published, without opening the store: None if never published, or if
+    what is published is not this store's (published for the file of a store since deleted or replaced, or by
+    a version that did not say which store it was)."""
     try:
-        return Generation(**json.loads(generation_path(store_path).read_text(encoding="utf-8")))
-    except (FileNotFoundError, ValueError, TypeError):
+        published = json.loads(generation_path(store_path).read_text(encoding="utf-8"))
+        file = published.pop("file")
+        generation = Generation(**published)
+    except (FileNotFoundError, ValueError, TypeError, KeyError, AttributeError):
         return None
+    if file is None or file != _file_of(store_path):
+        return None
+    return generation
+
+
+def _derived_identity(con: duckdb.DuckDBPyConnection) -> str:
+    """The identity of a store made before identities existed, the same in every process: from its first batch
+    (when, to the microsecond, and from where); ``""`` for one without a batch."""
+    try:
+        rows = fetch_all(con, "SELECT recorded_at, source FROM batches ORDER BY batch_id LIMIT 1")
+    except duckdb.CatalogException:  # not a graphsvc store yet: no batches table
+        return ""
+    if not rows:
+        return ""
+    recorded_at, source = rows[0]
+    return "first-batch-" + hashlib.sha256(f"{recorded_at.isoformat()}|{source}".encode()).hexdigest()[:32]
 
 
 # Far enough ahead that "known at" means "everything recorded so far".

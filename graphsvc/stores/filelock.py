@@ -5,6 +5,10 @@ at once. The service runs several worker processes beside CLI loads, so every op
 lock on ``<store>.lock`` (shared for readers, exclusive for the writer) and waits its turn, for at most
 ``timeout`` seconds, instead of failing. A step that needs much memory takes a turn on ``<store>.<step>.lock``
 (``TurnLock``), so the service's workers do it one after the other.
+
+Lock files hold no data: only their advisory locks count, so the lock files a deleted store leaves serve a store
+made anew at the same path as well (what is kept beside a store with data in it says which store it is from:
+graphsvc/stores/sidecar.py).
 """
 
 from __future__ import annotations

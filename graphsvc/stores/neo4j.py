@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -194,6 +195,8 @@ class Neo4jStore(ClosingStore):
                 f"(or --neo4j-uri) points at its Bolt port ({exc})"
             ) from exc
         self._run_writes([(stmt, {}) for stmt in statements("schema")])
+        # a database first connected to (or wiped since) gets an identity: see Generation.store
+        self._write(statement("store_identity"), {"identity": uuid.uuid4().hex})
 
     @property
     def location(self) -> str:
@@ -438,12 +441,16 @@ class Neo4jStore(ClosingStore):
     # Same columns, types and row order as the embedded store's methods of the same names; the rows are sorted
     # here (``_sorted``) so that strings order exactly as DuckDB orders them.
     def generation(self) -> Generation:
-        """The last batch, the current evaluation (0 if none) and the number of warning events. Evaluation ids
-        only grow, so ``evaluation`` changes whenever replace_evaluation installs one; after a failed
-        replace_evaluation the next id skips a number, where the embedded store's does not."""
+        """The last batch, the current evaluation (0 if none), the number of warning events and the database's
+        identity ("" if it was wiped since this store connected). Evaluation ids only grow, so ``evaluation``
+        changes whenever replace_evaluation installs one; after a failed replace_evaluation the next id skips a
+        number, where the embedded store's does not."""
         row = self._read(statement("generation"), {})[0]
         return Generation(
-            batch=int(row["batch"] or 0), evaluation=int(row["evaluation"] or 0), warnings=int(row["warnings"] or 0)
+            batch=int(row["batch"] or 0),
+            evaluation=int(row["evaluation"] or 0),
+            warnings=int(row["warnings"] or 0),
+            store=str(row["store"] or ""),
         )
 
     def current_subjects(self) -> pa.Table:

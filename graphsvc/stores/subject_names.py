@@ -10,15 +10,14 @@ one that is not current).
 
 Made from the current subjects when a process evaluates a batch for the second time (:class:`NamesCache`), and
 kept beside the store file (``<store>.names/b<batch>/``, :mod:`graphsvc.stores.sidecar`): a later process maps
-those files instead of reading the subjects again. The hash is DuckDB's, so the files say which DuckDB made them;
-another version makes them again.
+those files instead of reading the subjects again. The files say which store and batch they were made from (a
+store made anew at the same path makes them again) and, the hash being DuckDB's, which DuckDB made them: another
+version makes them again.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
-import shutil
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -32,8 +31,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
+from graphsvc.stores.base import FactsVersion
 from graphsvc.stores.duck import fetch_arrow
-from graphsvc.stores.sidecar import batch_directory, forget_other_batches, save_atomically
+from graphsvc.stores.sidecar import batch_directory, forget_other_batches, read_meta, save_atomically, write_meta
 
 _FORMAT = 2  # bump when the files' layout changes: older directories are then rebuilt
 _WHAT = "names"
@@ -98,25 +98,27 @@ class SubjectNames:
             todo = todo[at[todo] < end[todo]]
         return found
 
-    def save(self, directory: Path) -> None:
+    def save(self, directory: Path, made_from: FactsVersion) -> None:
+        """Write the names into ``directory`` (``<store>.names/b<batch>``), in place of any there, atomically."""
+
         def write(scratch: Path) -> None:
             np.save(scratch / "keys.npy", self.keys, allow_pickle=False)
             np.save(scratch / "buckets.npy", self.buckets, allow_pickle=False)
             table = pa.table({"subject_id": self.ids, "name": self.names})
             with ipc.new_file(str(scratch / "subjects.arrow"), table.schema) as writer:
                 writer.write_table(table)
-            meta = {"format": _FORMAT, "duckdb": duckdb.__version__}
-            (scratch / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+            write_meta(scratch, made_from, {"format": _FORMAT, "duckdb": duckdb.__version__})
 
         save_atomically(directory, write, root=directory.parent)
 
     @classmethod
-    def open(cls, directory: Path) -> SubjectNames | None:
-        """The names saved in ``directory``, memory-mapped (None if absent, of another format or DuckDB)."""
+    def open(cls, directory: Path, made_from: FactsVersion) -> SubjectNames | None:
+        """The names saved in ``directory``, memory-mapped (None if absent, damaged, of another format or DuckDB,
+        or made from another store or batch)."""
+        meta = read_meta(directory, made_from)
+        if meta is None or meta.get("format") != _FORMAT or meta.get("duckdb") != duckdb.__version__:
+            return None
         try:
-            meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
-            if meta.get("format") != _FORMAT or meta.get("duckdb") != duckdb.__version__:
-                return None
             keys: Keys = np.load(directory / "keys.npy", mmap_mode="r").view(np.ndarray)
             buckets: Buckets = np.load(directory / "buckets.npy", mmap_mode="r").view(np.ndarray)
             table = ipc.open_file(pa.memory_map(str(directory / "subjects.arrow"))).read_all().combine_chunks()
@@ -167,28 +169,29 @@ class NamesCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._built: tuple[int, SubjectNames] | None = None
-        self._asked: int | None = None  # the batch whose names an evaluation has looked up in the subjects
+        self._built: tuple[FactsVersion, SubjectNames] | None = None
+        self._asked: FactsVersion | None = None  # the facts whose names an evaluation has looked up in the subjects
 
-    def get(self, con: duckdb.DuckDBPyConnection, batch: int, store_path: Path | None) -> SubjectNames | None:
+    def get(self, con: duckdb.DuckDBPyConnection, facts: FactsVersion, store_path: Path | None) -> SubjectNames | None:
+        """The names of the current subjects of ``facts`` (the store's identity and last batch: a store made anew
+        at the same path is never answered with the names of the one it replaced)."""
         with self._lock:
-            if self._built is not None and self._built[0] == batch:
+            if self._built is not None and self._built[0] == facts:
                 return self._built[1]
-            directory = batch_directory(store_path, _WHAT, batch) if store_path is not None else None
-            names = SubjectNames.open(directory) if directory is not None else None
+            directory = batch_directory(store_path, _WHAT, facts.batch) if store_path is not None else None
+            names = SubjectNames.open(directory, facts) if directory is not None else None
             if names is None:
-                if self._asked != batch:
-                    self._asked = batch
+                if self._asked != facts:
+                    self._asked = facts
                     return None
                 names = SubjectNames.read(con)
                 if directory is not None:
                     with contextlib.suppress(OSError):  # a read-only folder: answer from memory all the same
-                        if directory.exists():  # but unreadable (damaged, another DuckDB's): made again
-                            shutil.rmtree(directory)
-                        names.save(directory)
+                        # any files there could not be used (damaged, another DuckDB's or store's): replaced
+                        names.save(directory, facts)
                         forget_other_batches(directory.parent, directory)
-                    names = SubjectNames.open(directory) or names  # the page cache holds them, not this process
-            self._built = (batch, names)
+                    names = SubjectNames.open(directory, facts) or names  # the page cache holds them, not this process
+            self._built = (facts, names)
             return names
 
 

@@ -246,7 +246,7 @@ def test_the_api_marks_provisional_deadlines_and_the_next_start_counts_them_agai
         told = client.post("/v1/entries/BLACK-CANDIDATE/notice", json={"on": "2026-12-28"}, headers=government)
         assert told.status_code == 200, told.text
         assert (told.json()["reply_by"], told.json()["provisional"]) == ("2027-01-05", True)
-        notices = client.get("/v1/announcements", params={"on": "2026-12-29"}).json()["items"]
+        notices = client.get("/v1/announcements", params={"on": "2026-12-29"}, headers=government).json()["items"]
         assert [(a["kind"], a["shown_until"], a["provisional"]) for a in notices] == [
             ("listing_notice", "2027-01-05", True)
         ]
@@ -259,7 +259,7 @@ def test_the_api_marks_provisional_deadlines_and_the_next_start_counts_them_agai
             ("review", "2027-01-14", False),
             ("verify", "2027-01-07", False),
         ]
-        notices = client.get("/v1/announcements", params={"on": "2026-12-29"}).json()["items"]
+        notices = client.get("/v1/announcements", params={"on": "2026-12-29"}, headers=government).json()["items"]
         assert [(a["shown_until"], a["provisional"]) for a in notices] == [("2027-01-07", False)]
 
 

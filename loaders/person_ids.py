@@ -119,11 +119,6 @@ def folded(values: pa.Array[Any] | pa.ChunkedArray[Any]) -> pa.Array[Any]:
     return cast("pa.Array[Any]", pc.call_function("replace_with_mask", [out, wide, rest]))
 
 
-def fold(text: str) -> str:
-    """Scalar :func:`folded`."""
-    return str(folded(pa.array([text], pa.string()))[0].as_py())
-
-
 # -- opaque ids -------------------------------------------------------------------------------------------------------
 
 
@@ -179,10 +174,9 @@ def shown(subject_id: str, name: str | None = None, id_number: str | None = None
 
 
 def _id_number_kind(folded_id: str) -> str:
-    match = re.search(_ID18, folded_id)
+    match = re.search(rf"(?<![0-9]){_CORE18}(?![0-9])", folded_id)
     if match is not None:
-        run = re.sub(r"[^0-9x]", "", match.group()).upper()
-        if id_number_problem(run) is None:
+        if id_number_problem(match.group().upper()) is None:
             return "a resident id number (it verifies under GB 11643-1999)"
         return "something shaped like a resident id number (its check character does not verify; refused all the same)"
     if re.search(_ID15, folded_id) is not None:
@@ -297,7 +291,6 @@ __all__ = [
     "Exposure",
     "exposing_shapes",
     "exposures",
-    "fold",
     "folded",
     "id_key",
     "opaque_id",

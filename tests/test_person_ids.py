@@ -36,6 +36,7 @@ FIRM = make_uscc("9", "1", "230602", "00000001")
 ID_NUMBER = make_id_number("320102", dt.date(1985, 1, 1), 123)
 SUBJECTS = ["subject_id", "kind", "name", "uscc", "id_number"]
 ROLES = ["source_id", "role", "target_id"]
+ENTRY = ["entry_id", "subject_id", "list_type", "domain", "determined_on", "status"]
 OPAQUE = r"p-[a-z]{20}"
 
 
@@ -233,7 +234,9 @@ def test_references_to_a_person_stored_under_a_name_id_by_an_earlier_load_are_re
         },
         schema=SCHEMAS["subjects"],
     )
-    roles = write_csv(tmp_path / "in" / "roles.csv", ROLES, [[legacy, "director", FIRM]]).parent
+    folder = write_csv(tmp_path / "in" / "roles.csv", ROLES, [[legacy, "director", FIRM]]).parent
+    entry = ["E1", legacy, "court_defaulter", "judicial", "2024-01-01", "active", "public"]
+    write_csv(folder / "entries.csv", [*ENTRY, "scope"], [entry])
     if kind == "neo4j":
         server: BoltServer = request.getfixturevalue("neo4j_clean")
         opened: GraphStore = Neo4jStore(_settings(server))
@@ -242,11 +245,15 @@ def test_references_to_a_person_stored_under_a_name_id_by_an_earlier_load_are_re
     with opened as store:
         store.apply_batch(Batch("before person ids were checked", {"subjects": subjects}))
         with pytest.raises(LoadRejected) as refused:
-            load_directory(roles, store)
-    [problem] = refused.value.problems
-    assert (problem.row, problem.column, problem.value) == (2, "source_id", f"{FIRM}/王**")
-    assert "stored by an earlier load under a subject_id that embeds Han characters" in problem.reason
-    assert "load the person again under an opaque id" in problem.reason
+            load_directory(folder, store)
+    problems = refused.value.problems
+    assert sorted((p.file, p.row, p.column, p.value) for p in problems) == [
+        ("entries.csv", 2, "subject_id", f"{FIRM}/王**"),
+        ("roles.csv", 2, "source_id", f"{FIRM}/王**"),
+    ]
+    for problem in problems:
+        assert "stored by an earlier load under a subject_id that embeds Han characters" in problem.reason
+        assert "load the person again under an opaque id" in problem.reason
 
 
 # -- opaque ids in the shipped mappings -------------------------------------------------------------------------

@@ -14,7 +14,10 @@ empty. Each canonical column is one of
   ``contains`` (substring → canonical value, first match wins), ``default`` (when empty or nothing matched),
   ``if_empty`` / ``if_present`` (a value chosen by whether the source is empty), ``format`` (a ``strptime`` date
   format), ``scale`` (multiply a number, e.g. 100 for fractions), ``keep_if`` (``uscc`` or ``id_number``: kept only
-  when it is a valid identifier).
+  when it is a valid identifier), ``opaque`` (``true``: the value becomes the stable opaque id ``p-`` and 20
+  letters, loaders/person_ids.py, keyed by ``GRAPHSVC_ID_KEY`` when it is set; a word of a-z letters in place of
+  ``true`` is the prefix). Persons' ids are made opaque: a subject id is public as it is, and the loaders refuse a
+  person id that embeds the name or an id number.
 
 ``where`` conditions: ``{column: C, present: true}``, ``{column: C, empty: true}``, ``{column: C, equals: V}``,
 ``{column: C, in: [..]}``, ``{column: C, not_in: [..]}``, ``{column: C, contains: V}``.
@@ -43,6 +46,7 @@ from graphsvc.identifiers import id_number_problem, uscc_problem
 from graphsvc.loading import LoadOptions, LoadWarning
 from loaders import encoding as encodings
 from loaders.columns import prohibited_reason
+from loaders.person_ids import id_key, opaque_id
 from loaders.source import SPECS, Location, Source, TableBuilder
 
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
@@ -58,6 +62,7 @@ _SPEC_KEYS = {
     "format",
     "scale",
     "keep_if",
+    "opaque",
 }
 _WHERE_KEYS = {"present", "empty", "equals", "in", "not_in", "contains"}
 
@@ -85,12 +90,14 @@ class ColumnSpec:
     format: str | None = None
     scale: float | None = None
     keep_if: str | None = None
+    opaque: str | None = None  # the prefix of an opaque id made of the value (p for persons)
 
     def sources(self) -> list[str]:
         found = [self.column] if self.column else []
         return found + (_TEMPLATE.findall(self.template) if self.template else [])
 
-    def apply(self, row: Mapping[str, str]) -> str | None:
+    def apply(self, row: Mapping[str, str], key: bytes | None = None) -> str | None:
+        """The canonical value of one source row; ``key``: the deployment's key for opaque ids."""
         if self.value is not None:
             raw: str | None = self.value
         elif self.template is not None:
@@ -121,6 +128,8 @@ class ColumnSpec:
         if self.keep_if is not None and raw is not None:
             check = uscc_problem if self.keep_if == "uscc" else id_number_problem
             raw = raw if check(raw) is None else None
+        if self.opaque is not None and raw is not None:
+            raw = opaque_id(raw, self.opaque, key)
         return raw
 
 
@@ -185,6 +194,13 @@ def _spec(where: str, value: Any) -> ColumnSpec:
         raise InputError(f"{where}: give exactly one of column, template, value")
     if value.get("keep_if") not in {None, "uscc", "id_number"}:
         raise InputError(f"{where}: keep_if is uscc or id_number")
+    opaque = value.get("opaque")
+    if opaque is True:
+        opaque = "p"
+    elif opaque is False:
+        opaque = None
+    elif opaque is not None and not (isinstance(opaque, str) and re.fullmatch(r"[a-z]{1,8}", opaque)):
+        raise InputError(f"{where}: opaque is true (ids p-…) or a prefix of 1 to 8 letters a-z, not {opaque!r}")
 
     def text(key: str) -> str | None:
         v = value.get(key)
@@ -210,6 +226,7 @@ def _spec(where: str, value: Any) -> ColumnSpec:
         format=text("format"),
         scale=float(value["scale"]) if value.get("scale") is not None else None,
         keep_if=text("keep_if"),
+        opaque=opaque,
     )
 
 
@@ -341,6 +358,7 @@ def read(path: Path, options: LoadOptions) -> Source:
     else:
         raise InputError(f"{path} does not exist")
     source = Source("mapped", str(path.resolve()), native_rows=False)
+    key = id_key()
     builders = {stem: TableBuilder(stem, path.name) for stem in SPECS}
     fatal: list[Problem] = []
     skipped: Counter[tuple[str, int]] = Counter()
@@ -402,7 +420,7 @@ def read(path: Path, options: LoadOptions) -> Source:
             for index, out in enumerate(entry.outputs):
                 if not all(c.holds(row) for c in out.where):
                     continue
-                values = {c: spec.apply(row) for c, spec in out.columns.items()}
+                values = {c: spec.apply(row, key) for c, spec in out.columns.items()}
                 if any(not values.get(c) for c in out.require):
                     skipped[(f.name, index)] += 1
                     first_skipped.setdefault((f.name, index), line)

@@ -23,6 +23,7 @@ from graphsvc.stores.base import DATE_PRECISIONS, ENTRY_SCHEMA, PRECISE_DATES, S
 from graphsvc.stores.duck import fetch_all, fetch_arrow
 from graphsvc.vocab import ORGANISATION_KINDS, PRE_LISTING_STATUSES, Severity
 from graphsvc.vocabulary import resolvers, vocabulary
+from loaders import person_ids
 from loaders.reading import ROW, RawFile
 
 # The enumerated columns of each input table, checked against the vocabulary (graphsvc/vocabulary.py).
@@ -199,6 +200,8 @@ class Validator:
         self._con = duckdb.connect()
         self.result = Validated()
         self._repeats: dict[str, set[int]] = {}  # identical repeated rows per file, dropped silently
+        # Person ids that give the person away -> as messages print them (loaders/person_ids.py).
+        self._shown_ids: dict[str, str] = {}
 
     def close(self) -> None:
         self._con.close()
@@ -226,6 +229,9 @@ class Validator:
     def _add(self, raw: RawFile, rows: Sequence[tuple[Any, Any, Any, Any]]) -> None:
         bad = self.result.rejected_rows.setdefault(raw.path.name, set())
         for row, col, value, reason in rows:
+            masked = self._shown_ids.get(value) if self._shown_ids and isinstance(value, str) else None
+            if masked is not None:  # a reference to a refused person id: never printed in full
+                value, reason = masked, str(reason).replace(value, masked)
             self.result.problems.append(Problem(raw.path.name, int(row), col, value, reason))
             bad.add(int(row))
 
@@ -304,6 +310,7 @@ class Validator:
     def subjects(self, raw: RawFile) -> None:
         self._register("raw_subjects", raw.table)
         self._vocabulary_checks(raw, "raw_subjects", "subjects")
+        self._person_ids(raw)
         checks = [
             *_required("subject_id", "kind", "name"),
             (
@@ -351,10 +358,51 @@ class Validator:
         select = "subject_id, kind, name, uscc, id_number, region"
         self.result.tables["subjects"] = self._clean(raw, "raw_subjects", select)
 
-    def _known_subjects(self, referenced: pa.Array[Any]) -> None:
+    def _person_ids(self, raw: RawFile) -> None:
+        """A person's subject_id may not give the person away (name, id number): every tier sees subject ids as
+        they are (PRV-02, PRV-03). The value is printed masked, here and in the messages of rows that refer to it."""
+        found = person_ids.exposures(self._con, raw.table, ROW)
+        self._shown_ids.update((e.subject_id, e.shown) for e in found)
+        self._add(raw, [(e.row, "subject_id", e.shown, e.reason) for e in found])
+
+    def _stored_person_references(self, raw: RawFile, table: str, column: str, known: pa.Table | None) -> None:
+        """References to persons that the store holds, from a load before such ids were refused, under an id with
+        Han characters or an id number: refused as a row of that person would be."""
+        if known is None or not known.num_rows:
+            return
+        is_person = pc.call_function("equal", [_flat(known.column("kind")), pa.scalar("person")])
+        persons = _flat(known.filter(is_person).column("subject_id"))
+        found = person_ids.exposing_shapes(self._con, persons.cast(pa.string()))
+        if not found:
+            return
+        shown = {sid: person_ids.shown(sid) for sid in found}
+        self._register("exposing_ids", pa.table({"subject_id": pa.array(list(found), pa.string())}))
+        rows = fetch_all(
+            self._con,
+            f"SELECT {ROW}, {column} FROM {table} WHERE {column} IN (SELECT subject_id FROM exposing_ids) "
+            f"ORDER BY {ROW}",
+        )
+        self._con.unregister("exposing_ids")
+        self._add(
+            raw,
+            [
+                (
+                    row,
+                    column,
+                    shown[sid],
+                    f"refers to person {shown[sid]}, stored by an earlier load under a subject_id that embeds "
+                    f"{found[sid]}; load the person again under an opaque id (the id number in id_number) and "
+                    "refer to that id",
+                )
+                for row, sid in rows
+            ],
+        )
+        self._shown_ids.update(shown)
+
+    def _known_subjects(self, referenced: pa.Array[Any]) -> pa.Table | None:
         """known_subjects(subject_id, kind) for the ids in ``referenced`` (an entries or findings file's: few
         against the subjects): this load's valid subjects first, then the store's. The hash is built on the
-        references, and this load's subjects are probed against it."""
+        references, and this load's subjects are probed against it. Returns the store's part."""
         empty = SCHEMAS["subjects"].empty_table()
         batch = self.result.tables.get("subjects", empty).cast(SCHEMAS["subjects"])
         named = pc.unique(pc.drop_null(referenced))
@@ -365,6 +413,7 @@ class Validator:
         if stored is not None and stored.num_rows:
             parts.append(stored.select(["subject_id", "kind"]).cast(parts[0].schema))
         self._register("known_subjects", pa.concat_tables(parts))
+        return stored
 
     def _reference_checks(
         self,
@@ -444,6 +493,7 @@ class Validator:
         ends = fetch_arrow(self._con, _role_ends_sql("raw_roles", ("load_kinds",)))
         unresolved = _unresolved(ends)
         stored = self._store.subject_kinds(unresolved) if len(unresolved) else None
+        self._stored_person_references(raw, "raw_roles", "source_id", stored)
         if stored is not None and stored.num_rows:
             self._register("stored_kinds", stored.select(["subject_id", "kind"]))
             self._register("role_ends", ends)
@@ -524,7 +574,8 @@ class Validator:
     def entries(self, raw: RawFile, raw_subjects: RawFile | None) -> None:
         self._register("raw_entries", raw.table)
         self._register_subject_ids(raw_subjects)
-        self._known_subjects(pc.drop_null(raw.table.column("subject_id")).combine_chunks())
+        stored = self._known_subjects(pc.drop_null(raw.table.column("subject_id")).combine_chunks())
+        self._stored_person_references(raw, "raw_entries", "subject_id", stored)
         vocab = vocabulary()
         serious_types, incentive = _list(vocab.always_serious()), _list(vocab.incentive())
         self._vocabulary_checks(raw, "raw_entries", "entries")
@@ -618,7 +669,8 @@ class Validator:
         referenced = [pc.drop_null(raw.table.column("person_id")).combine_chunks()]
         if batch_entries is not None:
             referenced.append(batch_entries.column("subject_id").combine_chunks().cast(pa.string()))
-        self._known_subjects(pa.concat_arrays(referenced))
+        stored = self._known_subjects(pa.concat_arrays(referenced))
+        self._stored_person_references(raw, "raw_findings", "person_id", stored)
         entry_ids = pc.unique(pc.drop_null(raw.table.column("entry_id")).combine_chunks())
         parts: list[pa.Table] = []
         if batch_entries is not None and batch_entries.num_rows:

@@ -183,3 +183,27 @@ def test_uploads_need_the_government_tier_a_shipped_mapping_and_a_known_body(app
     assert stray.status_code == 400 and "format mapped only" in stray.json()["detail"]
     listed = client.get("/v1/mappings")
     assert listed.status_code == 200 and "shuanggongshi_penalty" in listed.json()
+
+
+def test_over_http_a_name_in_a_person_id_is_refused_and_mapped_persons_get_the_deployments_opaque_ids(
+    app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from loaders.person_ids import ID_KEY_ENV, opaque_id
+
+    client, keys, _world = app
+    person = _entity("Person", "ofac-zhang-wei", name="Zhang Wei")
+    named = _post(
+        client, json.dumps(person.to_dict()).encode(), keys.header("admin"), "application/x-ndjson", format="ftm"
+    )
+    assert named.status_code == 422, named.text
+    [error] = named.json()["errors"]
+    assert error["column"] == "subject_id" and error["value"] == "ofac-z****-w**"
+    assert "embeds the person's name" in error["reason"] and "opaque: true" in error["reason"]
+    monkeypatch.setenv(ID_KEY_ENV, "the deployment's key")
+    upload = {"format": "mapped", "mapping": "shuanggongshi_penalty"}
+    loaded = _post(client, _csv([_penalty_row(DEPARTMENT)]), keys.header("government"), "text/csv", **upload)
+    assert loaded.status_code == 201, loaded.text
+    lr = opaque_id(f"{FIRM}/张伟", key=b"the deployment's key")
+    profile = client.get(f"/v1/subjects/{lr}", params={"as_of": "2024-06-01"}, headers=keys.header("government"))
+    assert profile.status_code == 200, profile.text
+    assert [(r["role"], r["target_id"]) for r in profile.json()["roles"]] == [("legal_representative", FIRM)]

@@ -102,6 +102,7 @@ def test_graphsvc_service(compose: dict[str, Any]) -> None:
     assert service["depends_on"]["neo4j"]["condition"] == "service_healthy"
     assert any(str(port).endswith(":8000") for port in service["ports"])
     assert env["GRAPHSVC_API_KEYS"].startswith("/var/lib/graphsvc/")
+    assert env["GRAPHSVC_ID_KEY"] == "${GRAPHSVC_ID_KEY:-}"  # mapped loads over HTTP use the deployment's key
 
 
 def test_dockerfile_installs_without_dev_extras() -> None:

@@ -21,6 +21,7 @@ from graphsvc.stores.embedded import EmbeddedStore
 from graphsvc.vocabulary import vocabulary
 from loaders.fit import parse_date
 from loaders.intake import detect_format, load
+from loaders.person_ids import opaque_id
 from tests.scenario import Scenario
 
 DAY = dt.date(2024, 6, 30)
@@ -633,8 +634,9 @@ def test_a_shuanggongshi_penalty_export_in_gbk_loads_through_its_mapping(tmp_pat
     summary = load(path.parent, store, LoadOptions(mapping="shuanggongshi_penalty"))
     assert summary.format == "mapped" and summary.encodings == {"行政处罚.csv": "gb18030"}
     subjects = subjects_of(store)
-    assert subjects[FIRM]["uscc"] == FIRM and subjects[f"{FIRM}/张伟"]["kind"] == "person"
-    assert [(r["source_id"], r["role"]) for r in roles_of(store)] == [(f"{FIRM}/张伟", "legal_representative")]
+    zhang = opaque_id(f"{FIRM}/张伟")  # the legal representative's opaque id, as registry_extract makes it
+    assert subjects[FIRM]["uscc"] == FIRM and subjects[zhang]["kind"] == "person"
+    assert [(r["source_id"], r["role"]) for r in roles_of(store)] == [(zhang, "legal_representative")]
     entries = entries_of(store)
     food = entries[f"庆市监罚〔2024〕12号/{FIRM}"]
     assert (food["list_type"], food["severity"], food["domain"]) == ("focus", "fairly_serious", "market_supervision")
@@ -696,12 +698,13 @@ def test_a_court_defaulter_publication_loads_through_its_mapping(tmp_path: Path,
     )
     load(path, store, LoadOptions(mapping="shixin_beizhixingren"))
     entries = entries_of(store)
-    person = entries["(2023)黑0602执1234号/李某"]
+    person = entries[opaque_id("(2023)黑0602执1234号/李某", "e")]
     assert (person["list_type"], person["domain"], person["determined_on"]) == (
         "court_defaulter",
         "judicial",
         dt.date(2024, 1, 5),
     )
+    assert person["subject_id"] == opaque_id("court/2306021975****1234/李某")
     assert subjects_of(store)[person["subject_id"]]["kind"] == "person"
     firm = entries["(2023)黑06执88号/大庆某某食品有限公司"]
     assert firm["subject_id"] == FIRM and subjects_of(store)[FIRM]["uscc"] == FIRM
@@ -732,15 +735,17 @@ def test_a_registry_extract_loads_legal_representatives_officers_and_shareholder
     )
     summary = load(directory, store, LoadOptions(mapping="registry_extract"))
     held = sorted((r["source_id"], r["role"], r["ratio"]) for r in roles_of(store))
-    zhang = f"{FIRM}/张伟"
-    assert held == [
-        (PARENT, "shareholder", 60.0),
-        (zhang, "director", None),
-        (zhang, "legal_representative", None),
-        (zhang, "senior_manager", None),
-        (zhang, "shareholder", 40.0),
-        (f"{FIRM}/李娜", "supervisor", None),
-    ]
+    zhang = opaque_id(f"{FIRM}/张伟")
+    assert held == sorted(
+        [
+            (PARENT, "shareholder", 60.0),
+            (zhang, "director", None),
+            (zhang, "legal_representative", None),
+            (zhang, "senior_manager", None),
+            (zhang, "shareholder", 40.0),
+            (opaque_id(f"{FIRM}/李娜"), "supervisor", None),
+        ]
+    )
     assert summary.role_titles["执行董事兼总经理"] == ["director", "senior_manager"]
     assert summary.tables["subjects"].inserted == 4  # the firm, 张伟 once across three files, 李娜, the parent
 
@@ -1001,7 +1006,7 @@ def test_an_excel_registry_extract_loads_through_its_mapping(tmp_path: Path, sto
     summary = load(directory, store, LoadOptions(mapping="registry_extract"))
     assert summary.encodings == {"股东信息.xlsx": "xlsx", "企业基本信息.xlsx": "xlsx"}
     held = sorted((r["source_id"], r["role"], r["ratio"]) for r in roles_of(store))
-    assert held == [(PARENT, "shareholder", 60.0), (f"{FIRM}/张伟", "legal_representative", None)]
+    assert held == sorted([(PARENT, "shareholder", 60.0), (opaque_id(f"{FIRM}/张伟"), "legal_representative", None)])
 
 
 def test_a_mapping_beside_ftm_entities_overrides_the_ftm_tables(tmp_path: Path) -> None:

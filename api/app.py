@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from api import problems
+from api.inputs import constrain_text
 from api.middleware import BodyLimit, RateLimiter, SecurityHeaders
 from api.routers import (
     analytics,
@@ -102,6 +103,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
             _problem_media_types(schema)
+            constrain_text(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 

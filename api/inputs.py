@@ -18,11 +18,23 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_va
 EARLIEST = dt.date(1949, 10, 1)
 LATEST = dt.date(2100, 12, 31)
 # ISO dates from 1949-10-01 to 2100-12-31, for the OpenAPI schema (clients and schemathesis read it).
-DATE_PATTERN = r"^(1949-1[0-2]-[0-3]\d|19[5-9]\d-[01]\d-[0-3]\d|20\d\d-[01]\d-[0-3]\d|2100-[01]\d-[0-3]\d)$"
+_DAYS = r"(1949-1[0-2]-[0-3]\d|19[5-9]\d-[01]\d-[0-3]\d|20\d\d-[01]\d-[0-3]\d|2100-[01]\d-[0-3]\d)"
+DATE_PATTERN = rf"^{_DAYS}$"
+# ISO times whose date lies in the same range (audit export bounds).
+MOMENT_PATTERN = rf"^{_DAYS}([T ]\d{{2}}:\d{{2}}(:\d{{2}}(\.\d+)?)?)?(Z|[+-]\d{{2}}:?\d{{2}})?$"
 ID_MAX = 200
 TEXT_MAX = 4000
 # Bidirectional embeddings, overrides and isolates (Unicode TR 9): U+202A-U+202E, U+2066-U+2069.
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+# What ``text_problem`` refuses, as a JSON-schema character class: control characters but tab, newline and return,
+# bidirectional controls and lone surrogates. The OpenAPI schema states it on every free-text string
+# (``constrain_text``), so that clients and schema-driven tests know what is accepted.
+_REFUSED = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+TEXT_PATTERN = rf"^[^{_REFUSED}]*$"
+# A query value also holds something besides blanks (an empty ``?profile=`` is refused, api/strict.py).
+QUERY_PATTERN = rf"^[^{_REFUSED}]*[^\s{_REFUSED}][^{_REFUSED}]*$"
 
 
 def text_problem(value: str, max_length: int = TEXT_MAX) -> str | None:
@@ -86,7 +98,12 @@ def _iso_moment_only(value: Any) -> Any:
 
 
 # A time of a query (audit export bounds), ISO 8601, its date within the same range.
-ApiDateTime = Annotated[dt.datetime, BeforeValidator(_iso_moment_only), AfterValidator(_moment_in_range)]
+ApiDateTime = Annotated[
+    dt.datetime,
+    BeforeValidator(_iso_moment_only),
+    AfterValidator(_moment_in_range),
+    Field(json_schema_extra={"pattern": MOMENT_PATTERN}),
+]
 
 
 def _check_strings(value: Any, where: str, problems: list[str]) -> None:
@@ -122,3 +139,32 @@ class CheckedModel(BaseModel):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+
+def constrain_text(schema: dict[str, Any]) -> None:
+    """State in an OpenAPI schema what the service refuses in text (``text_problem``, api/strict.py): every
+    free-text string of a path, a query or a body gets ``TEXT_PATTERN`` (a query value ``QUERY_PATTERN``: not
+    blank), and paths and queries the id length. Strings with a format, a pattern or a list of values keep theirs."""
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                where = parameter.get("in")
+                if where in ("path", "query"):
+                    _constrain(parameter.get("schema", {}), QUERY_PATTERN if where == "query" else TEXT_PATTERN, ID_MAX)
+    for component in schema.get("components", {}).get("schemas", {}).values():
+        for prop in component.get("properties", {}).values():
+            _constrain(prop, TEXT_PATTERN, None)
+
+
+def _constrain(node: dict[str, Any], pattern: str, max_length: int | None) -> None:
+    for option in node.get("anyOf", []):
+        _constrain(option, pattern, max_length)
+    if node.get("type") == "array":
+        _constrain(node.get("items", {}), pattern, max_length)
+    if node.get("type") != "string" or {"format", "pattern", "enum", "const"} & set(node):
+        return
+    node["pattern"] = pattern
+    if max_length is not None:
+        node["maxLength"] = min(node.get("maxLength", max_length), max_length)

@@ -116,7 +116,9 @@ def install(app: FastAPI) -> None:
             detail = f"no endpoint {request.url.path}; see /docs for the API"
         if exc.status_code == 405:
             detail = f"{request.method} is not allowed on {request.url.path}; see /docs"
-        return problem_response(request, exc.status_code, _title(exc.status_code), detail)
+        answer = problem_response(request, exc.status_code, _title(exc.status_code), detail)
+        answer.headers.update(exc.headers or {})  # a 405 says which methods are allowed (Allow, RFC 9110)
+        return answer
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

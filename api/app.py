@@ -47,7 +47,9 @@ unknown query parameters 400.
 **Errors** are `application/problem+json` (RFC 9457) with a `detail` that says what to fix and, for rejected
 input, every problem in `errors`.
 
-Every request that returns personal data or list information is recorded in the audit log (PRV-06).
+Every request that returns personal data or list information, and every refusal, is recorded in the audit log
+(PRV-06). A write answers success only when the change and its audit event are committed together; otherwise
+503 with the reason, and nothing is committed. `POST`s that record something new answer 201.
 """
 
 

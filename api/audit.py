@@ -17,6 +17,7 @@ server log and counted in ``/ready``, and never blocks the lines after it. While
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import logging
 import os
@@ -47,20 +48,28 @@ class AuditJournal:
     def __init__(self, directory: Path, access: StoreAccess) -> None:
         self.directory = directory
         self.access = access
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._torn = False  # the last write failed: the segment may end in half a line
         self.write_problem: str | None = None
         self.flush_problem: str | None = None
         self.quarantined = 0  # lines this process moved to quarantine
-        self._open_segment()
+        self._fd: int | None = None
+        try:
+            self._open_segment()
+        except OSError as exc:  # the service still starts: /ready and every audited request say why (503)
+            self.write_problem = (
+                f"the audit journal folder {self.directory} cannot be written: {exc}; "
+                "set GRAPHSVC_AUDIT_DIR to a writable folder"
+            )
+            log.error("%s; requests that must be audited get 503 until it can", self.write_problem)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def _open_segment(self) -> None:
         name = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}.jsonl"
         self.segment = self.directory / name
-        self._fd: int | None = os.open(self.segment, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._fd = os.open(self.segment, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
 
     def record(
         self,
@@ -92,18 +101,20 @@ class AuditJournal:
         )
         data = (line + "\n").encode("utf-8")
         with self._lock:
-            if self._fd is None:  # closed by a previous lifespan of the app: start a new segment
-                self._open_segment()
-            assert self._fd is not None
             if self._torn:
                 data = b"\n" + data  # end the half line a failed write may have left: it is quarantined alone
             try:
+                if self._fd is None:  # closed by a previous lifespan of the app, or never opened: a new segment
+                    self._open_segment()
+                assert self._fd is not None
                 written = os.write(self._fd, data)
                 if written != len(data):
                     raise OSError(f"only {written} of {len(data)} bytes were written")
             except OSError as exc:
                 self._torn = True
                 self.write_problem = f"the audit journal {self.segment} cannot be written: {exc}"
+                if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                    self.write_problem += "; set GRAPHSVC_AUDIT_DIR to a writable folder"
                 log.error("%s; requests that must be audited get 503 until it can", self.write_problem)
                 raise StoreError(f"{self.write_problem}; nothing is served unlogged (PRV-06): retry later") from exc
             self._torn = False
@@ -118,6 +129,10 @@ class AuditJournal:
     # -- moving lines into the store --------------------------------------------------------------------
     def flush(self, *, all_segments: bool = False) -> int:
         """Move new journal lines into the store: this worker's segment, or every segment (for export)."""
+        if self.access.read_only is not None:
+            if not all_segments:
+                return 0  # the lines wait in the journal until the store can be written
+            raise StoreError(f"{self.access.read_only}; the audit journal's newest lines wait in {self.directory}")
         segments = sorted(self.directory.glob("*.jsonl")) if all_segments else [self.segment]
         with self.access.write() as store:
             positions = store.audit_journal_positions()

@@ -365,7 +365,8 @@ class Health(BaseModel):
 
 
 class Readiness(BaseModel):
-    status: Literal["ready"]
+    status: Literal["ready", "read-only"]
+    read_only: str | None = Field(None, description="why the store is served read-only (writes answer 503)")
     store: str
     subjects: int
     generation: dict[str, int]

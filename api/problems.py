@@ -34,6 +34,15 @@ def printable(text: str) -> str:
 def problem_response(
     request: Request, status: int, title: str, detail: str, errors: list[dict[str, Any]] | None = None
 ) -> JSONResponse:
+    if 400 <= status < 500:
+        # Every refusal on /v1 is audited (PRV-06), once: those a router audited already are skipped. A refusal
+        # that cannot be audited is not answered: 503, as for every other request.
+        service = getattr(request.app.state, "service", None)
+        if service is not None:
+            try:
+                service.audit_refusal(request, status, title, detail)
+            except StoreError as exc:
+                status, title, detail, errors = 503, "Audit log failing", str(exc), None
     detail = printable(detail)
     if errors is not None:
         errors = [{k: printable(v) if isinstance(v, str) else v for k, v in e.items()} for e in errors]

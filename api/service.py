@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
 import threading
+import uuid
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 import pyarrow as pa
@@ -24,10 +27,11 @@ from graphsvc.analytics.adjacency import AdjacencyCache
 from graphsvc.authorisations import Authorisation
 from graphsvc.calendar import load_calendar
 from graphsvc.disclosure import reading_refusal
-from graphsvc.errors import ProfileError
+from graphsvc.errors import ProfileError, StoreError
 from graphsvc.lifecycle import deadlines
 from graphsvc.profiles import PROFILE_NAMES, load_profile
-from graphsvc.stores.base import FactsVersion
+from graphsvc.stores.audited import AuditedStore
+from graphsvc.stores.base import AuditRecord, FactsVersion, GraphStore
 
 log = logging.getLogger("graphsvc.api")
 
@@ -39,13 +43,18 @@ class Service:
         profile = load_profile(settings.profile)  # fail at start, not at the first request, on an unknown profile
         calendar = load_calendar().with_profile(profile.calendar)  # and on a calendar file that cannot be read
         self.access = StoreAccess(settings)
-        with self.access.write() as store:  # creates the service's tables in a store made by an older version
-            store.generation()
-            # Deadlines counted provisionally over a year whose holiday notice the calendar now has are counted
-            # again, and the change recorded (graphsvc/lifecycle/deadlines.py).
-            recounted = deadlines.recount(store, calendar, on=settings.today())
-        if recounted:
-            log.info("calendar %s: %d provisional deadline(s) counted again", calendar.origin, len(recounted))
+        if self.access.read_only is None:
+            with self.access.write() as store:  # creates the service's tables in a store made by an older version
+                store.generation()
+                # Deadlines counted provisionally over a year whose holiday notice the calendar now has are counted
+                # again, and the change recorded (graphsvc/lifecycle/deadlines.py).
+                recounted = deadlines.recount(store, calendar, on=settings.today())
+            if recounted:
+                log.info("calendar %s: %d provisional deadline(s) counted again", calendar.origin, len(recounted))
+        else:
+            log.warning("%s", self.access.read_only)
+        # Why the last write failed (the store could not commit it), until a write succeeds: /ready says so.
+        self.write_problem: str | None = None
         self.views = Views(self.access)
         self.audit = AuditJournal(settings.audit_dir, self.access)
         # The analytics' in-memory graph per date, rebuilt after a load (graphsvc/analytics/adjacency.py).
@@ -122,6 +131,54 @@ class Service:
                 self._authorisations[key] = found
         return found
 
+    def audit_event(
+        self, request: Request, caller: Caller, result_ids: list[str], parameters: dict[str, Any] | None = None
+    ) -> AuditRecord:
+        """The audit event of this request as it is answered when it succeeds (the route's status code)."""
+        params: dict[str, Any] = dict(request.query_params)
+        params.update(request.path_params)
+        params.update(parameters or {})
+        route = request.scope.get("route")
+        return AuditRecord(
+            event_id=uuid.uuid4().hex,
+            requested_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            key_id=caller.key_id,
+            tier=caller.tier.label,
+            method=request.method,
+            endpoint=request.url.path,
+            parameters=params,
+            authorisation_ref=caller.authorisation_ref,
+            status=int(getattr(route, "status_code", None) or 200),
+            result_ids=tuple(result_ids),
+        )
+
+    @contextlib.contextmanager
+    def audited_write(
+        self, request: Request, caller: Caller, result_ids: list[str], parameters: dict[str, Any] | None = None
+    ) -> Iterator[GraphStore]:
+        """The store for this request's write: the write takes the request's audit event along and the store
+        commits both in one transaction (graphsvc/stores/audited.py), so a write is answered success only if it
+        is committed and audited (PRV-06). Any failure of the store is a 503 with the reason (``/ready`` says it
+        until a write succeeds); nothing was committed then. A request that ends without writing (nothing to
+        change) is audited in the journal, as reads are."""
+        if self.access.read_only is not None:
+            raise ApiProblem(503, "Store read-only", self.access.read_only)
+        event = self.audit_event(request, caller, result_ids, parameters)
+        try:
+            with self.access.write() as store:
+                audited = AuditedStore(store, event)
+                yield audited.as_store()
+        except StoreError as exc:
+            self.write_problem = f"the last write failed: {exc}"
+            raise
+        finally:
+            self.access.forget_generation()
+        self.write_problem = None
+        if audited.written:
+            request.state.audited = True
+        else:
+            self.record_access(request, caller, result_ids, parameters, status=event.status)
+
     def refuse(self, request: Request, caller: Caller, refusal: Refusal, ids: list[str]) -> ApiProblem:
         """Audit a refused request and return the problem to raise."""
         self.record_access(request, caller, ids, {"refused": refusal.detail}, status=refusal.status)
@@ -135,7 +192,7 @@ class Service:
         parameters: dict[str, Any] | None = None,
         status: int = 200,
     ) -> None:
-        """Audit one request that returned personal data or list information (PRV-06)."""
+        """Audit one request that returned personal data or list information (PRV-06), in the journal."""
         params: dict[str, Any] = dict(request.query_params)
         params.update(request.path_params)
         params.update(parameters or {})
@@ -149,6 +206,24 @@ class Service:
             status=status,
             result_ids=result_ids,
         )
+        request.state.audited = True
+
+    def audit_refusal(self, request: Request, status: int, title: str, detail: str) -> None:
+        """Audit a problem answer (400-499) on /v1 that nothing audited yet: a 409, a 422, a refusal of the
+        domain. The caller is the one the request's key names, where it got that far (api/problems.py)."""
+        if getattr(request.state, "audited", False) or not request.url.path.startswith("/v1/"):
+            return
+        caller: Caller | None = getattr(request.state, "caller", None)
+        if caller is None:
+            key = request.headers.get(KEY_HEADER)
+            record = self.keys.identify(key) if key else None
+            if record is not None:
+                caller = record.caller()
+            elif key:
+                caller = Caller(key_fingerprint(key), Tier.PUBLIC)
+            else:
+                caller = ANONYMOUS
+        self.record_access(request, caller, [], {"refused": detail, "title": title}, status=status)
 
 
 def service_of(request: Request) -> Service:
@@ -193,7 +268,9 @@ def _principal(request: Request, api_key: str | None) -> Caller:
         address = request.client.host if request.client else None
         service.record_access(request, stranger, [], {"refused": "unknown API key", "address": address}, status=401)
         raise ApiProblem(401, "Unknown API key", f"the {KEY_HEADER} header holds no known key; omit it to be public")
-    return record.caller()
+    caller = record.caller()
+    request.state.caller = caller  # who a later refusal is audited for (Service.audit_refusal)
+    return caller
 
 
 async def get_caller(request: Request, api_key: KeyHeader = None, authorisation_ref: RefHeader = None) -> Caller:
@@ -202,6 +279,7 @@ async def get_caller(request: Request, api_key: KeyHeader = None, authorisation_
     caller = _principal(request, api_key)
     ref = (authorisation_ref or "").strip() or None
     caller = dataclasses.replace(caller, authorisation_ref=ref)
+    request.state.caller = caller
     if caller.tier is not Tier.AUTHORISED:
         return caller
     service = service_of(request)
@@ -232,7 +310,9 @@ async def get_caller(request: Request, api_key: KeyHeader = None, authorisation_
             ),
             [],
         )
-    return dataclasses.replace(caller, authorised_subjects=frozenset({authorisation.subject_id}))
+    caller = dataclasses.replace(caller, authorised_subjects=frozenset({authorisation.subject_id}))
+    request.state.caller = caller
+    return caller
 
 
 def _tier_check(tier: Tier, caller: Caller, request: Request) -> Caller:

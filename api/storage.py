@@ -21,7 +21,7 @@ import pyarrow as pa
 from api.settings import ServiceSettings
 from graphsvc.errors import StoreError
 from graphsvc.stores.base import Generation, GraphStore
-from graphsvc.stores.embedded import EmbeddedStore, generation_path, read_generation
+from graphsvc.stores.embedded import EmbeddedStore, generation_path, read_generation, read_only_reason
 from graphsvc.stores.filelock import TurnLock
 
 # How long a Neo4j generation answer is trusted before asking the server again.
@@ -37,6 +37,8 @@ class StoreAccess:
         self._lock = threading.Lock()
         self._generation: tuple[float, Generation] | None = None
         self._published: tuple[tuple[tuple[int, int, int], tuple[int, int]], Generation] | None = None
+        # Why the store cannot be written (its folder or file is read-only), or None: it is then served read-only.
+        self.read_only: str | None = read_only_reason(settings.db) if self.embedded else None
 
     @property
     def embedded(self) -> bool:
@@ -64,6 +66,8 @@ class StoreAccess:
         if not self.embedded:
             yield self._server_store()
             return
+        if self.read_only is not None:
+            raise StoreError(self.read_only)
         with EmbeddedStore(self.settings.db) as store:
             yield store
 

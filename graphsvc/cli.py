@@ -34,7 +34,7 @@ from graphsvc.loading import FORMATS, LoadOptions, LoadRefused, LoadSummary, Rat
 from graphsvc.profiles import PROFILE_NAMES, load_profile
 from graphsvc.rules.table import RULES, VALIDITY_RULES
 from graphsvc.stores.base import GraphStore
-from graphsvc.stores.embedded import EmbeddedStore
+from graphsvc.stores.embedded import EmbeddedStore, read_only_reason
 from graphsvc.vocab import Scope
 
 if TYPE_CHECKING:
@@ -258,7 +258,11 @@ def open_store(args: argparse.Namespace, *, read_only: bool = False) -> GraphSto
         )
     if kind != "embedded":
         raise InputError(f"unknown store {kind!r} (from ${STORE_ENV}); choose one of {', '.join(STORES)}")
-    return EmbeddedStore(getattr(args, "db", None) or default_db_path(), read_only=read_only)
+    return EmbeddedStore(_db(args), read_only=read_only)
+
+
+def _db(args: argparse.Namespace) -> Path:
+    return Path(getattr(args, "db", None) or default_db_path())
 
 
 def _reader(name: str) -> Callable[..., Any]:
@@ -341,8 +345,10 @@ def _cmd_derived(args: argparse.Namespace, out: TextIO) -> int:
     unknown = sorted(set(args.rule or ()) - set(RULES))
     if unknown:
         raise InputError(f"unknown rule(s) {unknown}; choose from {', '.join(RULES)}")
-    with closing(open_store(args)) as store:
-        evaluation = evaluate(store, profile, args.as_of, known_at=args.known_at)
+    # A read-only store is evaluated without keeping the evaluation (what `summary` reads stays as it was).
+    keep = (args.store or os.environ.get(STORE_ENV, "embedded")) != "embedded" or read_only_reason(_db(args)) is None
+    with closing(open_store(args, read_only=not keep)) as store:
+        evaluation = evaluate(store, profile, args.as_of, known_at=args.known_at, persist=keep)
     records = evaluation.records
     if args.rule:
         records = records.filter(pc.is_in(records.column("rule"), value_set=pa.array(args.rule)))

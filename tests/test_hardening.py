@@ -30,6 +30,7 @@ from graphsvc.stores.neo4j import Neo4jSettings, Neo4jStore
 from loaders.canonical import load_directory
 from tests.api_world import DEPARTMENT, Keys, World, build_world, point_at, settings_for, write_keys
 from tests.conftest import PARITY
+from tests.mounts import mount_tmpfs
 from tests.scenario import Scenario
 
 PROBLEM = "application/problem+json"
@@ -314,19 +315,10 @@ def test_cli_reports_a_corrupt_store_in_one_line(tmp_path: Path, capsys: pytest.
     assert "not a readable graphsvc store" in err and "backup" in err
 
 
-def _mount_tmpfs(where: Path, options: str) -> None:
-    where.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True, check=False
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.decode().strip()}); needs root")
-
-
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     where = tmp_path / "small"
-    _mount_tmpfs(where, "size=128k")
+    mount_tmpfs(where, "size=128k")
     try:
         yield where
     finally:
@@ -336,7 +328,7 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 @pytest.fixture
 def read_only_folder(tmp_path: Path) -> Iterator[Path]:
     where = tmp_path / "ro"
-    _mount_tmpfs(where, "ro,size=64k")
+    mount_tmpfs(where, "ro,size=64k")
     try:
         yield where
     finally:

@@ -69,11 +69,11 @@ def record_authorisation(
         recorded_by=caller.key_id,
         recorded_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
     )
-    with service.access.write() as store:
-        recorded = store.append_authorisation(authorisation.as_table())
-    if not recorded:
-        raise ApiProblem(
-            409, "Authorisation id taken", f"an authorisation {authorisation.authorisation_id!r} is already recorded"
-        )
-    service.record_access(request, caller, [authorisation.authorisation_id, body.subject_id])
+    with service.audited_write(request, caller, [authorisation.authorisation_id, body.subject_id]) as store:
+        if not store.append_authorisation(authorisation.as_table()):
+            raise ApiProblem(
+                409,
+                "Authorisation id taken",
+                f"an authorisation {authorisation.authorisation_id!r} is already recorded",
+            )
     return authorisation.as_row()

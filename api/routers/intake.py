@@ -91,11 +91,9 @@ def _check_findings(service: Service, request: Request, caller: Caller, findings
 
 
 def _intake(service: Service, request: Request, caller: Caller, tables: dict[str, pa.Table], ids: list[str]) -> Any:
-    with service.access.write() as store:
+    with service.audited_write(request, caller, ids, {"items": len(ids)}) as store:
         report = load_tables(tables, store, source=f"api:{caller.key_id}:{request.url.path}")
-    service.access.forget_generation()
-    service.record_access(request, caller, ids, {"items": len(ids)})
-    return _answer(report.result, ids)
+        return _answer(report.result, ids)
 
 
 @router.post(
@@ -150,7 +148,8 @@ def change_status(
 ) -> Any:
     """A status change is a row of the entry's status history from ``since`` (valid time, graphsvc/lifecycle/):
     the lists on any earlier date stay as they were, and an exit is announced (GET /v1/announcements)."""
-    with service.access.write() as store:
+    audited = {"status": body.status, "since": body.since.isoformat()}
+    with service.audited_write(request, caller, [entry_id], audited) as store:
         current = store.current_entry(entry_id)
         # Scope and department first: what follows (dates, status) must not show to a caller who may not write.
         refusal = authz.existing_entry_write(caller, entry_id, current)
@@ -164,6 +163,4 @@ def change_status(
             raise ApiProblem(409, "Status change not allowed", str(exc)) from exc
         except InputError as exc:
             raise ApiProblem(400, "Bad date", str(exc)) from exc
-    service.access.forget_generation()
-    service.record_access(request, caller, [entry_id], {"status": body.status, "since": body.since.isoformat()})
-    return _answer(changed.result, [entry_id])
+        return _answer(changed.result, [entry_id])

@@ -125,11 +125,9 @@ def file_objection(request: Request, entry_id: str, body: ObjectionIn, service: 
         CaseKind(body.kind),
         body.against,
     )
-    with service.access.write() as store, _answers():
+    with service.audited_write(request, caller, [entry_id]) as store, _answers():
         _entry(store, service, request, caller, entry_id)
         case = objections.file(store, filing, actor=caller.key_id, profile=profile, calendar=calendar)
-    service.access.forget_generation()
-    service.record_access(request, caller, [entry_id, case.case_id])
     return _case(case, body.filed_on, calendar)
 
 
@@ -146,7 +144,7 @@ def decide_objection(
     it. The status before the objection returns from decided_on; an upheld one is republished within 3 working
     days in the original scope."""
     profile, calendar = _settings(service)
-    with service.access.write() as store, _answers():
+    with service.audited_write(request, caller, [objection_id]) as store, _answers():
         case = objections.get(store, objection_id)
         _entry(store, service, request, caller, case.entry_id)
         _decider(store, service, request, caller, case.entry_id)
@@ -161,8 +159,6 @@ def decide_objection(
             profile=profile,
             calendar=calendar,
         )
-    service.access.forget_generation()
-    service.record_access(request, caller, [case.entry_id, objection_id])
     return _case(decided, body.decided_on, calendar)
 
 
@@ -227,11 +223,9 @@ def apply_repair(request: Request, entry_id: str, body: RepairIn, service: Servi
     application = repairs.Application(
         entry_id, body.applied_on, body.commitment, body.corrected_on, tuple(body.evidence)
     )
-    with service.access.write() as store, _answers():
+    with service.audited_write(request, caller, [entry_id]) as store, _answers():
         _entry(store, service, request, caller, entry_id)
         case = repairs.apply(store, application, actor=caller.key_id, profile=profile)
-    service.access.forget_generation()
-    service.record_access(request, caller, [entry_id, case.case_id])
     return _case(case, body.applied_on, calendar)
 
 
@@ -247,7 +241,7 @@ def decide_repair(
     """An approval starts the public notice (5 working days in Jiangsu); the entry is repaired from the day
     after it ends, and its original goes to the archive."""
     profile, calendar = _settings(service)
-    with service.access.write() as store, _answers():
+    with service.audited_write(request, caller, [repair_id]) as store, _answers():
         case = repairs.get(store, repair_id)
         _entry(store, service, request, caller, case.entry_id)
         _decider(store, service, request, caller, case.entry_id)
@@ -261,8 +255,6 @@ def decide_repair(
             profile=profile,
             calendar=calendar,
         )
-    service.access.forget_generation()
-    service.record_access(request, caller, [case.entry_id, repair_id])
     return _case(decided, body.decided_on, calendar)
 
 
@@ -289,13 +281,10 @@ def list_repairs(
 
 # -- listing steps -------------------------------------------------------------------------------------------------
 def _step(request: Request, entry_id: str, service: Any, caller: Caller, run: Any) -> Any:
-    with service.access.write() as store, _answers():
+    with service.audited_write(request, caller, [entry_id]) as store, _answers():
         _entry(store, service, request, caller, entry_id)
         _decider(store, service, request, caller, entry_id)
-        answer = run(store)
-    service.access.forget_generation()
-    service.record_access(request, caller, [entry_id])
-    return answer
+        return run(store)
 
 
 @router.post(

@@ -46,7 +46,7 @@ def _load(
 
     protected = frozenset() if caller.tier is Tier.ADMIN else frozenset({"subjects", "roles"})
     try:
-        with service.access.write() as store:
+        with service.audited_write(request, caller, [name], {"format": options.format}) as store:
             summary = load_upload(
                 body,
                 name,
@@ -61,7 +61,6 @@ def _load(
             403, "Registry facts", f"{exc}. Only an admin key changes subjects and roles the store holds"
         )
         raise service.refuse(request, caller, refusal, [name]) from None
-    service.access.forget_generation()
     return summary
 
 
@@ -106,13 +105,6 @@ async def load_file(
     body = await request.body()
     summary = await run_in_threadpool(_load, service, request, caller, body, name, options)
     report = summary.as_json()
-    tables = summary.tables
-    service.record_access(
-        request,
-        caller,
-        [name],
-        {"format": format, "batch_id": summary.batch_id, "inserted": {t: c.inserted for t, c in tables.items()}},
-    )
     return {k: v for k, v in report.items() if k not in {"store", "rejected_files"}}
 
 

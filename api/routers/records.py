@@ -205,7 +205,7 @@ def decide_warning(
     re-evaluations because a warning's id is what it says, not when it was computed."""
     name = service.profile_or_default(profile)
     date = service.date_or_today(as_of)
-    snapshot, view = service.views.view(name, date)
+    _snapshot, view = service.views.view(name, date)
     found = next((r for r in view.visible_records(caller.audience) if r["record_id"] == warning_id), None)
     if found is None or found["warning_list"] is None:
         refused = authz.Refusal(
@@ -215,7 +215,7 @@ def decide_warning(
     refusal = authz.record_write(caller, warning_id, found["department"])
     if refusal is not None:
         raise service.refuse(request, caller, refusal, [warning_id])
-    with service.access.write() as store:
+    with service.audited_write(request, caller, [warning_id], {"state": body.state}) as store:
         decided = [e for e in store.warning_events().to_pylist() if e["warning_id"] == warning_id]
         if decided:
             last = decided[-1]
@@ -235,8 +235,4 @@ def decide_warning(
             "subject_id": found["subject_id"],
         }
         store.append_warning_events(pa.Table.from_pylist([event], schema=WARNING_EVENT_SCHEMA))
-    service.access.forget_generation()
-    snapshot = service.views.snapshot()
-    row = warning_row(found, snapshot, caller)
-    service.record_access(request, caller, [warning_id], {"state": body.state})
-    return row
+    return warning_row(found, service.views.snapshot(), caller)

@@ -87,11 +87,9 @@ def reevaluate(
     ``graphsvc summary`` read). The API's own answers are always evaluated on the current facts."""
     name = service.profile_or_default(body.profile)
     date = service.date_or_today(body.as_of)
-    with service.access.write() as store:
+    with service.audited_write(request, caller, [], {"profile": name, "as_of": date.isoformat()}) as store:
         evaluation = evaluate(store, load_profile(name), date)
-    service.access.forget_generation()
     by_rule = Counter(evaluation.records.column("rule").to_pylist())
-    service.record_access(request, caller, [], {"profile": name, "as_of": date.isoformat()})
     return {
         "profile": name,
         "as_of": date,

@@ -19,7 +19,7 @@ from graphsvc.lifecycle.cases import Case, CaseKind
 from graphsvc.profiles import load_profile
 from graphsvc.stores.base import GraphStore
 
-OpenStore = Callable[[argparse.Namespace], GraphStore]
+OpenStore = Callable[..., GraphStore]  # open_store(args, read_only=...) of graphsvc/cli.py
 
 
 def _date(text: str) -> dt.date:
@@ -107,8 +107,9 @@ def _corrections(items: list[str]) -> dict[str, str | None]:
 def run_objection(args: argparse.Namespace, out: TextIO, open_store: OpenStore) -> int:
     profile = load_profile(args.profile)
     calendar = load_calendar(args.calendar).with_profile(profile.calendar)
-    with closing(open_store(args)) as store:
-        deadlines.recount(store, calendar, on=dt.date.today())  # as the service does at its start
+    with closing(open_store(args, read_only=args.step == "list")) as store:
+        if args.step != "list":  # a list only reads (and works on a read-only store)
+            deadlines.recount(store, calendar, on=dt.date.today())  # as the service does at its start
         if args.step == "file":
             filing = objections.Filing(
                 args.entry_id,
@@ -143,8 +144,9 @@ def run_objection(args: argparse.Namespace, out: TextIO, open_store: OpenStore) 
 def run_repair(args: argparse.Namespace, out: TextIO, open_store: OpenStore) -> int:
     profile = load_profile(args.profile)
     calendar = load_calendar(args.calendar).with_profile(profile.calendar)
-    with closing(open_store(args)) as store:
-        deadlines.recount(store, calendar, on=dt.date.today())  # as the service does at its start
+    with closing(open_store(args, read_only=args.step == "list")) as store:
+        if args.step != "list":  # a list only reads (and works on a read-only store)
+            deadlines.recount(store, calendar, on=dt.date.today())  # as the service does at its start
         if args.step == "apply":
             application = repairs.Application(
                 args.entry_id, args.applied_on, args.commitment, args.corrected_on, tuple(args.evidence)

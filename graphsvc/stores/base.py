@@ -7,6 +7,7 @@ results never go row by row through Python.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -302,6 +303,41 @@ def record_order(row: Mapping[str, Any]) -> tuple[Any, ...]:
 
 
 @dataclass(frozen=True)
+class AuditRecord:
+    """The audit event of the request that makes a write (PRV-06). The store writes it in the write's own
+    transaction, so a change is never committed unaudited and no audit event claims a change that was not."""
+
+    event_id: str
+    requested_at: dt.datetime
+    key_id: str
+    tier: str
+    method: str
+    endpoint: str
+    parameters: Mapping[str, Any]
+    authorisation_ref: str | None
+    status: int
+    result_ids: tuple[str, ...]
+
+    def table(self, more_ids: tuple[str, ...] = (), more_parameters: Mapping[str, Any] | None = None) -> pa.Table:
+        """The event as one AUDIT_SCHEMA row, with what only the write knows (its batch, the cases it opened)."""
+        ids = list(dict.fromkeys((*self.result_ids, *more_ids)))
+        parameters = {**self.parameters, **(more_parameters or {})}
+        row = {
+            "event_id": self.event_id,
+            "requested_at": self.requested_at,
+            "key_id": self.key_id,
+            "tier": self.tier,
+            "method": self.method,
+            "endpoint": self.endpoint,
+            "parameters": json.dumps(parameters, ensure_ascii=False, sort_keys=True, default=str),
+            "authorisation_ref": self.authorisation_ref,
+            "status": self.status,
+            "result_ids": json.dumps(ids, ensure_ascii=False),
+        }
+        return pa.Table.from_pylist([row], schema=AUDIT_SCHEMA)
+
+
+@dataclass(frozen=True)
 class Batch:
     """Validated tables to write in one transaction; any table may be absent."""
 
@@ -311,6 +347,18 @@ class Batch:
     # Tables whose stored facts this batch may add to but not change: a row that would supersede a current
     # version makes the store refuse the whole batch (errors.ProtectedFacts), writing nothing.
     protected: frozenset[str] = frozenset()
+    audit: AuditRecord | None = None  # the request's audit event, written in the batch's transaction
+
+    def audit_rows(self, batch_id: int, inserted: Mapping[str, int]) -> pa.Table | None:
+        """The audit event of this batch as committed: the batch it became, what it inserted, and the entries
+        and cases its lifecycle events belong to."""
+        if self.audit is None:
+            return None
+        ids: list[str] = []
+        if self.events is not None and self.events.num_rows:
+            for event in self.events.select(["entry_id", "case_id"]).to_pylist():
+                ids += [str(v) for v in (event["entry_id"], event["case_id"]) if v]
+        return self.audit.table(tuple(ids), {"batch_id": batch_id, "inserted": dict(inserted)})
 
 
 @dataclass(frozen=True)
@@ -379,8 +427,9 @@ class GraphStore(Protocol):
         """Evaluate the enabled rules; rows follow RULE_OUTPUT_SCHEMA, sorted by rule, subject, entry."""
         ...
 
-    def replace_evaluation(self, evaluation: Evaluation) -> None:
-        """Store this evaluation's records in place of the previous ones, atomically."""
+    def replace_evaluation(self, evaluation: Evaluation, audit: AuditRecord | None = None) -> None:
+        """Store this evaluation's records in place of the previous ones, atomically (and ``audit`` with the
+        switch to them)."""
         ...
 
     def latest_evaluation(self) -> Evaluation | None: ...
@@ -421,7 +470,9 @@ class GraphStore(Protocol):
         page costs the page, not its 100,000 roles. An offset at or past the total gives no rows."""
         ...
 
-    def append_warning_events(self, events: pa.Table) -> None: ...
+    def append_warning_events(self, events: pa.Table, audit: AuditRecord | None = None) -> None:
+        """Append warning decisions (and ``audit``) in one transaction."""
+        ...
 
     def warning_events(self) -> pa.Table: ...
 
@@ -443,8 +494,9 @@ class GraphStore(Protocol):
 
     def audit_events(self, since: dt.datetime | None = None, until: dt.datetime | None = None) -> pa.Table: ...
 
-    def append_authorisation(self, authorisation: pa.Table) -> bool:
-        """Record one authorisation (AUTHORISATION_SCHEMA); False, and nothing written, if its id is taken."""
+    def append_authorisation(self, authorisation: pa.Table, audit: AuditRecord | None = None) -> bool:
+        """Record one authorisation (AUTHORISATION_SCHEMA) and ``audit`` in one transaction; False, and nothing
+        written, if its id is taken."""
         ...
 
     def authorisation(self, authorisation_id: str) -> pa.Table:

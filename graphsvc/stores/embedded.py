@@ -12,9 +12,11 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import threading
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,7 @@ from graphsvc.stores.base import (
     LIFECYCLE_EVENT_SCHEMA,
     SCHEMAS,
     WARNING_EVENT_SCHEMA,
+    AuditRecord,
     Batch,
     ClosingStore,
     Evaluation,
@@ -46,6 +49,7 @@ from graphsvc.stores.filelock import DEFAULT_TIMEOUT, StoreLock
 from graphsvc.stores.subject_names import SubjectNames, names_cache
 from graphsvc.vocabulary import vocabulary
 
+log = logging.getLogger("graphsvc.store")
 _SQL_TYPES = {
     pa.string(): "VARCHAR",
     pa.float64(): "DOUBLE",
@@ -249,8 +253,7 @@ class EmbeddedStore(ClosingStore):
         if unknown:
             raise StoreError(f"unknown table(s) in batch: {sorted(unknown)}")
         con = self._con
-        con.begin()
-        try:
+        with self._transaction("writing a batch"):
             recorded_at = self._next_recorded_at()
             batch_id = int(fetch_value(con, "SELECT nextval('batch_ids')"))
             inserted: dict[str, int] = {}
@@ -291,10 +294,7 @@ class EmbeddedStore(ClosingStore):
                     "f": inserted.get("findings", 0),
                 },
             )
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
+            self._write_audit(batch.audit_rows(batch_id, inserted))
         self._publish_generation()
         return LoadResult(batch_id, recorded_at, inserted, superseded, unchanged)
 
@@ -434,11 +434,10 @@ class EmbeddedStore(ClosingStore):
         facts = FactsVersion(self.identity, self.last_batch_id())
         return self._names.get(self._con, facts, None if self.in_memory else self.path)
 
-    def replace_evaluation(self, evaluation: Evaluation) -> None:
+    def replace_evaluation(self, evaluation: Evaluation, audit: AuditRecord | None = None) -> None:
         con = self._con
         names = [n for n, _ in DERIVED_COLUMNS]
-        con.begin()
-        try:
+        with self._transaction("storing an evaluation"):
             evaluation_id = int(fetch_value(con, "SELECT coalesce(max(evaluation_id), 0) + 1 FROM evaluations"))
             fetch_all(con, "DELETE FROM derived")
             fetch_all(con, "DELETE FROM evaluations")
@@ -463,10 +462,9 @@ class EmbeddedStore(ClosingStore):
                     "n": evaluation.records.num_rows,
                 },
             )
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
+            self._write_audit(
+                None if audit is None else audit.table(more_parameters={"records": evaluation.records.num_rows})
+            )
         self._publish_generation()
 
     def latest_evaluation(self) -> Evaluation | None:
@@ -528,10 +526,47 @@ class EmbeddedStore(ClosingStore):
         )
 
     def _publish_generation(self) -> None:
-        """Tell other processes, without them opening the store, that its content changed."""
+        """Tell other processes, without them opening the store, that its content changed. Called after a
+        commit, so it never fails the write: if the file cannot be replaced (a full disk), the stale one is
+        removed and readers ask the store itself until a later write publishes again."""
         if self.in_memory:
             return
-        write_generation(self.path, self.generation())
+        try:
+            write_generation(self.path, self.generation())
+        except (OSError, duckdb.Error) as exc:
+            withdraw_generation(self.path, exc)
+
+    @contextlib.contextmanager
+    def _transaction(self, what: str) -> Iterator[None]:
+        """One transaction: committed when the block ends, rolled back on any error. A failure of the machine
+        (a full disk, a read-only folder) is a StoreError saying so: nothing of the block was written."""
+        con = self._con
+        con.begin()
+        try:
+            yield
+            self._commit()
+        except BaseException as exc:
+            with contextlib.suppress(duckdb.Error):  # a failed commit has already ended the transaction
+                con.rollback()
+            if isinstance(exc, duckdb.Error | OSError):
+                fault = faults.describe(exc, str(self.path))
+                raise StoreError(
+                    f"{what} failed on the store {self.path}: {fault or exc}; nothing of it was written"
+                ) from exc
+            raise
+
+    def _commit(self) -> None:
+        self._con.commit()
+
+    def _write_audit(self, rows: pa.Table | None) -> None:
+        """Inside a write's transaction: the audit event of the request making it (PRV-06)."""
+        if rows is None:
+            return
+        self._con.register("audited", rows.select(AUDIT_SCHEMA.names).cast(AUDIT_SCHEMA))
+        try:
+            fetch_all(self._con, "INSERT INTO audit_log SELECT * FROM audited")
+        finally:
+            self._con.unregister("audited")
 
     def current_subjects(self) -> pa.Table:
         return fetch_arrow(
@@ -610,8 +645,8 @@ class EmbeddedStore(ClosingStore):
             ),
         }
 
-    def append_warning_events(self, events: pa.Table) -> None:
-        self._append("warning_events", events, WARNING_EVENT_SCHEMA)
+    def append_warning_events(self, events: pa.Table, audit: AuditRecord | None = None) -> None:
+        self._append("warning_events", events, WARNING_EVENT_SCHEMA, audit=audit)
         self._publish_generation()
 
     def warning_events(self) -> pa.Table:
@@ -661,7 +696,7 @@ class EmbeddedStore(ClosingStore):
             {"since": since, "until": until},
         )
 
-    def append_authorisation(self, authorisation: pa.Table) -> bool:
+    def append_authorisation(self, authorisation: pa.Table, audit: AuditRecord | None = None) -> bool:
         """Record an authorisation; False (nothing written) when its id is already taken."""
         ids = authorisation.column("authorisation_id").to_pylist()
         taken = fetch_value(
@@ -669,7 +704,7 @@ class EmbeddedStore(ClosingStore):
         )
         if int(taken or 0):
             return False
-        self._append("authorisations", authorisation, AUTHORISATION_SCHEMA)
+        self._append("authorisations", authorisation, AUTHORISATION_SCHEMA, audit=audit)
         return True
 
     def authorisation(self, authorisation_id: str) -> pa.Table:
@@ -678,10 +713,17 @@ class EmbeddedStore(ClosingStore):
             self._con, f"SELECT {names} FROM authorisations WHERE authorisation_id = $id", {"id": authorisation_id}
         )
 
-    def _append(self, table: str, rows: pa.Table, schema: pa.Schema, journal: dict[str, int] | None = None) -> None:
+    def _append(
+        self,
+        table: str,
+        rows: pa.Table,
+        schema: pa.Schema,
+        journal: dict[str, int] | None = None,
+        *,
+        audit: AuditRecord | None = None,
+    ) -> None:
         con = self._con
-        con.begin()
-        try:
+        with self._transaction(f"appending to {table}"):
             con.register("appended", rows.select(schema.names).cast(schema))
             try:
                 fetch_all(con, f"INSERT INTO {table} SELECT * FROM appended")
@@ -693,10 +735,7 @@ class EmbeddedStore(ClosingStore):
                     "INSERT INTO audit_journal VALUES ($s, $p) ON CONFLICT (segment) DO UPDATE SET position = $p",
                     {"s": segment, "p": position},
                 )
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
+            self._write_audit(None if audit is None else audit.table())
 
     # -- reporting -----------------------------------------------------------------------------------------
     def stats(self) -> dict[str, int]:
@@ -732,13 +771,44 @@ def _file_of(store_path: Path) -> list[int] | None:
 
 
 def write_generation(store_path: Path, generation: Generation) -> None:
+    """Replace the published generation (a new inode: readers compare the file's stat). Raises OSError, and
+    leaves no scratch file, when it cannot."""
     target = generation_path(store_path)
     scratch = target.with_name(target.name + f".{os.getpid()}")
     published = {**generation.counters(), "store": generation.store, "file": _file_of(store_path)}
-    fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(json.dumps(published))
-    os.replace(scratch, target)
+    try:
+        fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(published))
+        os.replace(scratch, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            scratch.unlink(missing_ok=True)
+        raise
+
+
+def withdraw_generation(store_path: Path, why: BaseException) -> None:
+    """A generation that could not be published after a commit: remove the stale file, so that readers ask the
+    store itself (api/storage.py) rather than keep showing the content before the commit."""
+    target = generation_path(store_path)
+    try:
+        target.unlink(missing_ok=True)
+    except OSError as exc:
+        log.error(
+            "the store %s changed but its generation file %s could neither be replaced (%s) nor removed (%s): "
+            "other processes may show the previous content until the next write; remove the file by hand",
+            store_path,
+            target,
+            why,
+            exc,
+        )
+        return
+    log.warning(
+        "the store %s changed but its generation file could not be replaced (%s): removed it, so readers ask "
+        "the store until a later write publishes it again",
+        store_path,
+        why,
+    )
 
 
 # The store holds unmasked personal data (PRV-03): its files are its owner's alone, whatever the umask.
@@ -790,6 +860,20 @@ def _private(*paths: Path) -> None:
             continue
         except PermissionError:  # not ours to change: leave it and let the operator see its mode
             continue
+
+
+def read_only_reason(store_path: Path) -> str | None:
+    """Why an existing store cannot be written here (a read-only mount, a folder or file not ours), or None. Such
+    a store is read (without a lock file, see graphsvc/stores/filelock.py), never written."""
+    if not store_path.exists():
+        return None
+    for what, path in (("folder", store_path.parent), ("file", store_path)):
+        if not os.access(path, os.W_OK):
+            return (
+                f"the store {store_path} is read-only here (its {what} {path} cannot be written): it can be read, "
+                "not written"
+            )
+    return None
 
 
 def read_generation(store_path: Path) -> Generation | None:

@@ -41,6 +41,7 @@ from graphsvc.stores.base import (
     STATUS_SCHEMA,
     SUBJECT_SCHEMA,
     WARNING_EVENT_SCHEMA,
+    AuditRecord,
     Batch,
     ClosingStore,
     Evaluation,
@@ -148,6 +149,11 @@ def _conformed_rows(table: pa.Table, schema: pa.Schema) -> list[dict[str, Any]]:
     return rows
 
 
+def _batch_parameters(batch_id: int, recorded_at: dt.datetime, source: str, inserted: dict[str, int]) -> dict[str, Any]:
+    counts = {t: inserted.get(t, 0) for t in ("subjects", "roles", "entries", "findings")}
+    return {"batch_id": batch_id, "recorded_at": recorded_at, "source": source, **counts}
+
+
 def _utc_naive(moment: dt.datetime | None) -> dt.datetime | None:
     """Stored timestamps are naive UTC: a bound with a time zone is converted to that."""
     if moment is None or moment.tzinfo is None:
@@ -252,22 +258,34 @@ class Neo4jStore(ClosingStore):
     def _write(self, text: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         return self._run_writes([(text, params)])[0]
 
-    def _write_together(self, what: str, work_items: list[tuple[str, dict[str, Any]]]) -> None:
-        """Several statements in ONE managed write transaction: all of them commit, or none (the driver retries
-        the whole transaction on transient errors)."""
+    def _write_together(
+        self, what: str, work_items: list[tuple[str, dict[str, Any]]], audit: pa.Table | None = None
+    ) -> None:
+        """Several statements in ONE managed write transaction, and the request's audit event with them: all of
+        them commit, or none (the driver retries the whole transaction on transient errors)."""
 
-        if not work_items:
+        if not work_items and audit is None:
             return
 
         def work(tx: ManagedTransaction) -> None:
             for text, params in work_items:
                 tx.run(text, params).consume()
+            self._write_audit(tx, audit)
 
+        self._in_write_transaction(what, work)
+
+    def _in_write_transaction(self, what: str, work: Callable[[ManagedTransaction], _T]) -> _T:
+        """``work`` in one managed write transaction; any failure rolls all of it back and is a StoreError."""
         try:
             with self._driver.session(database=self.settings.database) as session:
-                session.execute_write(work)
-        except (neo4j_errors.Neo4jError, neo4j_errors.DriverError) as exc:
+                return session.execute_write(work)
+        except (neo4j_errors.Neo4jError, neo4j_errors.DriverError, OSError) as exc:
             raise self._guard(what, exc) from exc
+
+    def _write_audit(self, tx: ManagedTransaction, rows: pa.Table | None) -> None:
+        """Inside a write's transaction: the audit event of the request making it (PRV-06)."""
+        if rows is not None and rows.num_rows:
+            tx.run(statement("audit_append"), {"rows": _conformed_rows(rows, AUDIT_SCHEMA)}).consume()
 
     def _run_writes(self, work_items: list[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
         """Each statement in its own managed write transaction (retried by the driver on transient errors)."""
@@ -306,35 +324,57 @@ class Neo4jStore(ClosingStore):
                 changed += [str(r["id"]) for r in found]
             if changed:
                 raise ProtectedFacts(table, sorted(changed))
-        # The batch is recorded before its rows, so an interrupted load never hands its number to the next one.
-        self._record_batch(batch_id, recorded_at, batch.source, inserted)
         size = self.settings.batch_size
+        upserts: list[tuple[str, dict[str, Any]]] = []  # (table, parameters) of each chunk
         for table in _UPSERTS:
             data = batch.tables.get(table)
             if data is None:
                 continue
             rows = data.select([f.name for f in SCHEMAS[table]]).cast(SCHEMAS[table]).to_pylist()
-            ins = sup = 0
+            inserted[table] = superseded[table] = 0
+            unchanged[table] = len(rows)
             for start in range(0, len(rows), size):
-                result = self._write(
-                    statement(_UPSERTS[table]),
-                    {"rows": rows[start : start + size], "batch_id": batch_id, "recorded_at": recorded_at},
-                )[0]
-                ins += int(result["inserted"] or 0)
-                sup += int(result["superseded"] or 0)
-            inserted[table], superseded[table], unchanged[table] = ins, sup, len(rows) - ins
+                chunk = {"rows": rows[start : start + size], "batch_id": batch_id, "recorded_at": recorded_at}
+                upserts.append((table, chunk))
+        appended: list[tuple[str, dict[str, Any]]] = []
         if batch.events is not None and batch.events.num_rows:
             events = _conformed_rows(batch.events.drop_columns(["recorded_at"]), _EVENT_INPUT_SCHEMA)
-            self._write(statement("lifecycle_append"), {"rows": events, "recorded_at": recorded_at})
-        self._record_batch(batch_id, recorded_at, batch.source, inserted)
+            appended.append((statement("lifecycle_append"), {"rows": events, "recorded_at": recorded_at}))
+
+        def count(table: str, result: dict[str, Any], into: tuple[dict[str, int], dict[str, int]]) -> None:
+            into[0][table] += int(result["inserted"] or 0)
+            into[1][table] += int(result["superseded"] or 0)
+
+        if batch.audit is None:
+            # A bulk load: a transaction per chunk, the batch recorded before its rows, so an interrupted load
+            # never hands its number to the next one (loads are idempotent: run it again).
+            self._record_batch(batch_id, recorded_at, batch.source, inserted)
+            for table, params in upserts:
+                count(table, self._write(statement(_UPSERTS[table]), params)[0], (inserted, superseded))
+            self._run_writes(appended)
+            self._record_batch(batch_id, recorded_at, batch.source, inserted)
+        else:
+            # A request's write: the rows, the batch and the request's audit event in one transaction.
+            def work(tx: ManagedTransaction) -> tuple[dict[str, int], dict[str, int]]:
+                counts: tuple[dict[str, int], dict[str, int]] = ({t: 0 for t in inserted}, {t: 0 for t in inserted})
+                for table, params in upserts:
+                    result = tx.run(statement(_UPSERTS[table]), params).single()
+                    count(table, dict(result) if result is not None else {"inserted": 0, "superseded": 0}, counts)
+                for text, params in appended:
+                    tx.run(text, params).consume()
+                tx.run(statement("record_batch"), _batch_parameters(batch_id, recorded_at, batch.source, counts[0]))
+                self._write_audit(tx, batch.audit_rows(batch_id, counts[0]))
+                return counts
+
+            done = self._in_write_transaction("writing a batch", work)
+            inserted.update(done[0])
+            superseded.update(done[1])
+        for table, ins in inserted.items():
+            unchanged[table] -= ins
         return LoadResult(batch_id, recorded_at, inserted, superseded, unchanged)
 
     def _record_batch(self, batch_id: int, recorded_at: dt.datetime, source: str, inserted: dict[str, int]) -> None:
-        counts = {t: inserted.get(t, 0) for t in ("subjects", "roles", "entries", "findings")}
-        self._write(
-            statement("record_batch"),
-            {"batch_id": batch_id, "recorded_at": recorded_at, "source": source, **counts},
-        )
+        self._write(statement("record_batch"), _batch_parameters(batch_id, recorded_at, source, inserted))
 
     # -- lookups used by loaders -------------------------------------------------------------------------------
     def subject_kinds(self, subject_ids: pa.Array[Any]) -> pa.Table:
@@ -391,7 +431,7 @@ class Neo4jStore(ClosingStore):
         out.sort(key=record_order)
         return pa.Table.from_pylist(out, schema=RULE_OUTPUT_SCHEMA)
 
-    def replace_evaluation(self, evaluation: Evaluation) -> None:
+    def replace_evaluation(self, evaluation: Evaluation, audit: AuditRecord | None = None) -> None:
         evaluation_id = int(self._read(statement("evaluation_next_id"), {})[0]["evaluation_id"])
         self._write(
             statement("evaluation_begin"),
@@ -409,7 +449,12 @@ class Neo4jStore(ClosingStore):
         for start in range(0, len(rows), size):
             chunk = [{k: v for k, v in row.items() if v is not None} for row in rows[start : start + size]]
             self._write(statement("evaluation_write_derived"), {"rows": chunk, "evaluation_id": evaluation_id})
-        self._write(statement("evaluation_commit"), {"evaluation_id": evaluation_id})
+        # The switch to the new evaluation is its commit: the request's audit event goes with it.
+        self._write_together(
+            "installing an evaluation",
+            [(statement("evaluation_commit"), {"evaluation_id": evaluation_id})],
+            None if audit is None else audit.table(more_parameters={"records": evaluation.records.num_rows}),
+        )
         while int(self._write(statement("evaluation_cleanup"), {"limit": size})[0]["removed"] or 0):
             pass
         self._write(statement("evaluation_drop_stale"), {})
@@ -552,10 +597,14 @@ class Neo4jStore(ClosingStore):
             return _sorted(rows, schema, keys, nulls_first=nulls_first).slice(offset, limit), total
         return pa.Table.from_pylist(rows, schema=schema), total
 
-    def append_warning_events(self, events: pa.Table) -> None:
+    def append_warning_events(self, events: pa.Table, audit: AuditRecord | None = None) -> None:
         """Append lifecycle events, all in one transaction (append-only: nothing edits or deletes them)."""
         rows = _conformed_rows(events, WARNING_EVENT_SCHEMA)
-        self._write_together("appending warning events", self._chunks("warning_events_append", rows))
+        self._write_together(
+            "appending warning events",
+            self._chunks("warning_events_append", rows),
+            None if audit is None else audit.table(),
+        )
 
     def warning_events(self) -> pa.Table:
         return _sorted(self._read(statement("warning_events"), {}), WARNING_EVENT_SCHEMA, ("decided_at", "warning_id"))
@@ -591,12 +640,16 @@ class Neo4jStore(ClosingStore):
         rows = self._read(statement("audit_events"), {"since": _utc_naive(since), "until": _utc_naive(until)})
         return _sorted(rows, AUDIT_SCHEMA, ("requested_at", "event_id"))
 
-    def append_authorisation(self, authorisation: pa.Table) -> bool:
+    def append_authorisation(self, authorisation: pa.Table, audit: AuditRecord | None = None) -> bool:
         """Record an authorisation; False (nothing written) when its id is already taken."""
         rows = _conformed_rows(authorisation, AUTHORISATION_SCHEMA)
         if any(self._read(statement("authorisation"), {"id": row["authorisation_id"]}) for row in rows):
             return False
-        self._write_together("recording an authorisation", [(statement("authorisation_append"), {"rows": rows})])
+        self._write_together(
+            "recording an authorisation",
+            [(statement("authorisation_append"), {"rows": rows})],
+            None if audit is None else audit.table(),
+        )
         return True
 
     def authorisation(self, authorisation_id: str) -> pa.Table:

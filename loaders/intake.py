@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from graphsvc.csvcells import csv_row
 from graphsvc.errors import InputError, LoadRejected, Problem
 from graphsvc.loading import FORMATS, LoadOptions, LoadRefused, LoadSummary, Progress, TableCounts
 from graphsvc.stores.base import GraphStore
@@ -106,7 +107,7 @@ def _write_rejected(source: Source, problems: list[Problem], base: Path) -> list
             writer = csv.writer(fh)
             writer.writerow(["row", "pointer", "column", "value", "reason"])
             for p in items:
-                writer.writerow([p.row or "", p.pointer or "", p.column or "", p.value or "", p.reason])
+                writer.writerow(csv_row([p.row, p.pointer, p.column, p.value, p.reason]))
         written.append(str(target))
     return written
 

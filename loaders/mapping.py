@@ -40,7 +40,7 @@ from typing import Any
 from graphsvc import yamlio
 from graphsvc.errors import InputError, LoadRejected, Problem
 from graphsvc.identifiers import id_number_problem, uscc_problem
-from graphsvc.loading import LoadOptions, LoadWarning
+from graphsvc.loading import LoadOptions, LoadWarning, check_text_encoding
 from loaders import encoding as encodings
 from loaders.columns import prohibited_reason
 from loaders.source import SPECS, Location, Source, TableBuilder
@@ -254,6 +254,8 @@ def parse(data: Any, name: str) -> ColumnMapping:
                     require,
                 )
             )
+        if entry.get("encoding"):
+            check_text_encoding(str(entry["encoding"]), f"{where}: encoding")
         files.append(
             FileMapping(
                 match,
@@ -377,7 +379,7 @@ def read(path: Path, options: LoadOptions) -> Source:
             )
             try:
                 header, rows = _read_csv(f, enc)
-            except (UnicodeDecodeError, OSError, csv.Error) as exc:
+            except (UnicodeError, OSError, csv.Error) as exc:
                 fatal.append(Problem(f.name, None, None, None, f"cannot read the file as {enc}: {exc}; try --encoding"))
                 continue
         fatal += [Problem(f.name, 1, h, None, r) for h in header if (r := prohibited_reason(h)) is not None]

@@ -105,14 +105,58 @@ def _text(value: str | None) -> str | None:
     return None if value is None else str(value)
 
 
-__all__ = ["SPECS", "Location", "Source", "TableBuilder"]
+__all__ = ["MAX_JSON_DEPTH", "SPECS", "Location", "Source", "TableBuilder", "json_records", "too_deep"]
+
+
+# Arrays and objects nested in one another, at most: FtM entities and BODS statements nest fewer than 10 deep.
+# Deeper JSON is refused before it is parsed (10,000 levels once stopped a load with a RecursionError).
+MAX_JSON_DEPTH = 64
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_PAIR = re.compile(r"\[\]|\{\}")
+
+
+def too_deep(text: str) -> bool:
+    """Whether ``text`` nests arrays and objects more than MAX_JSON_DEPTH deep, read without parsing it: its
+    brackets outside strings, from which each pass removes the innermost pairs (one pass per level)."""
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return False
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    levels = 0  # levels removed
+    while levels <= MAX_JSON_DEPTH:
+        shorter = _PAIR.sub("", brackets)
+        if shorter == brackets:
+            break
+        brackets, levels = shorter, levels + 1
+    else:
+        return True
+    # What is left does not pair up (a cut or broken text, which the parser refuses): how deep it opens.
+    depth = deepest = 0
+    for bracket in brackets:
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return levels + deepest > MAX_JSON_DEPTH
+
+
+def depth_problem(file: str, row: int | None = None) -> Problem:
+    return Problem(
+        file,
+        row,
+        None,
+        None,
+        f"nests arrays and objects more than {MAX_JSON_DEPTH} deep; graphsvc reads JSON up to {MAX_JSON_DEPTH} "
+        "levels (FtM entities and BODS statements need fewer than 10)",
+    )
 
 
 def json_records(path: Path) -> Iterator[tuple[int | None, str | None, Any] | Problem]:
     """The records of a JSON array file (with their JSON pointer) or of a JSON-lines file (with their line),
-    and a problem for what does not parse: FtM and BODS files come in both shapes."""
+    and a problem for what does not parse or nests too deep: FtM and BODS files come in both shapes."""
     text = path.read_text(encoding="utf-8-sig")
     if text.lstrip().startswith("["):
+        if too_deep(text):
+            yield depth_problem(path.name)
+            return
         try:
             data = json.loads(text)
         except ValueError as exc:
@@ -123,6 +167,9 @@ def json_records(path: Path) -> Iterator[tuple[int | None, str | None, Any] | Pr
         return
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
+            continue
+        if too_deep(line):
+            yield depth_problem(path.name, number)
             continue
         try:
             yield (number, None, json.loads(line))

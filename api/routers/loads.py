@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import authz
 from api.load_models import LoadReportOut
-from api.problems import PROBLEM_RESPONSES, documented
+from api.problems import LISTED, PROBLEM_RESPONSES, documented
 from api.service import Service, ServiceDep, require
 from api.tiers import Caller, Tier
 from graphsvc.errors import ProtectedFacts
@@ -113,7 +113,11 @@ async def load_file(
         [name],
         {"format": format, "batch_id": summary.batch_id, "inserted": {t: c.inserted for t, c in tables.items()}},
     )
-    return {k: v for k, v in report.items() if k not in {"store", "rejected_files"}}
+    answer: dict[str, Any] = {k: v for k, v in report.items() if k not in {"store", "rejected_files"}}
+    for listed in ("warnings", "problems"):  # one per rejected row at most: the first LISTED, and a count
+        answer[f"{listed}_not_listed"] = max(0, len(answer[listed]) - LISTED)
+        answer[listed] = answer[listed][:LISTED]
+    return answer
 
 
 @router.get("/mappings", summary="The shipped column mappings, by name")

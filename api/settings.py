@@ -12,8 +12,8 @@
 | ``GRAPHSVC_AUDIT_FLUSH_SECONDS`` | how often each worker moves its journal into the store | 5 |
 | ``GRAPHSVC_MAX_BODY_BYTES`` | request bodies above this get 413 before they are read | 10485760 (10 MB) |
 | ``GRAPHSVC_RATE_LIMIT`` | requests per key (per address without a key) and worker: ``N/SECONDS``; 0: off | 600/60 |
-| ``GRAPHSVC_MAX_BATCH_ITEMS`` | items in one JSON body's list (entries, findings): more get 422 before any is read; \
-in the OpenAPI schema as ``maxItems``, read when the service starts | 10000 |
+| ``GRAPHSVC_MAX_BATCH_ITEMS`` | items in one JSON body's list (entries, findings), records (rows) in one file of \
+``POST /v1/loads``: more get 422 before any is read; ``maxItems`` in the OpenAPI schema, read at the start | 10000 |
 | ``GRAPHSVC_MAX_ANSWER_ROWS`` | rows of an answer that is not paged (CSV exports, the audit log, the objection, \
 repair and announcement lists): more get 400 before the answer is built, asking for narrower filters | 100000 |
 | ``GRAPHSVC_HEADER_TIMEOUT`` | seconds a connection has to send a request's line and headers (from its opening or \

@@ -51,6 +51,7 @@ class LoadOptions:
     ratio_scale: RatioScale = RatioScale.PERCENT
     default_scope: str | None = None  # the deployment's scope for entries that state none; none unless set
     skip_invalid: bool = False
+    max_records: int | None = None  # records (rows) one input file may hold, as the API limits uploads; None: any
 
     def __post_init__(self) -> None:
         if self.encoding is not None:

@@ -9,6 +9,7 @@ is refused, skipped and reported alike. The ``graphsvc.readers`` entry points na
 from __future__ import annotations
 
 import csv
+import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -202,14 +203,7 @@ def _fixed(fmt: str | None) -> Callable[[Path, GraphStore, LoadOptions | None, P
     ) -> LoadSummary:
         chosen = options or LoadOptions()
         if fmt is not None and chosen.format is None:
-            chosen = LoadOptions(
-                format=fmt,
-                mapping=chosen.mapping,
-                encoding=chosen.encoding,
-                ratio_scale=chosen.ratio_scale,
-                default_scope=chosen.default_scope,
-                skip_invalid=chosen.skip_invalid,
-            )
+            chosen = dataclasses.replace(chosen, format=fmt)
         return load(path, store, chosen, progress)
 
     return reader

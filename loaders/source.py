@@ -7,6 +7,7 @@ problems and warnings name the input as the user wrote it.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -149,9 +150,21 @@ def depth_problem(file: str, row: int | None = None) -> Problem:
     )
 
 
-def json_records(path: Path) -> Iterator[tuple[int | None, str | None, Any] | Problem]:
+def too_many_records(file: str, limit: int) -> Problem:
+    """A file of more records than ``LoadOptions.max_records``: refused before any record is read."""
+    return Problem(
+        file,
+        None,
+        None,
+        None,
+        f"holds more than {limit} records, the most one file may hold here; split it (graphsvc load takes any number)",
+    )
+
+
+def json_records(path: Path, max_records: int | None = None) -> Iterator[tuple[int | None, str | None, Any] | Problem]:
     """The records of a JSON array file (with their JSON pointer) or of a JSON-lines file (with their line),
-    and a problem for what does not parse or nests too deep: FtM and BODS files come in both shapes."""
+    and a problem for what does not parse, nests too deep, or holds more than ``max_records`` records: FtM and
+    BODS files come in both shapes."""
     text = path.read_text(encoding="utf-8-sig")
     if text.lstrip().startswith("["):
         if too_deep(text):
@@ -162,10 +175,20 @@ def json_records(path: Path) -> Iterator[tuple[int | None, str | None, Any] | Pr
         except ValueError as exc:
             yield Problem(path.name, None, None, None, f"not JSON: {exc}")
             return
-        for i, item in enumerate(data if isinstance(data, list) else []):
+        items = data if isinstance(data, list) else []
+        if max_records is not None and len(items) > max_records:
+            yield too_many_records(path.name, max_records)
+            return
+        for i, item in enumerate(items):
             yield (None, f"/{i}", item)
         return
-    for number, line in enumerate(text.splitlines(), start=1):
+    lines = text.splitlines()
+    if max_records is not None and len(lines) > max_records:
+        beyond = itertools.islice((line for line in lines if line.strip()), max_records, None)
+        if next(beyond, None) is not None:  # a record after the last one allowed
+            yield too_many_records(path.name, max_records)
+            return
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         if too_deep(line):

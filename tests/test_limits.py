@@ -180,6 +180,31 @@ def test_limit_settings_have_their_documented_defaults(monkeypatch: pytest.Monke
     assert ServiceSettings.from_env().trusted_proxies == ("10.0.0.5", "10.1.0.0/16")
 
 
+def test_a_file_loaded_over_http_holds_at_most_as_many_records_as_a_batch(app: App) -> None:
+    client, keys, _world = app
+    gov = keys.header("government")
+    too_many = MAX_BATCH_ITEMS + 1
+    files = [
+        ({"format": "ftm", "filename": "lines.jsonl"}, b"{}\n" * too_many, "application/x-ndjson"),
+        (
+            {"format": "bods", "filename": "array.json"},
+            b"[" + b",".join([b'{"statementType": "personStatement"}'] * too_many) + b"]",
+            "application/json",
+        ),
+        (
+            {"format": "mapped", "mapping": "shuanggongshi_penalty", "filename": "rows.csv"},
+            _csv([_penalty_row(DEPARTMENT, number=str(n)) for n in range(too_many)], "utf-8"),
+            "text/csv",
+        ),
+    ]
+    for params, body, media in files:
+        answer = client.post("/v1/loads", content=body, params=params, headers=gov | {"Content-Type": media})
+        refused = problem(answer, 422)
+        assert len(refused["errors"]) == 1, refused["errors"][:3]
+        assert refused["errors"][0]["file"] == params["filename"]
+        assert f"more than {MAX_BATCH_ITEMS} records" in refused["errors"][0]["reason"]
+
+
 # -- answers: listed problems, unpaged rows ---------------------------------------------------------------------
 def test_a_refused_batch_lists_its_first_problems_and_counts_the_rest(app: App) -> None:
     client, keys, world = app

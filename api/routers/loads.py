@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import authz
 from api.load_models import LoadReportOut
+from api.models import MAX_BATCH_ITEMS
 from api.problems import LISTED, PROBLEM_RESPONSES, documented
 from api.service import Service, ServiceDep, require
 from api.tiers import Caller, Tier
@@ -102,6 +103,7 @@ async def load_file(
         ratio_scale=ratio_scale,
         default_scope=default_scope,
         skip_invalid=skip_invalid,
+        max_records=MAX_BATCH_ITEMS,  # as many records as a batch's items: each costs about as much
     )
     body = await request.body()
     summary = await run_in_threadpool(_load, service, request, caller, body, name, options)

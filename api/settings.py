@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,26 +43,24 @@ DEFAULT_HEADER_TIMEOUT = 10.0
 DEFAULT_BODY_TIMEOUT = 30.0
 
 
-def _positive(name: str, default: float, what: str) -> float:
+def _positive(name: str, default: float, what: str, *, whole: bool = False) -> float:
     text = os.environ.get(name, "").strip()
     if not text:
         return default
     try:
         value = float(text)
     except ValueError:
-        value = 0.0
-    if not value > 0:
-        raise InputError(f"{name}={text!r}: write a positive number of {what}, e.g. {default:g}")
+        value = math.nan
+    if not (math.isfinite(value) and value > 0 and (value.is_integer() or not whole)):
+        kind = "whole" if whole else "positive"
+        raise InputError(f"{name}={text!r}: write a {kind} number of {what} above 0, e.g. {default:g}")
     return value
 
 
 def max_batch_items() -> int:
     """``GRAPHSVC_MAX_BATCH_ITEMS``: the request models read it once, when api.models is imported, so that the
     OpenAPI schema states it (``maxItems``)."""
-    value = _positive("GRAPHSVC_MAX_BATCH_ITEMS", DEFAULT_MAX_BATCH_ITEMS, "items")
-    if value != int(value):
-        raise InputError(f"GRAPHSVC_MAX_BATCH_ITEMS={value:g}: write a whole number of items")
-    return int(value)
+    return int(_positive("GRAPHSVC_MAX_BATCH_ITEMS", DEFAULT_MAX_BATCH_ITEMS, "items", whole=True))
 
 
 @dataclass(frozen=True)
@@ -153,7 +152,7 @@ class ServiceSettings:
         except ValueError:
             raise InputError("GRAPHSVC_MAX_BODY_BYTES must be a number of bytes") from None
         max_batch_items()  # checked here too, so that a bad value stops the service at its start
-        answer_rows = _positive("GRAPHSVC_MAX_ANSWER_ROWS", DEFAULT_MAX_ANSWER_ROWS, "rows")
+        answer_rows = _positive("GRAPHSVC_MAX_ANSWER_ROWS", DEFAULT_MAX_ANSWER_ROWS, "rows", whole=True)
         return ServiceSettings(
             max_body_bytes=max_body,
             rate_limit=RateLimit.parse(os.environ.get("GRAPHSVC_RATE_LIMIT", DEFAULT_RATE_LIMIT)),

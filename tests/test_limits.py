@@ -157,6 +157,8 @@ def test_the_item_cap_is_a_setting_read_when_the_service_starts(tmp_path: Path) 
     ("variable", "value", "named"),
     [
         ("GRAPHSVC_MAX_ANSWER_ROWS", "0", "GRAPHSVC_MAX_ANSWER_ROWS='0'"),
+        ("GRAPHSVC_MAX_ANSWER_ROWS", "2.5", "write a whole number of rows"),
+        ("GRAPHSVC_MAX_BATCH_ITEMS", "inf", "GRAPHSVC_MAX_BATCH_ITEMS='inf'"),
         ("GRAPHSVC_HEADER_TIMEOUT", "soon", "GRAPHSVC_HEADER_TIMEOUT='soon'"),
         ("GRAPHSVC_BODY_TIMEOUT", "-1", "GRAPHSVC_BODY_TIMEOUT='-1'"),
         ("GRAPHSVC_TRUSTED_PROXIES", "10.0.0.1,the-proxy", "'the-proxy' is not an IP address"),

@@ -12,10 +12,12 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import problems
 from api.inputs import constrain_text
 from api.middleware import BodyLimit, RateLimiter, SecurityHeaders
+from api.problems import LISTED
 from api.routers import (
     analytics,
     authorisations,
@@ -33,7 +35,7 @@ from api.settings import ServiceSettings
 from api.strict import strict_request
 
 STATIC = Path(__file__).parent / "static"
-DESCRIPTION = """Responsibility propagation for China's credit system (守信联合激励和失信联合惩戒).
+DESCRIPTION = f"""Responsibility propagation for China's credit system (守信联合激励和失信联合惩戒).
 
 **Access tiers** (PRV-03): send an API key in `X-API-Key`; without one you are on the public tier
 (社会公开 items only, person names and ID numbers masked). Government keys also see 政府共享 items;
@@ -41,11 +43,13 @@ authorised keys see 授权查询 items of the subject whose authorisation (recor
 they name in `X-Authorisation-Ref` on every request; admin keys may re-evaluate and export the audit log.
 Writes are limited to the key's department and to scopes the key may read.
 
-**Limits**: bodies over the configured size get 413, too many requests per key 429 with `Retry-After`,
-unknown query parameters 400.
+**Limits**: bodies over the configured size get 413, batches of more items than their schema's `maxItems` 422,
+too many requests per key 429 with `Retry-After`, unknown query parameters 400, an unpaged answer (a CSV export,
+the audit log) of more rows than the configured maximum 400 asking for narrower filters; a refusal lists its first
+{LISTED} problems in `errors` and counts the rest in `errors_not_listed`.
 
 **Errors** are `application/problem+json` (RFC 9457) with a `detail` that says what to fix and, for rejected
-input, every problem in `errors`.
+input, its problems in `errors`.
 
 Every request that returns personal data or list information, and every refusal, is recorded in the audit log
 (PRV-06). A write answers success only when the change and its audit event are committed together; otherwise
@@ -75,12 +79,16 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     )
     app.state.service = service
     problems.install(app)
-    # Outermost first: headers on every answer (413 and 429 included), then the rate, then the body size.
+    # Outermost first: the proxy's client address, headers on every answer (413 and 429 included), then the rate,
+    # then the body size.
     settings_ = service.settings
     app.add_middleware(BodyLimit, limit=settings_.max_body_bytes)
     if settings_.rate_limit is not None:
         app.add_middleware(RateLimiter, limit=settings_.rate_limit)
     app.add_middleware(SecurityHeaders)
+    if settings_.trusted_proxies:
+        # Outermost: the rate limit and the audit log see the client the proxy names, and only a trusted proxy's.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings_.trusted_proxies))
     for router in (
         subjects.router,
         records.router,

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from graphsvc.closedpipe import quiet_on_closed_pipe
 from graphsvc.errors import GraphsvcError
 
 # uvicorn restarts a worker that does not answer its supervisor's ping within this many seconds (its own default
@@ -111,6 +112,11 @@ def _serve(args: argparse.Namespace, out: TextIO) -> int:
         workers=args.workers,
         timeout_worker_healthcheck=args.worker_healthcheck,
         log_level="warning",
+        # Header and body deadlines (api/server.py); by name, so that every worker process imports it.
+        http="api.server:TimedHttpProtocol",
+        # uvicorn would believe X-Forwarded-For from 127.0.0.1 by default: a local caller could then name any
+        # address, for the rate limit and the audit log. The app believes only GRAPHSVC_TRUSTED_PROXIES.
+        proxy_headers=False,
     )
     return 0
 
@@ -151,8 +157,12 @@ def _audit(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
-    out = out or sys.stdout
+    output = out or sys.stdout
     args = _parser().parse_args(argv)
+    return quiet_on_closed_pipe(lambda: _run(args, output), output)
+
+
+def _run(args: argparse.Namespace, out: TextIO) -> int:
     try:
         if args.command == "serve":
             return _serve(args, out)

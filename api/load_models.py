@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from api.models import ProblemItem
+from api.problems import LISTED
 
 
 class TableCountsOut(BaseModel):
@@ -36,7 +37,11 @@ class LoadReportOut(BaseModel):
     files: dict[str, int] = Field(description="input file -> records read")
     tables: dict[str, TableCountsOut]
     warnings_by_kind: dict[str, int]
-    warnings: list[LoadWarningOut]
-    problems: list[ProblemItem] = Field(description="rows left out (skip_invalid): where and why")
+    warnings: list[LoadWarningOut] = Field(
+        description=f"the first {LISTED} warnings (warnings_by_kind counts them all)"
+    )
+    warnings_not_listed: int = Field(0, description="further warnings, not listed")
+    problems: list[ProblemItem] = Field(description=f"the first {LISTED} rows left out (skip_invalid): where and why")
+    problems_not_listed: int = Field(0, description="further rows left out, not listed")
     role_titles: dict[str, list[str]] = Field(description="title as written -> the roles stored for it")
     seconds: float

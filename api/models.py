@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from api.inputs import ApiDate, CheckedModel
+from api.settings import max_batch_items
 from graphsvc.decisions import Reason  # the domain record, answered as it is
 from graphsvc.stores.base import DerivedRecord as DomainDerivedRecord
 
@@ -18,6 +19,13 @@ def _utc(value: dt.datetime) -> dt.datetime:
 
 
 UtcDateTime = Annotated[dt.datetime, AfterValidator(_utc)]
+
+# GRAPHSVC_MAX_BATCH_ITEMS, read once: the schema's maxItems and the check are one number. A longer list is refused
+# by its length alone, before any item is validated (100,000 empty items once cost a worker 42 s and 894 MB).
+MAX_BATCH_ITEMS = max_batch_items()
+# Fields of one batch item: its columns and a few unknown ones, which the loaders refuse by name. Each field becomes
+# a column of the batch's table, so an item with a million fields would be a table of a million columns.
+MAX_ITEM_FIELDS = 50
 
 Verdict = Literal["allowed", "review", "blocked"]
 ReasonVerdict = Literal["blocked", "review", "info"]
@@ -41,6 +49,9 @@ class Problem(BaseModel):
     detail: str
     instance: str | None = None
     errors: list[ProblemItem] | None = None
+    errors_not_listed: int | None = Field(
+        None, description="further problems, not listed: errors holds the first ones (api/problems.py LISTED)"
+    )
 
 
 class Subject(BaseModel):
@@ -185,12 +196,24 @@ class DecisionAnswer(BaseModel):
     )
 
 
-class EntryIn(CheckedModel):
+class BatchItem(CheckedModel):
+    """An item of a batch: its fields are the loaders' columns, and unknown ones are refused by the loaders."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _few_fields(cls, value: Any) -> Any:
+        if isinstance(value, dict) and len(value) > MAX_ITEM_FIELDS:
+            raise ValueError(f"has {len(value)} fields; an item has at most {MAX_ITEM_FIELDS}")
+        return value
+
+
+class EntryIn(BatchItem):
     """One entry, with the loaders' columns as text (dates YYYY-MM-DD). Validated like entries.csv."""
 
     model_config = ConfigDict(
         extra="allow",
         json_schema_extra={
+            "maxProperties": MAX_ITEM_FIELDS,
             "examples": [
                 {
                     "entry_id": "E-2026-000123",
@@ -205,7 +228,7 @@ class EntryIn(CheckedModel):
                     "scope": "public",
                     "legal_basis": "《食品安全法》第一百三十五条",
                 }
-            ]
+            ],
         },
     )
 
@@ -225,13 +248,15 @@ class EntryIn(CheckedModel):
 
 
 class EntryBatchIn(CheckedModel):
-    entries: list[EntryIn] = Field(min_length=1, max_length=100_000)
+    entries: list[EntryIn] = Field(
+        min_length=1, max_length=MAX_BATCH_ITEMS, description="at most GRAPHSVC_MAX_BATCH_ITEMS entries (maxItems)"
+    )
 
 
-class FindingIn(CheckedModel):
+class FindingIn(BatchItem):
     """A finding that a person bears direct responsibility (负有直接责任) for an organisation's entry."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", json_schema_extra={"maxProperties": MAX_ITEM_FIELDS})
 
     person_id: str
     entry_id: str
@@ -251,7 +276,9 @@ class FindingBatchIn(CheckedModel):
         }
     )
 
-    findings: list[FindingIn] = Field(min_length=1, max_length=100_000)
+    findings: list[FindingIn] = Field(
+        min_length=1, max_length=MAX_BATCH_ITEMS, description="at most GRAPHSVC_MAX_BATCH_ITEMS findings (maxItems)"
+    )
 
 
 class IntakeResult(BaseModel):

@@ -14,6 +14,9 @@ from api.models import Problem
 from graphsvc.errors import GraphsvcError, InputError, LoadRejected, ProfileError, StoreError, UnknownSubject
 
 PROBLEM_JSON = "application/problem+json"
+# Problems listed in one answer: a batch of 10,000 items with one error each lists the first LISTED and counts the
+# rest (errors_not_listed), so that a refusal stays a small answer (one item per error once made a 60 MB one).
+LISTED = 1000
 log = logging.getLogger("graphsvc.api")
 
 
@@ -32,8 +35,14 @@ def printable(text: str) -> str:
 
 
 def problem_response(
-    request: Request, status: int, title: str, detail: str, errors: list[dict[str, Any]] | None = None
+    request: Request,
+    status: int,
+    title: str,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+    total: int | None = None,
 ) -> JSONResponse:
+    """``total``: how many problems there are when ``errors`` holds only some of them (else its length)."""
     if 400 <= status < 500:
         # Every refusal on /v1 is audited (PRV-06), once: those a router audited already are skipped. A refusal
         # that cannot be audited is not answered: 503, as for every other request.
@@ -43,6 +52,12 @@ def problem_response(
                 service.audit_refusal(request, status, title, detail)
             except StoreError as exc:
                 status, title, detail, errors = 503, "Audit log failing", str(exc), None
+    total = total if total is not None else len(errors or [])
+    not_listed = 0
+    if errors is not None and total > LISTED:
+        not_listed = total - LISTED
+        detail += f" ({total} problems: the first {LISTED} are listed)"
+        errors = errors[:LISTED]
     detail = printable(detail)
     if errors is not None:
         errors = [{k: printable(v) if isinstance(v, str) else v for k, v in e.items()} for e in errors]
@@ -55,6 +70,8 @@ def problem_response(
     }
     if errors is not None:
         body["errors"] = errors
+    if not_listed:
+        body["errors_not_listed"] = not_listed
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
@@ -63,13 +80,16 @@ def _validation_items(exc: RequestValidationError) -> list[dict[str, Any]]:
     for error in exc.errors():
         location = [str(part) for part in error.get("loc", ())]
         value = error.get("input")
+        reason = str(error.get("msg", "invalid"))
+        if error.get("type") == "too_long" and isinstance(value, list):
+            reason += f"; send at most {error.get('ctx', {}).get('max_length')} per request"
         items.append(
             {
                 "file": location[0] if location else None,
                 "row": None,
                 "column": ".".join(location[1:]) or None,
                 "value": None if value is None or isinstance(value, dict | list) else str(value)[:200],
-                "reason": str(error.get("msg", "invalid")),
+                "reason": reason,
             }
         )
     return items
@@ -85,11 +105,10 @@ def install(app: FastAPI) -> None:
         errors = [
             {"file": p.file, "row": p.row, "column": p.column, "value": p.value, "reason": p.reason}
             | ({"pointer": p.pointer} if p.pointer else {})
-            for p in exc.problems
+            for p in exc.problems[:LISTED]
         ]
-        return problem_response(
-            request, 422, "Input rejected", f"{exc}; fix every listed value and send the whole batch again", errors
-        )
+        detail = f"{exc}; fix every problem and send the whole batch again"
+        return problem_response(request, 422, "Input rejected", detail, errors, total=len(exc.problems))
 
     @app.exception_handler(ProfileError)
     async def profile(request: Request, exc: ProfileError) -> JSONResponse:

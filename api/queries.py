@@ -12,6 +12,7 @@ from typing import Any
 from api.problems import ApiProblem
 from api.tiers import Caller
 from api.views import Snapshot, mask_text
+from graphsvc.csvcells import csv_cell
 
 RECORD_FIELDS = (
     "record_id",
@@ -122,21 +123,8 @@ def warning_row(record: dict[str, Any], snapshot: Snapshot, caller: Caller) -> d
     }
 
 
-# A cell a spreadsheet would run as a formula (OWASP "CSV injection"): it starts with one of these.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-
-
-def csv_cell(value: Any) -> Any:
-    """A text cell that starts like a formula is prefixed with an apostrophe, so that a spreadsheet shows it as
-    text (``@SUM(…)`` in a legal basis stays text); numbers and dates are left as they are."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def to_csv(rows: Iterable[dict[str, Any]], fields: tuple[str, ...]) -> str:
+    """The rows as CSV, each cell through graphsvc.csvcells.csv_cell (formula-like text is made text)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(fields), extrasaction="ignore", lineterminator="\n")
     writer.writeheader()

@@ -179,6 +179,17 @@ class Service:
         else:
             self.record_access(request, caller, result_ids, parameters, status=event.status)
 
+    def limit_answer(self, rows: int, what: str, narrower: str) -> None:
+        """An answer that is not paged holds at most GRAPHSVC_MAX_ANSWER_ROWS rows: one that would hold more is
+        refused before it is built, saying how to ask for less."""
+        limit = self.settings.max_answer_rows
+        if rows > limit:
+            raise ApiProblem(
+                400,
+                "Answer too large",
+                f"{rows} {what} match; one answer holds at most {limit} (GRAPHSVC_MAX_ANSWER_ROWS): {narrower}",
+            )
+
     def refuse(self, request: Request, caller: Caller, refusal: Refusal, ids: list[str]) -> ApiProblem:
         """Audit a refused request and return the problem to raise."""
         self.record_access(request, caller, ids, {"refused": refusal.detail}, status=refusal.status)

@@ -12,11 +12,22 @@
 | ``GRAPHSVC_AUDIT_FLUSH_SECONDS`` | how often each worker moves its journal into the store | 5 |
 | ``GRAPHSVC_MAX_BODY_BYTES`` | request bodies above this get 413 before they are read | 10485760 (10 MB) |
 | ``GRAPHSVC_RATE_LIMIT`` | requests per key (per address without a key) and worker: ``N/SECONDS``; 0: off | 600/60 |
+| ``GRAPHSVC_MAX_BATCH_ITEMS`` | items in one JSON body's list (entries, findings), records (rows) in one file of \
+``POST /v1/loads``: more get 422 before any is read; ``maxItems`` in the OpenAPI schema, read at the start | 10000 |
+| ``GRAPHSVC_MAX_ANSWER_ROWS`` | rows of an answer that is not paged (CSV exports, the audit log, the objection, \
+repair and announcement lists): more get 400 before the answer is built, asking for narrower filters | 100000 |
+| ``GRAPHSVC_HEADER_TIMEOUT`` | seconds a connection has to send a request's line and headers (from its opening or \
+the request's first byte): then 408 and closed | 10 |
+| ``GRAPHSVC_BODY_TIMEOUT`` | seconds a request body may pause between two reads: then 408 and closed | 30 |
+| ``GRAPHSVC_TRUSTED_PROXIES`` | addresses or networks (``10.0.0.5,10.1.0.0/16``) whose ``X-Forwarded-For`` and \
+``X-Forwarded-Proto`` are believed | none: the headers are ignored |
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +37,60 @@ from graphsvc.errors import InputError
 
 STORE_KINDS = ("embedded", "neo4j")
 DEFAULT_RATE_LIMIT = "600/60"
+DEFAULT_MAX_BATCH_ITEMS = 10_000
+DEFAULT_MAX_ANSWER_ROWS = 100_000
+DEFAULT_HEADER_TIMEOUT = 10.0
+DEFAULT_BODY_TIMEOUT = 30.0
+
+
+def _positive(name: str, default: float, what: str, *, whole: bool = False) -> float:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0 and (value.is_integer() or not whole)):
+        kind = "whole" if whole else "positive"
+        raise InputError(f"{name}={text!r}: write a {kind} number of {what} above 0, e.g. {default:g}")
+    return value
+
+
+def max_batch_items() -> int:
+    """``GRAPHSVC_MAX_BATCH_ITEMS``: the request models read it once, when api.models is imported, so that the
+    OpenAPI schema states it (``maxItems``)."""
+    return int(_positive("GRAPHSVC_MAX_BATCH_ITEMS", DEFAULT_MAX_BATCH_ITEMS, "items", whole=True))
+
+
+@dataclass(frozen=True)
+class ConnectionTimeouts:
+    """How long a connection may take to send a request's headers, and how long its body may pause (the
+    server's protocol, api/server.py, reads these; uvicorn itself has only the keep-alive timeout)."""
+
+    header: float = DEFAULT_HEADER_TIMEOUT
+    body: float = DEFAULT_BODY_TIMEOUT
+
+    @staticmethod
+    def from_env() -> ConnectionTimeouts:
+        return ConnectionTimeouts(
+            header=_positive("GRAPHSVC_HEADER_TIMEOUT", DEFAULT_HEADER_TIMEOUT, "seconds"),
+            body=_positive("GRAPHSVC_BODY_TIMEOUT", DEFAULT_BODY_TIMEOUT, "seconds"),
+        )
+
+
+def trusted_proxies(text: str) -> tuple[str, ...]:
+    """``GRAPHSVC_TRUSTED_PROXIES``: addresses and networks, comma-separated; each checked."""
+    proxies = tuple(part.strip() for part in text.split(",") if part.strip())
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise InputError(
+                f"GRAPHSVC_TRUSTED_PROXIES: {proxy!r} is not an IP address or network; write e.g. "
+                "10.0.0.5,10.1.0.0/16 (the addresses of the proxies in front of the service)"
+            ) from None
+    return proxies
 
 
 @dataclass(frozen=True)
@@ -60,6 +125,9 @@ class ServiceSettings:
     audit_flush_seconds: float
     max_body_bytes: int = 10 * 1024 * 1024
     rate_limit: RateLimit | None = None  # None: no limit
+    max_answer_rows: int = DEFAULT_MAX_ANSWER_ROWS
+    trusted_proxies: tuple[str, ...] = ()  # none: X-Forwarded-For is ignored, the peer's address is the client's
+    timeouts: ConnectionTimeouts = ConnectionTimeouts()
 
     @staticmethod
     def from_env() -> ServiceSettings:
@@ -83,9 +151,14 @@ class ServiceSettings:
             max_body = int(os.environ.get("GRAPHSVC_MAX_BODY_BYTES", str(10 * 1024 * 1024)))
         except ValueError:
             raise InputError("GRAPHSVC_MAX_BODY_BYTES must be a number of bytes") from None
+        max_batch_items()  # checked here too, so that a bad value stops the service at its start
+        answer_rows = _positive("GRAPHSVC_MAX_ANSWER_ROWS", DEFAULT_MAX_ANSWER_ROWS, "rows", whole=True)
         return ServiceSettings(
             max_body_bytes=max_body,
             rate_limit=RateLimit.parse(os.environ.get("GRAPHSVC_RATE_LIMIT", DEFAULT_RATE_LIMIT)),
+            max_answer_rows=int(answer_rows),
+            trusted_proxies=trusted_proxies(os.environ.get("GRAPHSVC_TRUSTED_PROXIES", "")),
+            timeouts=ConnectionTimeouts.from_env(),
             store=store,
             db=db,
             profile=os.environ.get("GRAPHSVC_PROFILE", "default"),

@@ -78,18 +78,19 @@ def _machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
-# What uvicorn's "auto" settings (the service's: api/cli.py passes neither ``loop`` nor ``http``) pick in the
-# interpreter that runs ``graphsvc-api``: uvloop and httptools when installed (uvicorn[standard]), else asyncio's
-# own loop and h11.
+# What the service runs on in the interpreter that runs ``graphsvc-api``: uvicorn's "auto" event loop (uvloop when
+# installed, uvicorn[standard], else asyncio's own) and the HTTP protocol api/cli.py names, api/server.py's
+# subclass of uvicorn's httptools protocol (reported as that parser).
 _STACK_PROBE = """
 import json, uvicorn
 from uvicorn.config import Config
-from uvicorn.protocols.http.auto import AutoHTTPProtocol
+from api.server import TimedHttpProtocol
+parser = TimedHttpProtocol.__mro__[1]
 loop = Config(app=None).get_loop_factory()()
 try:
     kind = type(loop)
     print(json.dumps({"uvicorn": uvicorn.__version__, "event_loop": kind.__module__ + "." + kind.__qualname__,
-                      "http_parser": AutoHTTPProtocol.__module__ + "." + AutoHTTPProtocol.__qualname__}))
+                      "http_parser": parser.__module__ + "." + parser.__qualname__}))
 finally:
     loop.close()
 """

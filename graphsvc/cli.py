@@ -23,7 +23,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphsvc import faults
+from graphsvc.closedpipe import quiet_on_closed_pipe
 from graphsvc.config import DB_ENV, STORE_ENV, default_db_path
+from graphsvc.csvcells import csv_row
 from graphsvc.engine import evaluate
 from graphsvc.errors import GraphsvcError, InputError, LoadRejected
 from graphsvc.lifecycle.calendar_commands import add_commands as add_calendar_commands
@@ -337,7 +339,7 @@ def write_records(table: pa.Table, fmt: str, out: TextIO) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(table.column_names)
     for row in rows:
-        writer.writerow(["" if v is None else v.isoformat() if isinstance(v, dt.date) else v for v in row.values()])
+        writer.writerow(csv_row(v.isoformat() if isinstance(v, dt.date) else v for v in row.values()))
 
 
 def _cmd_derived(args: argparse.Namespace, out: TextIO) -> int:
@@ -595,9 +597,15 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     args = _parser().parse_args(argv)
-    out = out or sys.stdout
+    output = out or sys.stdout
+    return quiet_on_closed_pipe(lambda: _run(args, output), output)
+
+
+def _run(args: argparse.Namespace, out: TextIO) -> int:
     try:
         return _COMMANDS[args.command](args, out)
+    except BrokenPipeError:
+        raise  # the reader of the output left: quiet_on_closed_pipe
     except LoadRejected as exc:
         for problem in exc.problems:
             _stderr().print(str(problem), markup=False)

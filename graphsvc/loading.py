@@ -7,6 +7,7 @@ reader is called as ``reader(path, store, options, progress)`` and returns a :cl
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypedDict
 
-from graphsvc.errors import LoadRejected, Problem, located
+from graphsvc.errors import InputError, LoadRejected, Problem, located
 
 Progress = Callable[[str, int, int], None]  # (step description, steps done, steps in all)
 
@@ -26,6 +27,22 @@ class RatioScale(StrEnum):
     FRACTION = "fraction"  # 0.6 means 60 %
 
 
+TEXT_ENCODINGS = "a text encoding such as utf-8, gb18030 or big5"
+
+
+def check_text_encoding(name: str, where: str = "encoding") -> None:
+    """``name`` must be a codec Python knows that reads bytes as text: rot13, base64, zlib and the like are codecs
+    too, but transform text into text or bytes into bytes, and reading a file with them fails."""
+    try:
+        codec = codecs.lookup(name)
+    except LookupError:
+        raise InputError(f"{where} {name!r} is not an encoding Python knows; name {TEXT_ENCODINGS}") from None
+    if not getattr(codec, "_is_text_encoding", True):
+        raise InputError(
+            f"{where} {name!r} is not a text encoding ({codec.name} is a transform); name {TEXT_ENCODINGS}"
+        )
+
+
 @dataclass(frozen=True)
 class LoadOptions:
     format: str | None = None  # None: detected from the content
@@ -34,6 +51,11 @@ class LoadOptions:
     ratio_scale: RatioScale = RatioScale.PERCENT
     default_scope: str | None = None  # the deployment's scope for entries that state none; none unless set
     skip_invalid: bool = False
+    max_records: int | None = None  # records (rows) one input file may hold, as the API limits uploads; None: any
+
+    def __post_init__(self) -> None:
+        if self.encoding is not None:
+            check_text_encoding(self.encoding)
 
 
 @dataclass(frozen=True)

@@ -156,7 +156,7 @@ def read(path: Path, options: LoadOptions) -> Source:
     statements: list[Statement] = []
     problems: list[Problem] = []
     for f in files:
-        for item in json_records(f):
+        for item in json_records(f, options.max_records):
             if isinstance(item, Problem):
                 problems.append(item)
                 continue

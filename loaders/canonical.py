@@ -45,7 +45,7 @@ def prohibited_in_header(path: Path, encoding: str) -> list[Problem]:
             codec = "utf-8-sig" if encoding == "utf-8" else encoding
             with path.open(encoding=codec, newline="") as fh:
                 header = next(csv.reader(fh), [])
-    except (OSError, UnicodeDecodeError, pa.ArrowInvalid):
+    except (OSError, UnicodeError, pa.ArrowInvalid):  # UnicodeError: a UTF-16 file without its BOM, too
         return []
     return [
         Problem(path.name, 1, name, None, reason) for name in header if (reason := prohibited_reason(name)) is not None

@@ -18,6 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from graphsvc.csvcells import csv_row
 from graphsvc.errors import LoadRejected, Problem
 from graphsvc.loading import LoadWarning
 from graphsvc.stores.base import Batch, GraphStore, LoadResult
@@ -51,7 +52,7 @@ def _write_rejected(raw: RawFile, rows: set[int], problems: list[Problem]) -> Pa
         writer = csv.writer(fh)
         writer.writerow(["row", *columns, "reasons"])
         for rec in picked:
-            writer.writerow([rec[ROW], *[rec[c] or "" for c in columns], "; ".join(reasons.get(rec[ROW], []))])
+            writer.writerow(csv_row([rec[ROW], *[rec[c] for c in columns], "; ".join(reasons.get(rec[ROW], []))]))
     return target
 
 

@@ -12,18 +12,17 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 
-from graphsvc.errors import InputError
+from graphsvc.loading import check_text_encoding
 
 _SAMPLE = 1 << 20  # bytes looked at; a wrong guess shows up as a read error naming the file
 _CHINESE = {"gbk", "gb2312", "gb18030", "cp936", "hz", "big5hkscs"}
 
 
 def normalise(encoding: str) -> str:
-    """A Python codec name for ``--encoding``; refuses names Python does not know."""
-    try:
-        name = codecs.lookup(encoding).name
-    except LookupError:
-        raise InputError(f"--encoding {encoding!r} is not an encoding Python knows; try utf-8, gb18030, big5") from None
+    """A Python codec name for ``--encoding``; refuses names Python does not know and codecs that are not text
+    encodings (rot13, base64)."""
+    check_text_encoding(encoding)
+    name = codecs.lookup(encoding).name
     if name in {"gbk", "gb2312", "cp936"}:
         return "gb18030"
     return "utf-8" if name in {"utf-8", "utf-8-sig"} else name

@@ -88,11 +88,11 @@ class Record:
     where: Location
 
 
-def read_entities(paths: list[Path]) -> tuple[list[Record], list[Problem]]:
+def read_entities(paths: list[Path], max_records: int | None = None) -> tuple[list[Record], list[Problem]]:
     records: list[Record] = []
     problems: list[Problem] = []
     for path in paths:
-        for item in json_records(path):
+        for item in json_records(path, max_records):
             if isinstance(item, Problem):
                 problems.append(item)
                 continue
@@ -343,7 +343,7 @@ def read(path: Path, options: LoadOptions) -> Source:
     """FtM JSON (a file, or every .json/.jsonl/.ndjson file of a folder) as canonical tables."""
     files = input_files(path)
     config = settings(Path(options.mapping) if options.mapping else None)
-    records, problems = read_entities(files)
+    records, problems = read_entities(files, options.max_records)
     if problems:
         raise LoadRejected(problems, "these stop the entities from being read; fix them first")
     reader = _Reader(path.name, config)

@@ -9,10 +9,12 @@ is refused, skipped and reported alike. The ``graphsvc.readers`` entry points na
 from __future__ import annotations
 
 import csv
+import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from graphsvc.csvcells import csv_row
 from graphsvc.errors import InputError, LoadRejected, Problem
 from graphsvc.loading import FORMATS, LoadOptions, LoadRefused, LoadSummary, Progress, TableCounts
 from graphsvc.stores.base import GraphStore
@@ -106,7 +108,7 @@ def _write_rejected(source: Source, problems: list[Problem], base: Path) -> list
             writer = csv.writer(fh)
             writer.writerow(["row", "pointer", "column", "value", "reason"])
             for p in items:
-                writer.writerow([p.row or "", p.pointer or "", p.column or "", p.value or "", p.reason])
+                writer.writerow(csv_row([p.row, p.pointer, p.column, p.value, p.reason]))
         written.append(str(target))
     return written
 
@@ -201,14 +203,7 @@ def _fixed(fmt: str | None) -> Callable[[Path, GraphStore, LoadOptions | None, P
     ) -> LoadSummary:
         chosen = options or LoadOptions()
         if fmt is not None and chosen.format is None:
-            chosen = LoadOptions(
-                format=fmt,
-                mapping=chosen.mapping,
-                encoding=chosen.encoding,
-                ratio_scale=chosen.ratio_scale,
-                default_scope=chosen.default_scope,
-                skip_invalid=chosen.skip_invalid,
-            )
+            chosen = dataclasses.replace(chosen, format=fmt)
         return load(path, store, chosen, progress)
 
     return reader

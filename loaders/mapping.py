@@ -43,11 +43,11 @@ from typing import Any
 from graphsvc import yamlio
 from graphsvc.errors import InputError, LoadRejected, Problem
 from graphsvc.identifiers import id_number_problem, uscc_problem
-from graphsvc.loading import LoadOptions, LoadWarning
+from graphsvc.loading import LoadOptions, LoadWarning, check_text_encoding
 from loaders import encoding as encodings
 from loaders.columns import prohibited_reason
 from loaders.person_ids import id_key, opaque_id
-from loaders.source import SPECS, Location, Source, TableBuilder
+from loaders.source import SPECS, Location, Source, TableBuilder, too_many_records
 
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
 _SPEC_KEYS = {
@@ -271,6 +271,8 @@ def parse(data: Any, name: str) -> ColumnMapping:
                     require,
                 )
             )
+        if entry.get("encoding"):
+            check_text_encoding(str(entry["encoding"]), f"{where}: encoding")
         files.append(
             FileMapping(
                 match,
@@ -293,7 +295,8 @@ def load_mapping(name_or_path: str) -> ColumnMapping:
     return parse(yamlio.safe_load(item.read_text(encoding="utf-8")), name_or_path)
 
 
-def _read_csv(path: Path, encoding: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+def _read_csv(path: Path, encoding: str, most: int | None) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """The header and the non-empty rows; ``most``: stop after one row more than that (the caller refuses)."""
     codec = "utf-8-sig" if encoding == "utf-8" else encoding
     rows: list[tuple[int, dict[str, str]]] = []
     with path.open(encoding=codec, newline="") as fh:
@@ -303,6 +306,8 @@ def _read_csv(path: Path, encoding: str) -> tuple[list[str], list[tuple[int, dic
         for record in reader:
             if record and any(cell.strip() for cell in record):
                 rows.append((start, dict(zip(header, record, strict=False))))
+                if most is not None and len(rows) > most:
+                    break
             start = reader.line_num + 1
     return header, rows
 
@@ -322,8 +327,9 @@ def _cell(value: object, number_format: str) -> str:
     return str(value)
 
 
-def _read_xlsx(path: Path, sheet: str | None) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """The first sheet (or ``sheet``): the first non-empty row is the header; rows keep Excel's numbers."""
+def _read_xlsx(path: Path, sheet: str | None, most: int | None) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """The first sheet (or ``sheet``): the first non-empty row is the header; rows keep Excel's numbers.
+    ``most``: stop after one row more than that (the caller refuses)."""
     from openpyxl import load_workbook
 
     book = load_workbook(path, read_only=True, data_only=True)
@@ -341,6 +347,8 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[list[str], list[tuple[int
                 header = texts
             else:
                 rows.append((number, dict(zip(header, texts, strict=False))))
+                if most is not None and len(rows) > most:
+                    break
         return header or [], rows
     finally:
         book.close()
@@ -383,7 +391,7 @@ def read(path: Path, options: LoadOptions) -> Source:
         if f.suffix.lower() == ".xlsx":
             enc = "xlsx"
             try:
-                header, rows = _read_xlsx(f, entry.sheet)
+                header, rows = _read_xlsx(f, entry.sheet, options.max_records)
             except (OSError, ValueError, KeyError) as exc:
                 fatal.append(Problem(f.name, None, None, None, f"cannot read the workbook: {exc}"))
                 continue
@@ -394,10 +402,13 @@ def read(path: Path, options: LoadOptions) -> Source:
                 else encodings.detect(f)
             )
             try:
-                header, rows = _read_csv(f, enc)
-            except (UnicodeDecodeError, OSError, csv.Error) as exc:
+                header, rows = _read_csv(f, enc, options.max_records)
+            except (UnicodeError, OSError, csv.Error) as exc:
                 fatal.append(Problem(f.name, None, None, None, f"cannot read the file as {enc}: {exc}; try --encoding"))
                 continue
+        if options.max_records is not None and len(rows) > options.max_records:
+            fatal.append(too_many_records(f.name, options.max_records))
+            continue
         fatal += [Problem(f.name, 1, h, None, r) for h in header if (r := prohibited_reason(h)) is not None]
         for out in entry.outputs:
             needed = {c.column for c in out.where} | {s for spec in out.columns.values() for s in spec.sources()}

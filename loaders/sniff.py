@@ -4,6 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
+
+from graphsvc.errors import LoadRejected
+from loaders.source import depth_problem, too_deep
+
+
+def _parsed(text: str, path: Path) -> Any:
+    """``text`` parsed, unless it nests deeper than the readers read: that stops the load, naming the file."""
+    if too_deep(text):
+        raise LoadRejected([depth_problem(path.name)], "these stop the input from being read; fix them first")
+    return json.loads(text)
 
 
 def sniff_json(path: Path) -> str | None:
@@ -17,16 +28,16 @@ def sniff_json(path: Path) -> str | None:
     first: object = None
     if text.startswith("["):
         try:
-            data = json.loads(path.read_text(encoding="utf-8-sig"))
+            data = _parsed(path.read_text(encoding="utf-8-sig"), path)
         except (ValueError, OSError):
             return None
         first = data[0] if isinstance(data, list) and data else None
     elif text.startswith("{"):
         try:
-            first = json.loads(text.splitlines()[0])
+            first = _parsed(text.splitlines()[0], path)
         except ValueError:
             try:
-                first = json.loads(path.read_text(encoding="utf-8-sig"))
+                first = _parsed(path.read_text(encoding="utf-8-sig"), path)
             except (ValueError, OSError):
                 return None
     if not isinstance(first, dict):

@@ -7,6 +7,7 @@ problems and warnings name the input as the user wrote it.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -105,24 +106,93 @@ def _text(value: str | None) -> str | None:
     return None if value is None else str(value)
 
 
-__all__ = ["SPECS", "Location", "Source", "TableBuilder"]
+__all__ = ["MAX_JSON_DEPTH", "SPECS", "Location", "Source", "TableBuilder", "json_records", "too_deep"]
 
 
-def json_records(path: Path) -> Iterator[tuple[int | None, str | None, Any] | Problem]:
+# Arrays and objects nested in one another, at most: FtM entities and BODS statements nest fewer than 10 deep.
+# Deeper JSON is refused before it is parsed (10,000 levels once stopped a load with a RecursionError).
+MAX_JSON_DEPTH = 64
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_PAIR = re.compile(r"\[\]|\{\}")
+
+
+def too_deep(text: str) -> bool:
+    """Whether ``text`` nests arrays and objects more than MAX_JSON_DEPTH deep, read without parsing it: its
+    brackets outside strings, from which each pass removes the innermost pairs (one pass per level)."""
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return False
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    levels = 0  # levels removed
+    while levels <= MAX_JSON_DEPTH:
+        shorter = _PAIR.sub("", brackets)
+        if shorter == brackets:
+            break
+        brackets, levels = shorter, levels + 1
+    else:
+        return True
+    # What is left does not pair up (a cut or broken text, which the parser refuses): how deep it opens.
+    depth = deepest = 0
+    for bracket in brackets:
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return levels + deepest > MAX_JSON_DEPTH
+
+
+def depth_problem(file: str, row: int | None = None) -> Problem:
+    return Problem(
+        file,
+        row,
+        None,
+        None,
+        f"nests arrays and objects more than {MAX_JSON_DEPTH} deep; graphsvc reads JSON up to {MAX_JSON_DEPTH} "
+        "levels (FtM entities and BODS statements need fewer than 10)",
+    )
+
+
+def too_many_records(file: str, limit: int) -> Problem:
+    """A file of more records than ``LoadOptions.max_records``: refused before any record is read."""
+    return Problem(
+        file,
+        None,
+        None,
+        None,
+        f"holds more than {limit} records, the most one file may hold here; split it (graphsvc load takes any number)",
+    )
+
+
+def json_records(path: Path, max_records: int | None = None) -> Iterator[tuple[int | None, str | None, Any] | Problem]:
     """The records of a JSON array file (with their JSON pointer) or of a JSON-lines file (with their line),
-    and a problem for what does not parse: FtM and BODS files come in both shapes."""
+    and a problem for what does not parse, nests too deep, or holds more than ``max_records`` records: FtM and
+    BODS files come in both shapes."""
     text = path.read_text(encoding="utf-8-sig")
     if text.lstrip().startswith("["):
+        if too_deep(text):
+            yield depth_problem(path.name)
+            return
         try:
             data = json.loads(text)
         except ValueError as exc:
             yield Problem(path.name, None, None, None, f"not JSON: {exc}")
             return
-        for i, item in enumerate(data if isinstance(data, list) else []):
+        items = data if isinstance(data, list) else []
+        if max_records is not None and len(items) > max_records:
+            yield too_many_records(path.name, max_records)
+            return
+        for i, item in enumerate(items):
             yield (None, f"/{i}", item)
         return
-    for number, line in enumerate(text.splitlines(), start=1):
+    lines = text.splitlines()
+    if max_records is not None and len(lines) > max_records:
+        beyond = itertools.islice((line for line in lines if line.strip()), max_records, None)
+        if next(beyond, None) is not None:  # a record after the last one allowed
+            yield too_many_records(path.name, max_records)
+            return
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
+            continue
+        if too_deep(line):
+            yield depth_problem(path.name, number)
             continue
         try:
             yield (number, None, json.loads(line))

@@ -204,6 +204,7 @@ def list_objections(
     on = overdue_on or service.date_or_today(None)
     with service.access.read() as store:
         cases = _visible(store, service, caller, objections.list_cases(store, state=state, overdue_on=overdue_on))
+    service.limit_answer(len(cases), "cases", "ask for one state, or for the cases overdue on a day (overdue_on)")
     service.record_access(request, caller, [c.case_id for c in cases])
     return {"tier": caller.tier.label, "on": on, "total": len(cases), "items": [_case(c, on, calendar) for c in cases]}
 
@@ -270,6 +271,7 @@ def list_repairs(
     day = on or service.date_or_today(None)
     with service.access.read() as store:
         cases = _visible(store, service, caller, repairs.list_cases(store, state=state, on=day))
+    service.limit_answer(len(cases), "repairs", "ask for one state")
     service.record_access(request, caller, [c.case_id for c in cases])
     return {
         "tier": caller.tier.label,
@@ -362,6 +364,7 @@ def announcements(
         shown = [
             a for a in publication.announcements(store, day, profile) if authz.may_read(caller, a.scope, a.subject_id)
         ]
+    service.limit_answer(len(shown), "announcements", "ask for the announcements of one day at a time (on)")
     service.record_access(request, caller, [a.entry_id for a in shown])
     items = [{k: v for k, v in dataclasses.asdict(a).items() if k != "scope"} for a in shown]
     return {"tier": caller.tier.label, "on": day, "items": items}

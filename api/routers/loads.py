@@ -16,7 +16,8 @@ from starlette.concurrency import run_in_threadpool
 
 from api import authz
 from api.load_models import LoadReportOut
-from api.problems import PROBLEM_RESPONSES, documented
+from api.models import MAX_BATCH_ITEMS
+from api.problems import LISTED, PROBLEM_RESPONSES, documented
 from api.service import Service, ServiceDep, require
 from api.tiers import Caller, Tier
 from graphsvc.errors import ProtectedFacts
@@ -101,11 +102,16 @@ async def load_file(
         ratio_scale=ratio_scale,
         default_scope=default_scope,
         skip_invalid=skip_invalid,
+        max_records=MAX_BATCH_ITEMS,  # as many records as a batch's items: each costs about as much
     )
     body = await request.body()
     summary = await run_in_threadpool(_load, service, request, caller, body, name, options)
     report = summary.as_json()
-    return {k: v for k, v in report.items() if k not in {"store", "rejected_files"}}
+    answer: dict[str, Any] = {k: v for k, v in report.items() if k not in {"store", "rejected_files"}}
+    for listed in ("warnings", "problems"):  # one per rejected row at most: the first LISTED, and a count
+        answer[f"{listed}_not_listed"] = max(0, len(answer[listed]) - LISTED)
+        answer[listed] = answer[listed][:LISTED]
+    return answer
 
 
 @router.get("/mappings", summary="The shipped column mappings, by name")

@@ -34,6 +34,10 @@ from graphsvc.vocabulary import resolvers
 
 router = APIRouter(prefix="/v1", tags=["derived records and warnings"])
 
+NARROWER = (
+    "narrow the filters (date_from, date_to, rule, list_type, domain, region, department, subject_id), "
+    "or page the JSON answer with offset and limit"
+)
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "the page, or CSV when format=csv"},
     **PROBLEM_RESPONSES,
@@ -106,6 +110,7 @@ def derived_records(
     snapshot, view = service.views.view(name, date)
     rows = sort_rows([r for r in view.visible_records(caller.audience) if flt.matches(r, snapshot)], keys)
     if format == "csv":
+        service.limit_answer(len(rows), "derived records", NARROWER)
         shown = [shown_record(r, snapshot, caller) for r in rows]
         service.record_access(request, caller, [r["record_id"] for r in shown])
         return Response(to_csv(shown, RECORD_FIELDS), media_type="text/csv; charset=utf-8")
@@ -166,6 +171,7 @@ def warnings(
         counts[row["warning_list"]] = counts.get(row["warning_list"], 0) + 1
     rows = sort_rows(rows, keys)
     if format == "csv":
+        service.limit_answer(len(rows), "warnings", NARROWER.replace("(", "(warning_list, state, "))
         service.record_access(request, caller, [r["warning_id"] for r in rows])
         return Response(to_csv(rows, WARNING_FIELDS), media_type="text/csv; charset=utf-8")
     page = rows[offset : offset + limit]

@@ -118,7 +118,9 @@ def audit_log(
     service.record_access(request, caller, [])
     service.audit.flush(all_segments=True)
     with service.access.read() as store:
-        events = store.audit_events(_naive_utc(since), _naive_utc(until)).to_pylist()
+        table = store.audit_events(_naive_utc(since), _naive_utc(until))
+    service.limit_answer(table.num_rows, "audit events", "ask for a shorter period (since, until)")
+    events = table.to_pylist()
     if format == "csv":
         return Response(to_csv(events, tuple(AUDIT_SCHEMA.names)), media_type="text/csv; charset=utf-8")
     return events

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from fastapi_offline import FastAPIOffline
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import problems
-from api.inputs import constrain_text
+from api.inputs import constrain_text, name_values
 from api.middleware import BodyLimit, RateLimiter, SecurityHeaders
 from api.problems import LISTED
 from api.routers import (
@@ -33,6 +33,10 @@ from api.routers import (
 from api.service import Service
 from api.settings import ServiceSettings
 from api.strict import strict_request
+from graphsvc.profiles import PROFILE_NAMES
+from graphsvc.rules.table import RULE_IDS
+from graphsvc.vocabulary import Labelled
+from graphsvc.vocabulary import vocabulary as vocabulary_tables
 
 STATIC = Path(__file__).parent / "static"
 DESCRIPTION = f"""Responsibility propagation for China's credit system (守信联合激励和失信联合惩戒).
@@ -113,12 +117,30 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
             _problem_media_types(schema)
+            name_values(schema, _query_values())
             constrain_text(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def _query_values() -> dict[str, list[str]]:
+    """The values of the query parameters that name a code: a bundled profile, a rule, a warning list, or a list
+    type or domain by slug or alias (graphsvc/data/*.yaml)."""
+    vocab = vocabulary_tables()
+
+    def with_aliases(table: Mapping[str, Labelled]) -> list[str]:
+        return sorted({*table, *(alias for item in table.values() for alias in item.aliases)})
+
+    return {
+        "profile": list(PROFILE_NAMES),
+        "rule": list(RULE_IDS),
+        "list_type": with_aliases(vocab.list_types),
+        "domain": with_aliases(vocab.domains),
+        "warning_list": sorted(vocab.warning_lists),
+    }
 
 
 def _problem_media_types(schema: dict[str, Any]) -> None:

@@ -29,9 +29,10 @@ _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 # What ``text_problem`` refuses, as a JSON-schema character class: control characters but tab, newline and return,
-# bidirectional controls and lone surrogates. The OpenAPI schema states it on every free-text string
-# (``constrain_text``), so that clients and schema-driven tests know what is accepted.
-_REFUSED = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+# and bidirectional controls. The OpenAPI schema states it on every free-text string (``constrain_text``), so that
+# clients and schema-driven tests know what is accepted. (A lone surrogate, also refused, is no character of a
+# JSON string at all, and regex engines such as Rust's cannot name it.)
+_REFUSED = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
 TEXT_PATTERN = rf"^[^{_REFUSED}]*$"
 # A query value also holds something besides blanks (an empty ``?profile=`` is refused, api/strict.py).
 QUERY_PATTERN = rf"^[^{_REFUSED}]*[^\s{_REFUSED}][^{_REFUSED}]*$"
@@ -141,20 +142,65 @@ class CheckedModel(BaseModel):
         return self
 
 
+def _operations(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    return [op for path in schema.get("paths", {}).values() for op in path.values() if isinstance(op, dict)]
+
+
+def _request_models(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """The component schemas request bodies use (directly or nested), not those only answers use."""
+    components = schema.get("components", {}).get("schemas", {})
+    seen: set[str] = set()
+    todo = [op.get("requestBody", {}) for op in _operations(schema)]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+                name = ref.rsplit("/", 1)[1]
+                if name not in seen and name in components:
+                    seen.add(name)
+                    todo.append(components[name])
+            todo.extend(node.values())
+        elif isinstance(node, list):
+            todo.extend(node)
+    return [components[name] for name in sorted(seen)]
+
+
+def name_values(schema: dict[str, Any], values: dict[str, list[str]]) -> None:
+    """Give the query parameters and request-body fields named in ``values`` (a profile, a rule, a list type …) the
+    values they take, in the OpenAPI schema: one value or a list of them."""
+    for operation in _operations(schema):
+        for parameter in operation.get("parameters", []):
+            known = values.get(parameter.get("name", ""))
+            if parameter.get("in") == "query" and known is not None:
+                _enumerate(parameter.get("schema", {}), known)
+    for model in _request_models(schema):
+        for name, prop in model.get("properties", {}).items():
+            if name in values:
+                _enumerate(prop, values[name])
+
+
+def _enumerate(node: dict[str, Any], known: list[str]) -> None:
+    for option in node.get("anyOf", []):
+        _enumerate(option, known)
+    if node.get("type") == "array":
+        _enumerate(node.get("items", {}), known)
+    elif node.get("type") == "string":
+        node["enum"] = known
+
+
 def constrain_text(schema: dict[str, Any]) -> None:
     """State in an OpenAPI schema what the service refuses in text (``text_problem``, api/strict.py): every
-    free-text string of a path, a query or a body gets ``TEXT_PATTERN`` (a query value ``QUERY_PATTERN``: not
-    blank), and paths and queries the id length. Strings with a format, a pattern or a list of values keep theirs."""
-    for path in schema.get("paths", {}).values():
-        for operation in path.values():
-            if not isinstance(operation, dict):
-                continue
-            for parameter in operation.get("parameters", []):
-                where = parameter.get("in")
-                if where in ("path", "query"):
-                    _constrain(parameter.get("schema", {}), QUERY_PATTERN if where == "query" else TEXT_PATTERN, ID_MAX)
-    for component in schema.get("components", {}).get("schemas", {}).values():
-        for prop in component.get("properties", {}).values():
+    free-text string of a path, a query or a request body gets ``TEXT_PATTERN`` (a query value
+    ``QUERY_PATTERN``: not blank), and paths and queries the id length. Strings with a format, a pattern or a list
+    of values keep theirs; answers are not constrained (a problem may quote the text it refuses)."""
+    for operation in _operations(schema):
+        for parameter in operation.get("parameters", []):
+            where = parameter.get("in")
+            if where in ("path", "query"):
+                _constrain(parameter.get("schema", {}), QUERY_PATTERN if where == "query" else TEXT_PATTERN, ID_MAX)
+    for model in _request_models(schema):
+        for prop in model.get("properties", {}).values():
             _constrain(prop, TEXT_PATTERN, None)
 
 

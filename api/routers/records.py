@@ -43,7 +43,19 @@ CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     **PROBLEM_RESPONSES,
 }
 Many = Annotated[list[str] | None, Query()]
-SortQuery = Annotated[str | None, Query(description="comma-separated fields, '-' for descending")]
+
+
+def _sort_pattern(allowed: frozenset[str]) -> dict[str, str]:
+    """``sort``: comma-separated fields of ``allowed``, '-' for descending (the schema says which)."""
+    field = "|".join(sorted(allowed))
+    return {"pattern": rf"^-?({field})(,-?({field}))*$"}
+
+
+_SORT_HELP = "comma-separated fields, '-' for descending"
+SortQuery = Annotated[str | None, Query(description=_SORT_HELP, json_schema_extra=_sort_pattern(SORTABLE))]
+SortWarningsQuery = Annotated[
+    str | None, Query(description=_SORT_HELP, json_schema_extra=_sort_pattern(SORTABLE_WARNINGS))
+]
 
 
 def record_filter(
@@ -151,7 +163,7 @@ def warnings(
         list[str] | None, Query(description=f"one of {', '.join(sorted(set(WARNING_LISTS.values())))}")
     ] = None,
     state: Annotated[list[Literal["new", "confirmed", "dismissed"]] | None, Query()] = None,
-    sort: SortQuery = None,
+    sort: SortWarningsQuery = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     format: Literal["json", "csv"] = "json",

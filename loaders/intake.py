@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from graphsvc.errors import InputError, LoadRejected, Problem
@@ -175,6 +176,7 @@ def load(
             write_rejected=source.native_rows,
             authorise=authorise,
             protected=protected,
+            options=options,
         )
     except LoadRejected as exc:
         summary.tables = _counts(source, None, exc.problems)
@@ -201,14 +203,7 @@ def _fixed(fmt: str | None) -> Callable[[Path, GraphStore, LoadOptions | None, P
     ) -> LoadSummary:
         chosen = options or LoadOptions()
         if fmt is not None and chosen.format is None:
-            chosen = LoadOptions(
-                format=fmt,
-                mapping=chosen.mapping,
-                encoding=chosen.encoding,
-                ratio_scale=chosen.ratio_scale,
-                default_scope=chosen.default_scope,
-                skip_invalid=chosen.skip_invalid,
-            )
+            chosen = replace(chosen, format=fmt)
         return load(path, store, chosen, progress)
 
     return reader

@@ -105,7 +105,7 @@ AUTHORISED_KEY = "bank-credit-desk"
 
 @dataclass
 class Keys:
-    government: str  # DEPARTMENT's key
+    government: str  # DEPARTMENT's key (region 230000, 黑龙江省)
     authorised: str
     admin: str
     other_department: str  # a government key of OTHER_DEPARTMENT
@@ -120,12 +120,13 @@ class Keys:
 
 def write_keys(path: Path) -> Keys:
     return Keys(
+        # Delegated for Harbin's department as well, so its region is the province that holds both cities.
         government=add_key(
             path,
             GOVERNMENT_KEY,
             Tier.GOVERNMENT,
             department=DEPARTMENT,
-            region="230600",
+            region="230000",
             delegated=("哈尔滨市市场监督管理局",),
         ),
         authorised=add_key(path, AUTHORISED_KEY, Tier.AUTHORISED),
@@ -183,6 +184,13 @@ def running_app(root: Path, scenario: Scenario, profile: str = "daqing") -> Iter
     app = create_app(settings_for(root, db, root / "keys.json", profile))
     with TestClient(app) as client:
         yield client, keys, db
+
+
+def service_date(client: TestClient, day: str) -> None:
+    """The running service's date (GRAPHSVC_AS_OF) moved to ``day``: time passing between a scenario's steps, each
+    entered on the day it is taken."""
+    service = client.app.state.service  # type: ignore[attr-defined]
+    service.settings = dataclasses.replace(service.settings, as_of=dt.date.fromisoformat(day))
 
 
 def point_at(server: BoltServer, env: pytest.MonkeyPatch) -> None:

@@ -144,9 +144,11 @@ def test_delegation_and_admin(app: App) -> None:
     problem(client.post("/v1/entries", json=entry_body(world, entry_id="E-AUTH", scope="authorised"), headers=gov), 403)
     # Admin keeps everything: it may re-scope the authorised entry.
     secret = current_entry(client, keys, world.secret_firm, world.secret_entry)
-    body = {k: secret[k] for k in ("entry_id", "subject_id", "list_type", "domain", "severity", "department")}
-    body |= {"determined_on": str(secret["determined_on"]), "scope": "government"}
+    fields = ("entry_id", "subject_id", "list_type", "domain", "severity", "department", "status", "published_by")
+    body = {k: secret[k] for k in fields}
+    body |= {"determined_on": secret["determined_on"], "published_on": secret["published_on"], "scope": "government"}
     assert client.post("/v1/entries", json=body, headers=keys.header("admin")).status_code == 201
+    assert current_entry(client, keys, world.secret_firm, world.secret_entry)["status"] == "active"
 
 
 def test_status_answers_do_not_reveal_entries_the_caller_may_not_see(app: App) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api_world import Keys, World, build_world, running_app
+from tests.api_world import Keys, World, build_world, running_app, service_date
 
 
 @pytest.fixture
@@ -45,6 +45,7 @@ def test_an_objection_is_filed_listed_and_decided_by_the_entry_department(app: A
         "statement": "处罚决定书日期有误",
         "evidence": ["决定书复印件"],
     }
+    service_date(client, "2024-09-27")
     filed = client.post(f"/v1/entries/{world.listed_entry}/objections", json=body, headers=keys.header("reader"))
     assert filed.status_code == 201, filed.text
     case = filed.json()
@@ -55,6 +56,7 @@ def test_an_objection_is_filed_listed_and_decided_by_the_entry_department(app: A
     ).json()
     assert [c["case_id"] for c in listed["items"]] == [case["case_id"]]
     assert [d["overdue"] for d in listed["items"][0]["deadlines"]] == [False, True]
+    service_date(client, "2024-10-15")
     decision = {"decided_on": "2024-10-15", "outcome": "rejected", "reason": "核实无误"}
     # another department may not decide; nor a key without a department; the public may not even ask
     _problem(
@@ -93,10 +95,12 @@ def test_a_repair_answers_every_unmet_condition_then_runs_its_notice(app: Any) -
         client.post(f"/v1/entries/{world.listed_entry}/repairs", json=early, headers=keys.header("government")), 422
     )
     assert len(refused["errors"]) == 2 and "commitment" in refused["errors"][1]["reason"]
+    service_date(client, "2025-04-07")
     ok = {"applied_on": "2025-04-07", "corrected_on": "2024-04-01", "commitment": "承诺不再失信"}
     applied = client.post(f"/v1/entries/{world.listed_entry}/repairs", json=ok, headers=keys.header("government"))
     assert applied.status_code == 201, applied.text
     repair_id = applied.json()["case_id"]
+    service_date(client, "2025-04-08")
     decision = {"decided_on": "2025-04-08", "approve": True, "reason": "符合条件"}
     _problem(
         client.post(f"/v1/repairs/{repair_id}/decision", json=decision, headers=keys.header("other_department")), 403
@@ -113,6 +117,7 @@ def test_a_repair_answers_every_unmet_condition_then_runs_its_notice(app: Any) -
 
 def test_a_red_candidate_goes_on_public_notice_then_into_force(app: Any) -> None:
     client, keys, _world = app
+    service_date(client, "2024-05-06")
     step = client.post(
         "/v1/entries/RED-CANDIDATE/public-notice", json={"on": "2024-05-06"}, headers=keys.header("government")
     )
@@ -120,6 +125,7 @@ def test_a_red_candidate_goes_on_public_notice_then_into_force(app: Any) -> None
     assert step.json()["notice_until"] == "2024-05-11"
     notices = client.get("/v1/announcements", params={"on": "2024-05-07"}).json()["items"]
     assert [(a["kind"], a["entry_id"]) for a in notices] == [("public_notice", "RED-CANDIDATE")]
+    service_date(client, "2024-05-10")
     too_early = _problem(
         client.post(
             "/v1/entries/RED-CANDIDATE/activation", json={"on": "2024-05-10"}, headers=keys.header("government")
@@ -127,6 +133,7 @@ def test_a_red_candidate_goes_on_public_notice_then_into_force(app: Any) -> None
         422,
     )
     assert "runs until 2024-05-11" in too_early["errors"][0]["reason"]
+    service_date(client, "2024-05-13")
     done = client.post(
         "/v1/entries/RED-CANDIDATE/activation", json={"on": "2024-05-13"}, headers=keys.header("government")
     )
@@ -135,6 +142,7 @@ def test_a_red_candidate_goes_on_public_notice_then_into_force(app: Any) -> None
 
 def test_the_public_sees_only_announcements_of_public_entries(app: Any, tmp_path: Path) -> None:
     client, keys, world = app
+    service_date(client, "2024-08-01")
     for entry, on in ((world.defaulter_entry, "2024-08-01"), (world.listed_entry, "2024-08-01")):
         answer = client.post(
             f"/v1/entries/{entry}/status", json={"status": "exited", "since": on}, headers=keys.header("admin")

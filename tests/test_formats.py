@@ -205,7 +205,7 @@ def test_library_loads_apply_the_fit_rules_as_the_command_line_does(tmp_path: Pa
     directory = t.write(tmp_path / "red")
     (directory / "subjects.csv").unlink()
     (directory / "roles.csv").unlink()
-    assert [w.kind for w in load_directory(directory, store).warnings] == ["ignored_field"]
+    assert [w.kind for w in load_directory(directory, store).warnings] == ["ignored_field", "publication_assumed"]
 
 
 def test_percent_signs_and_fractions(tmp_path: Path) -> None:
@@ -288,7 +288,7 @@ def test_an_empty_scope_takes_the_deployment_default_or_is_refused_with_the_allo
     assert "--default-scope" in problem.reason
     summary = load(directory, store, LoadOptions(default_scope="government"))
     assert entries_of(store)[entry]["scope"] == "government"
-    assert kinds(summary) == {"default_scope": 1}
+    assert kinds(summary) == {"default_scope": 1, "publication_assumed": 1}
     with pytest.raises(InputError, match="expected one of"):
         load(directory, store, LoadOptions(default_scope="everyone"))
 

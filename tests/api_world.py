@@ -205,6 +205,31 @@ def point_at(server: BoltServer, env: pytest.MonkeyPatch) -> None:
 
 
 @contextmanager
+def serving(
+    kind: str, root: Path, scenario: Scenario, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[TestClient, Keys]]:
+    """The scenario served on the ``embedded`` store, or on the ``neo4j`` store of the session's Bolt server
+    (emptied first; skipped when the tests run on the embedded store only), with the world's keys in
+    ``root / "keys.json"``."""
+    from tests.conftest import PARITY
+
+    if kind == "embedded":
+        with running_app(root, scenario) as (client, keys, _db):
+            yield client, keys
+        return
+    if not PARITY:
+        pytest.skip("GRAPHSVC_TEST_STORES=embedded: the Bolt server is not used")
+    server = request.getfixturevalue("neo4j_clean")
+    point_at(server, monkeypatch)
+    with Neo4jStore(Neo4jSettings.from_env()) as neo:
+        load_directory(scenario.write(root / "data"), neo)
+    keys = write_keys(root / "keys.json")
+    settings = dataclasses.replace(settings_for(root, root / "unused.duckdb", root / "keys.json"), store="neo4j")
+    with TestClient(create_app(settings)) as client:
+        yield client, keys
+
+
+@contextmanager
 def running_on_both(
     root: Path, scenario: Scenario, server: BoltServer, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[TestClient, TestClient, Keys]]:

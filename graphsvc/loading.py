@@ -32,7 +32,8 @@ class Unmarked(StrEnum):
 
     # The platform operator's import of lists designated and published elsewhere (``graphsvc load``, the library
     # calls): the entry is kept as its source has it, published by its department on its determination date,
-    # and the load report says so (a ``publication_assumed`` warning).
+    # and the load report says so (a ``publication_assumed`` warning; ``publication_unmarked`` for one without a
+    # department or determined after the load's date, kept without marks).
     ASSUME_PUBLISHED = "assume_published"
     # A department's intake over the API: its own designations start as candidates and reach force only through
     # notice and activation; an entry past its listing must carry both marks, else it is refused.

@@ -390,7 +390,7 @@ class _Fitter:
     def _assume_published(self, raw: RawFile, table: pa.Table) -> pa.Table:
         """The operator's import (Unmarked.ASSUME_PUBLISHED): an entry past its listing without publication marks
         is kept as its source has it, published by its department on its determination date; one without a
-        department stays unmarked (the publisher is unknown). Each with a warning."""
+        department, or determined after the load's date, stays unmarked. Each with a warning."""
         unmarked = pc.and_(
             pc.and_(pc.is_null(table.column("published_by")), pc.is_null(table.column("published_on"))),
             pc.and_(
@@ -398,12 +398,17 @@ class _Fitter:
                 pc.invert(pc.is_in(table.column("status"), value_set=pa.array(sorted(PRE_LISTING_STATUSES)))),
             ),
         )
-        # Every part is a null test or a membership of a present value: the masks hold no nulls.
-        # Only a determination that is a date is a publication date: validation names any other.
+        # Only a determination that is a date is considered (validation names any other); one by the load's date
+        # is taken as the publication date. Every part is a null test or a membership of a present value: the
+        # masks hold no nulls.
+        today = self.options.load_date.isoformat()
         dates = [v for v in _distinct(table, "determined_on") if _ISO.fullmatch(v) and _is_date(v)]
-        unmarked = pc.and_(unmarked, pc.is_in(table.column("determined_on"), value_set=pa.array(dates, pa.string())))
-        known = pc.and_(unmarked, pc.is_valid(table.column("department")))
-        unknown = pc.and_(unmarked, pc.is_null(table.column("department")))
+        determined = pc.is_in(table.column("determined_on"), value_set=pa.array(dates, pa.string()))
+        past = pa.array([d for d in dates if d <= today], pa.string())
+        published = pc.is_in(table.column("determined_on"), value_set=past)
+        unmarked = pc.and_(unmarked, determined)
+        known = pc.and_(pc.and_(unmarked, published), pc.is_valid(table.column("department")))
+        unknown = pc.and_(unmarked, pc.invert(known))
         self.warn(
             "publication_assumed",
             raw,
@@ -414,13 +419,13 @@ class _Fitter:
             "department on its determined_on (the operator's import of published lists)",
         )
         self.warn(
-            "publisher_unknown",
+            "publication_unmarked",
             raw,
             _row_numbers(table.filter(unknown)),
             "published_by",
             None,
-            "an entry past its listing names neither its publisher nor its department: loaded without "
-            "publication marks",
+            "an entry past its listing names neither its publisher nor its department, or is determined after the "
+            "load's date: loaded without publication marks",
         )
         for column, source in (("published_by", "department"), ("published_on", "determined_on")):
             filled = pc.if_else(known, table.column(source), table.column(column))

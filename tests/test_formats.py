@@ -800,9 +800,9 @@ def test_the_operators_load_keeps_unmarked_entries_in_force_as_published_by_thei
     db = str(tmp_path / "x.duckdb")
     out = io.StringIO()
     assert main(["load", str(s.write(tmp_path / "in")), "--db", db, "--report", str(report)], out=out) == 0
-    assert "publication_assumed 1" in out.getvalue() and "publisher_unknown 1" in out.getvalue()
+    assert "publication_assumed 1" in out.getvalue() and "publication_unmarked 1" in out.getvalue()
     assumed = [w for w in json.loads(report.read_text(encoding="utf-8"))["warnings"] if w["kind"] != "partial_date"]
-    assert [(w["kind"], w["row"]) for w in assumed] == [("publication_assumed", 2), ("publisher_unknown", 5)]
+    assert [(w["kind"], w["row"]) for w in assumed] == [("publication_assumed", 2), ("publication_unmarked", 5)]
     with EmbeddedStore(db, read_only=True) as store:
         marks = {e: (store.current_entry(e) or {}) for e in (unmarked, candidate, marked, nobodys)}
     shown = {e: (m["status"], m["published_by"], m["published_on"]) for e, m in marks.items()}

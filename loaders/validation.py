@@ -592,7 +592,7 @@ class Validator:
             ),
         ]
         self._run_checks(raw, "raw_entries", checks)
-        self._closed_entries(raw)
+        self._stored_entries(raw)
         self._reference_checks(raw, "raw_entries", ("subject_id",), _name(raw_subjects, "subjects.csv"))
         for slug, info in vocab.list_types.items():
             if info.subject_kinds is None:
@@ -667,10 +667,11 @@ class Validator:
             )
         return checks
 
-    def _closed_entries(self, raw: RawFile) -> None:
-        """A closed entry (repaired, revoked, exited, expired: in its status history or its status) never returns
-        to force: a new version of it may not change its status or status_since to anything but a closed status.
-        A new designation is a new entry id."""
+    def _stored_entries(self, raw: RawFile) -> None:
+        """New versions of stored entries. A closed entry (repaired, revoked, exited, expired: in its status
+        history or its status) never returns to force: a new version of it may not change its status or
+        status_since to anything but a closed status; a new designation is a new entry id. A department's intake
+        (Unmarked.CANDIDATE_ONLY) changes no stored entry's status or status_since at all."""
         ids = pc.unique(pc.drop_null(raw.table.column("entry_id")).combine_chunks())
         stored = self._store.entry_dates(ids) if len(ids) else None
         if stored is None or not stored.num_rows:
@@ -699,8 +700,24 @@ class Validator:
                   AND (t.status IS DISTINCT FROM s.status OR {_date("t.status_since")} IS DISTINCT FROM s.status_since)
                 ORDER BY t.{ROW}""",
         )
-        self._con.unregister("stored_entries")
         self._add(raw, rows)
+        if self._options.unmarked is Unmarked.CANDIDATE_ONLY:
+            # A department's intake dates nothing: an existing entry's status changes by the dated lifecycle steps
+            # (graphsvc/lifecycle/clock.py), not by a new version that would rewrite its past.
+            rows = fetch_all(
+                self._con,
+                f"""SELECT t.{ROW}, 'status', t.status,
+                           'entry ' || t.entry_id || ' is ' || s.status || coalesce(' since ' || s.status_since, '')
+                           || ': a new version keeps its status; change it with POST /v1/entries/' || t.entry_id
+                           || '/status or the listing steps (notice, public notice, activation), which are dated'
+                    FROM raw_entries t JOIN stored_entries s USING (entry_id)
+                    WHERE t.status IS DISTINCT FROM s.status
+                       OR {_date("t.status_since")} IS DISTINCT FROM s.status_since
+                    ORDER BY t.{ROW}""",
+            )
+            reported = {(p.row, p.column) for p in self.result.problems if p.file == raw.path.name}
+            self._add(raw, [r for r in rows if (int(r[0]), r[1]) not in reported])
+        self._con.unregister("stored_entries")
 
     # -- responsibility findings --------------------------------------------------------------------------
     def findings(self, raw: RawFile, raw_subjects: RawFile | None, raw_entries: RawFile | None) -> None:

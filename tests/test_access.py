@@ -207,6 +207,11 @@ def test_a_closed_entry_is_not_reopened_by_a_new_version(app: App) -> None:
     reopened = body | {"status": "active", "status_since": "2024-07-01"}
     refused = problem(client.post("/v1/entries", json=reopened, headers=gov), 422)
     assert "is exited since 2024-06-30" in refused["errors"][0]["reason"]
+    # nor does a new version of an entry in force rewrite its status: status changes are dated steps
+    defaulter = current_entry(client, keys, world.defaulter, world.defaulter_entry)
+    body = {k: defaulter[k] for k in (*fields, "determined_on", "published_on")}
+    demoted = problem(client.post("/v1/entries", json=body | {"status": "suspended"}, headers=gov), 422)
+    assert "a new version keeps its status" in demoted["errors"][0]["reason"]
     # FtM: a sanction loaded as exited, then sent again as active
     lines = [
         _entity("Company", "c9", name="大庆某某有限公司", uscCode=FIRM_230602),
@@ -283,8 +288,10 @@ def test_a_rescoped_entry_never_shows_its_restricted_version_to_a_lower_tier(app
     client, keys, world, _ = app
     admin = keys.header("admin")
     listed = current_entry(client, keys, world.listed, world.listed_entry)
-    body = {k: listed[k] for k in ("entry_id", "subject_id", "list_type", "domain", "severity", "department")}
-    body |= {"determined_on": str(listed["determined_on"]), "scope": "authorised", "legal_basis": "密件 第7号"}
+    kept = ("entry_id", "subject_id", "list_type", "domain", "severity", "department", "status", "published_by")
+    body = {k: listed[k] for k in kept}
+    body |= {"determined_on": listed["determined_on"], "published_on": listed["published_on"]}
+    body |= {"scope": "authorised", "legal_basis": "密件 第7号"}
     assert client.post("/v1/entries", json=body, headers=admin).status_code == 201
     for headers in ({}, keys.header("government")):
         history = client.get(f"/v1/subjects/{world.listed}", headers=headers).json()["entry_history"]

@@ -69,7 +69,6 @@ class Outcome(StrEnum):
     REJECTED = "rejected"
 
 
-__all__ = ["CORRECTABLE", "Filing", "Ground", "Outcome", "decide", "file", "fold", "get", "list_cases"]
 _KINDS = (CaseKind.OBJECTION, CaseKind.APPEAL, CaseKind.COMPLAINT)
 
 
@@ -318,3 +317,6 @@ def list_cases(
     if overdue_on is not None:
         cases = [c for c in cases if c.overdue_on(overdue_on)]
     return sorted(cases, key=lambda c: (c.opened_on, c.case_id))
+
+
+__all__ = ["CORRECTABLE", "Filing", "Ground", "Outcome", "decide", "file", "fold", "get", "list_cases"]

@@ -124,6 +124,10 @@ def _check_strings(value: Any, where: str, problems: list[str]) -> None:
     elif isinstance(value, list):
         for item in value:
             _check_strings(item, where, problems)
+    elif isinstance(value, dict):  # a map of fields (an objection decision's correction): each value as its field
+        for key, item in value.items():
+            _check_strings(key, where, problems)
+            _check_strings(item, f"{where}.{key}", problems)
 
 
 class CheckedModel(BaseModel):

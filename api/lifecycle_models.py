@@ -90,7 +90,8 @@ class ObjectionDecisionIn(CheckedModel):
     correction: dict[str, str | None] | None = Field(
         None,
         description="fields of the entry to correct: domain, severity, act_date, determined_on, valid_until, "
-        "legal_basis, department",
+        "legal_basis (the department stays); checked as POST /v1/entries checks an entry (its text and dates, "
+        "and the loaders' entry checks)",
     )
 
 

@@ -106,6 +106,8 @@ class Entry(BaseModel):
     determined_on_precision: DatePrecision | None = Field(None, description=PRECISION)
     valid_until_precision: DatePrecision | None = Field(None, description=PRECISION)
     status_since_precision: DatePrecision | None = Field(None, description=PRECISION)
+    published_by: str | None = Field(None, description="a list designated and published elsewhere: who published it")
+    published_on: dt.date | None = Field(None, description="a list designated and published elsewhere: when")
     flags: str | None = None
 
 
@@ -208,7 +210,12 @@ class BatchItem(CheckedModel):
 
 
 class EntryIn(BatchItem):
-    """One entry, with the loaders' columns as text (dates YYYY-MM-DD). Validated like entries.csv."""
+    """One entry, with the loaders' columns as text (dates YYYY-MM-DD). Validated like entries.csv.
+
+    A department's own designation starts as ``candidate`` (the default) and is put in force by the listing steps:
+    ``POST /v1/entries/{entry_id}/notice`` (事前告知), for a red list ``/public-notice`` (公示), then ``/activation``
+    (LST-10, 004 JI(六)). Only a list designated and published elsewhere (the courts' 失信被执行人, a national list,
+    a 双公示 feed) may be given in force, with ``published_by`` and ``published_on``: 422 otherwise."""
 
     model_config = ConfigDict(
         extra="allow",
@@ -224,11 +231,22 @@ class EntryIn(BatchItem):
                     "department": "市场监管局",
                     "act_date": "2026-03-01",
                     "determined_on": "2026-04-01",
-                    "status": "active",
                     "scope": "public",
                     "legal_basis": "《食品安全法》第一百三十五条",
-                }
-            ],
+                },
+                {
+                    "entry_id": "(2025)黑0602执1187号/刘某某",
+                    "subject_id": "91350100M000100Y43",
+                    "list_type": "court_defaulter",
+                    "domain": "judicial",
+                    "department": "大庆市萨尔图区人民法院",
+                    "determined_on": "2025-06-30",
+                    "status": "active",
+                    "scope": "public",
+                    "published_by": "大庆市萨尔图区人民法院",
+                    "published_on": "2025-06-30",
+                },
+            ]
         },
     )
 
@@ -241,10 +259,12 @@ class EntryIn(BatchItem):
     act_date: str | None = None
     determined_on: str
     valid_until: str | None = None
-    status: str = "active"
+    status: str = Field("candidate", description="candidate unless the list was designated and published elsewhere")
     status_since: str | None = None
     scope: str
     legal_basis: str | None = None
+    published_by: str | None = Field(None, description="a list published elsewhere: the body that published it")
+    published_on: str | None = Field(None, description="a list published elsewhere: the day it was published")
 
 
 class EntryBatchIn(CheckedModel):

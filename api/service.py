@@ -16,7 +16,7 @@ from fastapi import Depends, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from api.audit import AuditJournal
-from api.authz import Refusal
+from api.authz import Refusal, RegionOf, place_of
 from api.inputs import ApiDate
 from api.problems import ApiProblem
 from api.settings import ServiceSettings
@@ -93,6 +93,12 @@ class Service:
 
     def date_or_today(self, date: dt.date | None) -> dt.date:
         return date or self.settings.today()
+
+    def regions(self) -> RegionOf:
+        """The stored subjects' regions (api/authz.py limits the writes of keys with a region by them), read from
+        the current snapshot: take it before a write begins (the snapshot reads the store)."""
+        snapshot = self.views.snapshot()
+        return lambda subject_id: place_of(snapshot.subject(subject_id))
 
     def profile_or_default(self, profile: str | None) -> str:
         """The service's profile, or a bundled one by name. Callers may not name files: a profile path is

@@ -7,6 +7,7 @@
 | ``NEO4J_URI`` … | the Neo4j connection (see the README) | |
 | ``GRAPHSVC_PROFILE`` | the jurisdiction profile the service evaluates | default |
 | ``GRAPHSVC_AS_OF`` | the service's current date (YYYY-MM-DD); requests may ask for any other date | today |
+| ``GRAPHSVC_LATE_ENTRY_DAYS`` | how many days before the service date a lifecycle step may be dated (late entry) | 30 |
 | ``GRAPHSVC_API_KEYS`` | the key file (``graphsvc-api keys add`` writes it) | none: every caller is public |
 | ``GRAPHSVC_AUDIT_DIR`` | the audit journal's folder | ``<store>.audit`` beside the embedded store |
 | ``GRAPHSVC_AUDIT_FLUSH_SECONDS`` | how often each worker moves its journal into the store | 5 |
@@ -34,6 +35,7 @@ from pathlib import Path
 
 from graphsvc.config import default_db_path
 from graphsvc.errors import InputError
+from graphsvc.lifecycle.clock import DEFAULT_LATE_ENTRY_DAYS, StepClock, late_entry_days_from_env
 
 STORE_KINDS = ("embedded", "neo4j")
 DEFAULT_RATE_LIMIT = "600/60"
@@ -128,6 +130,7 @@ class ServiceSettings:
     max_answer_rows: int = DEFAULT_MAX_ANSWER_ROWS
     trusted_proxies: tuple[str, ...] = ()  # none: X-Forwarded-For is ignored, the peer's address is the client's
     timeouts: ConnectionTimeouts = ConnectionTimeouts()
+    late_entry_days: int = DEFAULT_LATE_ENTRY_DAYS  # lifecycle steps may be dated this many days back
 
     @staticmethod
     def from_env() -> ServiceSettings:
@@ -166,7 +169,12 @@ class ServiceSettings:
             api_keys=Path(keys) if keys else None,
             audit_dir=Path(audit_dir) if audit_dir else default_audit,
             audit_flush_seconds=flush,
+            late_entry_days=late_entry_days_from_env(),
         )
 
     def today(self) -> dt.date:
         return self.as_of or dt.date.today()
+
+    def clock(self) -> StepClock:
+        """What a lifecycle step may be dated (graphsvc/lifecycle/clock.py): the service date and the grace."""
+        return StepClock(self.today(), self.late_entry_days)

@@ -55,11 +55,14 @@ Bool = npt.NDArray[np.bool_]
 Format = Literal["csv", "parquet"]
 
 # The canonical columns, from the store's schemas (one definition for the whole project); generated dates are
-# whole days and roles carry no source title, so those optional columns are left out.
+# whole days, roles carry no source title and entries no publication marks (``graphsvc load``, the operator's
+# import, records them as published by their department), so those optional columns are left out.
 SUBJECT_COLUMNS: Final[tuple[str, ...]] = tuple(SUBJECT_SCHEMA.names)
 ROLE_COLUMNS: Final[tuple[str, ...]] = tuple(GRAPH_ROLE_SCHEMA.names)
 ENTRY_COLUMNS: Final[tuple[str, ...]] = tuple(
-    n for n in ENTRY_SCHEMA.names if n not in {precision_column(c) for c in PRECISE_DATES["entries"]}
+    n
+    for n in ENTRY_SCHEMA.names
+    if n not in {precision_column(c) for c in PRECISE_DATES["entries"]} | {"published_by", "published_on"}
 )
 RESPONSIBILITY_COLUMNS: Final[tuple[str, ...]] = tuple(FINDING_SCHEMA.names)
 TABLES: Final[dict[str, tuple[str, ...]]] = {

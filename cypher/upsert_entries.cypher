@@ -18,7 +18,9 @@ WITH e, row, cur,
      AND coalesce(cur.act_date_precision, '') = coalesce(row.act_date_precision, '')
      AND coalesce(cur.determined_on_precision, '') = coalesce(row.determined_on_precision, '')
      AND coalesce(cur.valid_until_precision, '') = coalesce(row.valid_until_precision, '')
-     AND coalesce(cur.status_since_precision, '') = coalesce(row.status_since_precision, '') AS same
+     AND coalesce(cur.status_since_precision, '') = coalesce(row.status_since_precision, '')
+     AND coalesce(cur.published_by, '') = coalesce(row.published_by, '')
+     AND coalesce(cur.published_on, date('0001-01-01')) = coalesce(row.published_on, date('0001-01-01')) AS same
 FOREACH (_ IN CASE WHEN cur IS NOT NULL AND NOT same THEN [1] ELSE [] END | SET cur.superseded_at = $recorded_at)
 FOREACH (_ IN CASE WHEN same THEN [] ELSE [1] END |
     CREATE (e)-[:VERSION]->(:EntryVersion {
@@ -28,6 +30,7 @@ FOREACH (_ IN CASE WHEN same THEN [] ELSE [1] END |
         status: row.status, status_since: row.status_since, scope: row.scope, legal_basis: row.legal_basis,
         act_date_precision: row.act_date_precision, determined_on_precision: row.determined_on_precision,
         valid_until_precision: row.valid_until_precision, status_since_precision: row.status_since_precision,
+        published_by: row.published_by, published_on: row.published_on,
         batch_id: $batch_id, recorded_at: $recorded_at, superseded_at: null}))
 RETURN sum(CASE WHEN same THEN 0 ELSE 1 END) AS inserted,
        sum(CASE WHEN cur IS NOT NULL AND NOT same THEN 1 ELSE 0 END) AS superseded

@@ -43,6 +43,20 @@ def check_text_encoding(name: str, where: str = "encoding") -> None:
         )
 
 
+class Unmarked(StrEnum):
+    """What a load does with an entry past its listing (any status but candidate, notified, public_notice) that
+    carries no publication marks (published_by, published_on): LST-10, 004 JI(六)."""
+
+    # The platform operator's import of lists designated and published elsewhere (``graphsvc load``, the library
+    # calls): the entry is kept as its source has it, published by its department on its determination date,
+    # and the load report says so (a ``publication_assumed`` warning; ``publication_unmarked`` for one without a
+    # department or determined after the load's date, kept without marks).
+    ASSUME_PUBLISHED = "assume_published"
+    # A department's intake over the API: its own designations start as candidates and reach force only through
+    # notice and activation; an entry past its listing must carry both marks, else it is refused.
+    CANDIDATE_ONLY = "candidate_only"
+
+
 @dataclass(frozen=True)
 class LoadOptions:
     format: str | None = None  # None: detected from the content
@@ -52,10 +66,16 @@ class LoadOptions:
     default_scope: str | None = None  # the deployment's scope for entries that state none; none unless set
     skip_invalid: bool = False
     max_records: int | None = None  # records (rows) one input file may hold, as the API limits uploads; None: any
+    today: dt.date | None = None  # the load's date (published_on may not be later); None: the real date
+    unmarked: Unmarked = Unmarked.ASSUME_PUBLISHED
 
     def __post_init__(self) -> None:
         if self.encoding is not None:
             check_text_encoding(self.encoding)
+
+    @property
+    def load_date(self) -> dt.date:
+        return self.today or dt.date.today()
 
 
 @dataclass(frozen=True)
@@ -244,4 +264,5 @@ __all__ = [
     "Progress",
     "RatioScale",
     "TableCounts",
+    "Unmarked",
 ]

@@ -83,6 +83,11 @@ class EntryStatus(StrEnum):
 PRE_LISTING_STATUSES: frozenset[str] = frozenset(
     {EntryStatus.CANDIDATE, EntryStatus.NOTIFIED, EntryStatus.PUBLIC_NOTICE}
 )
+# Statuses with which an entry has left the lists for good: a closed entry never returns to force (EXIT-02/05,
+# RGT-06); a new designation is a new entry id.
+CLOSED_STATUSES: frozenset[str] = frozenset(
+    {EntryStatus.REPAIRED, EntryStatus.REVOKED, EntryStatus.EXITED, EntryStatus.EXPIRED}
+)
 
 
 class Scope(StrEnum):

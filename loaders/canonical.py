@@ -118,6 +118,7 @@ def load_directory(
         tick=tick,
         write_rejected=True,
         warnings=source.warnings,
+        options=options,
     )
 
 
@@ -165,6 +166,7 @@ def load_tables(
         warnings=read.warnings,
         authorise=authorise,
         protected=protected,
+        options=options,
     )
 
 

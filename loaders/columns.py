@@ -40,6 +40,8 @@ FILES: tuple[FileSpec, ...] = (
             "status_since",
             "legal_basis",
             *(precision_column(c) for c in PRECISE_DATES["entries"]),
+            "published_by",
+            "published_on",
         ),
     ),
     FileSpec("findings", "responsibilities", ("person_id", "entry_id"), ("basis",)),

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from graphsvc.csvcells import csv_row
 from graphsvc.errors import LoadRejected, Problem
-from graphsvc.loading import LoadWarning
+from graphsvc.loading import LoadOptions, LoadWarning
 from graphsvc.stores.base import Batch, GraphStore, LoadResult
 from loaders.reading import ROW, RawFile
 from loaders.validation import Validator, canonical
@@ -67,8 +67,10 @@ def validate_and_commit(
     warnings: list[LoadWarning] | None = None,
     authorise: Authorise | None = None,
     protected: frozenset[str] = frozenset(),
+    options: LoadOptions | None = None,
 ) -> LoadReport:
-    """Validate in dependency order, then write every valid row in one store transaction."""
+    """Validate in dependency order, then write every valid row in one store transaction. ``options``: the
+    load's date and what it does with unmarked entries in force (LoadOptions.today, .unmarked)."""
 
     def step(text: str) -> None:
         if tick is not None:
@@ -76,7 +78,7 @@ def validate_and_commit(
 
     # Aliases (董事长, 黑名单, 食品安全 …) become the vocabulary's slugs before anything is checked or compared.
     raws = {stem: replace(raw, table=canonical(raw.table, stem)) for stem, raw in raws.items()}
-    validator = Validator(store)
+    validator = Validator(store, options)
     try:
         subjects, roles = raws.get("subjects"), raws.get("roles")
         entries, findings = raws.get("entries"), raws.get("responsibilities")

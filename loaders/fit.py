@@ -30,15 +30,16 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graphsvc.loading import LoadOptions, LoadWarning, RatioScale
-from graphsvc.stores.base import GraphStore, precision_column
+from graphsvc.loading import LoadOptions, LoadWarning, RatioScale, Unmarked
+from graphsvc.stores.base import PRECISE_DATES, GraphStore, precision_column
 from graphsvc.stores.duck import fetch_all
+from graphsvc.vocab import PRE_LISTING_STATUSES
 from graphsvc.vocabulary import resolvers, vocabulary
 from loaders.reading import ROW, RawFile
 from loaders.source import Location, Source
 from loaders.validation import canonical
 
-START_COLUMNS = {"roles": ("valid_from",), "entries": ("act_date", "determined_on", "status_since")}
+START_COLUMNS = {"roles": ("valid_from",), "entries": ("act_date", "determined_on", "status_since", "published_on")}
 END_COLUMNS = {"roles": ("valid_to",), "entries": ("valid_until",)}
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -142,6 +143,7 @@ class _Fitter:
                 mapping[value] = parsed[0]
                 if parsed[1] != "day":
                     partial.setdefault(parsed[1], []).append(value)
+            kept = column in PRECISE_DATES.get(stem, ())
             for precision, values in partial.items():
                 first = values[0]
                 assert mapping[first] is not None
@@ -152,8 +154,8 @@ class _Fitter:
                     column,
                     first,
                     f"a date of {precision} precision is read as {mapping[first]} "
-                    f"({'the last' if end else 'the first'} day of its {precision}); "
-                    f"{precision_column(column)} keeps the precision",
+                    f"({'the last' if end else 'the first'} day of its {precision})"
+                    + (f"; {precision_column(column)} keeps the precision" if kept else ""),
                 )
             table = self._keep_precision(table, column, partial)
             table = _replace_values(table, column, mapping)
@@ -381,7 +383,62 @@ class _Fitter:
                     f"no scope given: the deployment default {scope!r} (--default-scope) is used",
                 )
                 table = _where(table, "scope", empty, scope)
+        if self.options.unmarked is Unmarked.ASSUME_PUBLISHED:
+            table = self._assume_published(raw, table)
         return replace(raw, table=table)
+
+    def _assume_published(self, raw: RawFile, table: pa.Table) -> pa.Table:
+        """The operator's import (Unmarked.ASSUME_PUBLISHED): an entry past its listing without publication marks
+        is kept as its source has it, published by its department on its determination date; one without a
+        department, or determined after the load's date, stays unmarked. Each with a warning."""
+        unmarked = pc.and_(
+            pc.and_(pc.is_null(table.column("published_by")), pc.is_null(table.column("published_on"))),
+            pc.and_(
+                pc.is_valid(table.column("status")),
+                pc.invert(pc.is_in(table.column("status"), value_set=pa.array(sorted(PRE_LISTING_STATUSES)))),
+            ),
+        )
+        # Only a determination that is a date is considered (validation names any other); one by the load's date
+        # is taken as the publication date. Every part is a null test or a membership of a present value: the
+        # masks hold no nulls.
+        today = self.options.load_date.isoformat()
+        dates = [v for v in _distinct(table, "determined_on") if _ISO.fullmatch(v) and _is_date(v)]
+        determined = pc.is_in(table.column("determined_on"), value_set=pa.array(dates, pa.string()))
+        past = pa.array([d for d in dates if d <= today], pa.string())
+        published = pc.is_in(table.column("determined_on"), value_set=past)
+        unmarked = pc.and_(unmarked, determined)
+        known = pc.and_(pc.and_(unmarked, published), pc.is_valid(table.column("department")))
+        unknown = pc.and_(unmarked, pc.invert(known))
+        self.warn(
+            "publication_assumed",
+            raw,
+            _row_numbers(table.filter(known)),
+            "published_by",
+            None,
+            "an entry past its listing without published_by / published_on is loaded as published by its "
+            "department on its determined_on (the operator's import of published lists)",
+        )
+        self.warn(
+            "publication_unmarked",
+            raw,
+            _row_numbers(table.filter(unknown)),
+            "published_by",
+            None,
+            "an entry past its listing names neither its publisher nor its department, or is determined after the "
+            "load's date: loaded without publication marks",
+        )
+        for column, source in (("published_by", "department"), ("published_on", "determined_on")):
+            filled = pc.if_else(known, table.column(source), table.column(column))
+            table = table.set_column(table.column_names.index(column), column, filled)
+        return table
+
+
+def _is_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _number(value: float) -> str:

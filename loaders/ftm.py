@@ -15,9 +15,12 @@ tables, read with the ``followthemoney`` library.
   on ``listingDate``, ``startDate`` or ``date`` (else the record's ``first_seen``), ``date`` is the act date when
   ``listingDate`` is given; ``endDate`` → valid_until; ``authority`` → department; ``provisions`` (else
   ``program``/``reason``) → legal basis; ``summary``, ``reason`` and ``status`` → domain, severity and status
-  when they are vocabulary values (what ``graphsvc export --format ftm`` writes). Derived records of an export
+  when they are vocabulary values (what ``graphsvc export --format ftm`` writes). A Sanction is a listing its
+  publisher (``publisher``, else ``authority``) published: published_by, and published_on its determination day
+  (without a publisher: no marks). Derived records of an export
   (``programId`` graphsvc:derived:…) are skipped: the rules recompute them.
-- A listed entity's topic (``topics``) that no Sanction covers → an entry of its own from its ``first_seen``.
+- A listed entity's topic (``topics``) that no Sanction covers → an entry of its own from its ``first_seen``,
+  published by its datasets on that day.
 - Other schemas (Address, Family, Passport …) carry nothing the rules read: counted in an ``ignored_record`` warning.
 """
 
@@ -258,6 +261,7 @@ class _Reader:
         if program in self.config.programs:
             list_type = self.config.programs[program]
         summary, reason, status = _first(p, "summary"), _first(p, "reason"), _first(p, "status")
+        publisher = _first(p, "publisher", "authority")
         self.entries.add(
             {
                 "entry_id": p.id,
@@ -273,6 +277,8 @@ class _Reader:
                 "status": (vocab["status"].resolve(status) if status else None) or self.config.status,
                 "scope": self.config.scope,
                 "legal_basis": legal or None,
+                "published_by": publisher if determined else None,
+                "published_on": _day(str(determined)) if determined and publisher else None,
             },
             r.where,
         )
@@ -292,11 +298,13 @@ class _Reader:
                     "subject_id": p.id,
                     "list_type": list_type,
                     "domain": self.config.domain,
-                    "department": ", ".join(str(d) for d in r.raw.get("datasets", [])[:3]) or None,
+                    "department": (datasets := ", ".join(str(d) for d in r.raw.get("datasets", [])[:3]) or None),
                     "determined_on": _day(str(seen)) if seen else None,
                     "status": self.config.status,
                     "scope": self.config.scope,
                     "legal_basis": f"FtM topic {topic}",
+                    "published_by": datasets if seen else None,
+                    "published_on": _day(str(seen)) if seen and datasets else None,
                 },
                 r.where,
             )

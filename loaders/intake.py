@@ -177,6 +177,7 @@ def load(
             write_rejected=source.native_rows,
             authorise=authorise,
             protected=protected,
+            options=options,
         )
     except LoadRejected as exc:
         summary.tables = _counts(source, None, exc.problems)

@@ -19,9 +19,17 @@ import pyarrow.compute as pc
 
 from graphsvc.errors import Problem
 from graphsvc.identifiers import id_number_problems, uscc_problems
-from graphsvc.stores.base import DATE_PRECISIONS, ENTRY_SCHEMA, PRECISE_DATES, SCHEMAS, GraphStore, precision_column
+from graphsvc.loading import LoadOptions, Unmarked
+from graphsvc.stores.base import (
+    DATE_PRECISIONS,
+    ENTRY_DATES_SCHEMA,
+    PRECISE_DATES,
+    SCHEMAS,
+    GraphStore,
+    precision_column,
+)
 from graphsvc.stores.duck import fetch_all, fetch_arrow
-from graphsvc.vocab import ORGANISATION_KINDS, PRE_LISTING_STATUSES, Severity
+from graphsvc.vocab import CLOSED_STATUSES, ORGANISATION_KINDS, PRE_LISTING_STATUSES, EntryStatus, Severity
 from graphsvc.vocabulary import resolvers, vocabulary
 from loaders import person_ids
 from loaders.reading import ROW, RawFile
@@ -195,8 +203,9 @@ class Validated:
 
 
 class Validator:
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(self, store: GraphStore, options: LoadOptions | None = None) -> None:
         self._store = store
+        self._options = options or LoadOptions()
         self._con = duckdb.connect()
         self.result = Validated()
         self._repeats: dict[str, set[int]] = {}  # identical repeated rows per file, dropped silently
@@ -590,8 +599,9 @@ class Validator:
                     + " (graphsvc load --default-scope sets a deployment default)"
                 ),
             ),
-            *_date_checks("act_date", "determined_on", "valid_until", "status_since"),
+            *_date_checks("act_date", "determined_on", "valid_until", "status_since", "published_on"),
             *_precision_checks("entries"),
+            *self._publication_checks(),
             (
                 "severity",
                 f"list_contains({serious_types}, list_type) AND severity IS NOT NULL AND severity <> 'serious'",
@@ -633,6 +643,7 @@ class Validator:
             ),
         ]
         self._run_checks(raw, "raw_entries", checks)
+        self._stored_entries(raw)
         self._reference_checks(raw, "raw_entries", ("subject_id",), _name(raw_subjects, "subjects.csv"))
         for slug, info in vocab.list_types.items():
             if info.subject_kinds is None:
@@ -656,9 +667,108 @@ class Validator:
             f"WHEN list_contains({incentive}, list_type) THEN NULL ELSE severity END AS severity, "
             f"department, {_date('act_date')} AS act_date, {_date('determined_on')} AS determined_on, "
             f"{_date('valid_until')} AS valid_until, status, {_date('status_since')} AS status_since, scope, "
-            "legal_basis, " + _precision_select("entries")
+            "legal_basis, " + _precision_select("entries") + f", published_by, {_date('published_on')} AS published_on"
         )
         self.result.tables["entries"] = self._clean(raw, "raw_entries", select)
+
+    def _publication_checks(self) -> list[tuple[str, str, str]]:
+        """The marks of a list designated and published elsewhere: both or neither, published once determined
+        and before the load; a department's intake (Unmarked.CANDIDATE_ONLY) puts nothing else in force."""
+        today = self._options.load_date
+        checks = [
+            (
+                "published_by",
+                "published_by IS NULL AND published_on IS NOT NULL",
+                _lit(
+                    "published_on without published_by: a list published elsewhere names the body that published "
+                    "it; give both or neither"
+                ),
+            ),
+            (
+                "published_on",
+                "published_on IS NULL AND published_by IS NOT NULL",
+                _lit("published_by without published_on: give the day the list was published (both or neither)"),
+            ),
+            (
+                "published_on",
+                f"{_date('published_on')} < {_date('determined_on')}",
+                "'published_on is before determined_on (' || determined_on || '): a list is published once it is "
+                "determined'",
+            ),
+            (
+                "published_on",
+                f"{_date('published_on')} > DATE '{today.isoformat()}'",
+                _lit(f"published_on is after the load's date {today}: a list is loaded once it has been published"),
+            ),
+        ]
+        if self._options.unmarked is Unmarked.CANDIDATE_ONLY:
+            checks.append(
+                (
+                    "status",
+                    "published_by IS NULL AND published_on IS NULL AND status IS NOT NULL "
+                    f"AND status <> {_lit(EntryStatus.CANDIDATE.value)}",
+                    _lit(
+                        "an entry designated here starts as candidate and is put in force by the listing steps: "
+                        "notice to the subject (POST /v1/entries/{entry_id}/notice; LST-10, 004 JI(六) 事前告知), "
+                        "public notice for a red list (/public-notice), then activation (/activation); leave status "
+                        "empty or write candidate. A list designated and published elsewhere is loaded as published "
+                        "with published_by and published_on"
+                    ),
+                )
+            )
+        return checks
+
+    def _stored_entries(self, raw: RawFile) -> None:
+        """New versions of stored entries. A closed entry (repaired, revoked, exited, expired: in its status
+        history or its status) never returns to force: a new version of it may not change its status or
+        status_since to anything but a closed status; a new designation is a new entry id. A department's intake
+        (Unmarked.CANDIDATE_ONLY) changes no stored entry's status or status_since at all."""
+        ids = pc.unique(pc.drop_null(raw.table.column("entry_id")).combine_chunks())
+        stored = self._store.entry_dates(ids) if len(ids) else None
+        if stored is None or not stored.num_rows:
+            return
+        self._register("stored_entries", stored)
+        closed = _list(CLOSED_STATUSES)
+        rows = fetch_all(
+            self._con,
+            f"""WITH c AS (
+                    SELECT entry_id, status, status_since, closed_status, closed_since,
+                           CASE WHEN list_contains({closed}, status) THEN coalesce(status_since, determined_on)
+                           END AS own_since
+                    FROM stored_entries),
+                s AS (
+                    SELECT entry_id, status, status_since, least(closed_since, own_since) AS since,
+                           CASE WHEN own_since IS NULL OR closed_since <= own_since THEN closed_status ELSE status
+                           END AS closed_as
+                    FROM c WHERE closed_since IS NOT NULL OR own_since IS NOT NULL)
+                SELECT t.{ROW}, 'status', t.status,
+                       'entry ' || t.entry_id || ' is ' || s.closed_as || ' since ' || s.since || ': a closed entry '
+                       || 'never returns to force, so its status stays ' || s.status
+                       || coalesce(' since ' || s.status_since, '') || ' (or becomes another closed status); '
+                       || 'a new designation is a new entry id'
+                FROM raw_entries t JOIN s USING (entry_id)
+                WHERE NOT list_contains({closed}, coalesce(t.status, ''))
+                  AND (t.status IS DISTINCT FROM s.status OR {_date("t.status_since")} IS DISTINCT FROM s.status_since)
+                ORDER BY t.{ROW}""",
+        )
+        self._add(raw, rows)
+        if self._options.unmarked is Unmarked.CANDIDATE_ONLY:
+            # A department's intake dates nothing: an existing entry's status changes by the dated lifecycle steps
+            # (graphsvc/lifecycle/clock.py), not by a new version that would rewrite its past.
+            rows = fetch_all(
+                self._con,
+                f"""SELECT t.{ROW}, 'status', t.status,
+                           'entry ' || t.entry_id || ' is ' || s.status || coalesce(' since ' || s.status_since, '')
+                           || ': a new version keeps its status; change it with POST /v1/entries/' || t.entry_id
+                           || '/status or the listing steps (notice, public notice, activation), which are dated'
+                    FROM raw_entries t JOIN stored_entries s USING (entry_id)
+                    WHERE t.status IS DISTINCT FROM s.status
+                       OR {_date("t.status_since")} IS DISTINCT FROM s.status_since
+                    ORDER BY t.{ROW}""",
+            )
+            reported = {(p.row, p.column) for p in self.result.problems if p.file == raw.path.name}
+            self._add(raw, [r for r in rows if (int(r[0]), r[1]) not in reported])
+        self._con.unregister("stored_entries")
 
     # -- responsibility findings --------------------------------------------------------------------------
     def findings(self, raw: RawFile, raw_subjects: RawFile | None, raw_entries: RawFile | None) -> None:
@@ -730,18 +840,40 @@ class Validator:
         candidate, notified and public_notice statuses, before it existed at all)."""
         self._register("raw_statuses", raw.table)
         batch_entries = self.result.tables.get("entries")
-        parts: list[pa.Table] = []
+        shorthand = ("entry_id", "determined_on", "status", "status_since")
+        batch = (batch_entries if batch_entries is not None else SCHEMAS["entries"].empty_table()).select(shorthand)
         entry_ids = pc.unique(pc.drop_null(raw.table.column("entry_id")).combine_chunks())
-        if batch_entries is not None and batch_entries.num_rows:
-            parts.append(batch_entries.select(["entry_id", "determined_on"]))
-            entry_ids = pc.filter(entry_ids, pc.invert(pc.is_in(entry_ids, value_set=batch_entries["entry_id"])))
-        if len(entry_ids):
-            stored = self._store.entry_dates(entry_ids)
-            if stored.num_rows:
-                parts.append(stored.select(["entry_id", "determined_on"]))
-        schema = pa.schema([ENTRY_SCHEMA.field("entry_id"), ENTRY_SCHEMA.field("determined_on")])
-        known = pa.concat_tables([p.cast(schema) for p in parts]) if parts else schema.empty_table()
-        self._register("status_entries", known)
+        stored = self._store.entry_dates(entry_ids) if len(entry_ids) else ENTRY_DATES_SCHEMA.empty_table()
+        self._register("batch_shorthand", batch.cast(ENTRY_DATES_SCHEMA.remove(5).remove(4)))
+        self._register("stored_dates", stored.cast(ENTRY_DATES_SCHEMA))
+        # The entries a status row may name (this load's, else the store's), and the first closed status each has
+        # in its history, its status (this load's version, else the stored one) or this file.
+        fetch_all(
+            self._con,
+            """CREATE OR REPLACE TEMP TABLE status_entries AS
+               SELECT entry_id, determined_on FROM batch_shorthand
+               UNION ALL SELECT entry_id, determined_on FROM stored_dates
+               WHERE entry_id NOT IN (SELECT entry_id FROM batch_shorthand)""",
+        )
+        closed = _list(CLOSED_STATUSES)
+        fetch_all(
+            self._con,
+            f"""CREATE OR REPLACE TEMP TABLE status_closings AS
+                WITH shorthand AS (
+                    SELECT entry_id, status, coalesce(status_since, determined_on) AS since FROM batch_shorthand
+                    UNION ALL SELECT entry_id, status, coalesce(status_since, determined_on) FROM stored_dates
+                    WHERE entry_id NOT IN (SELECT entry_id FROM batch_shorthand)),
+                closings AS (
+                    SELECT entry_id, status, since FROM shorthand WHERE list_contains({closed}, status)
+                    UNION ALL SELECT entry_id, closed_status, closed_since FROM stored_dates
+                    WHERE closed_since IS NOT NULL
+                    UNION ALL SELECT entry_id, status, TRY_CAST(since AS DATE) FROM raw_statuses
+                    WHERE list_contains({closed}, status) AND TRY_CAST(since AS DATE) IS NOT NULL)
+                SELECT entry_id, arg_min(status, since) AS status, min(since) AS since FROM closings
+                GROUP BY entry_id""",
+        )
+        self._con.unregister("batch_shorthand")
+        self._con.unregister("stored_dates")
         raw_entry_ids = (
             raw_entries.table.column("entry_id").combine_chunks() if raw_entries else pa.array([], pa.string())
         )
@@ -768,6 +900,16 @@ class Validator:
                   AND NOT list_contains({_list(PRE_LISTING_STATUSES)}, t.status) ORDER BY t.{ROW}""",
         )
         self._add(raw, early)
+        reopened = fetch_all(
+            self._con,
+            f"""SELECT t.{ROW}, 'status', t.status, 'entry ' || t.entry_id || ' is ' || c.status || ' since '
+                       || c.since || ': a closed entry never returns to force; a new designation is a new entry id'
+                FROM raw_statuses t JOIN status_closings c USING (entry_id)
+                WHERE NOT list_contains({closed}, t.status) AND TRY_CAST(t.since AS DATE) >= c.since
+                ORDER BY t.{ROW}""",
+        )
+        self._add(raw, reopened)
+        fetch_all(self._con, "DROP TABLE status_closings")
         self._duplicates(raw, "raw_statuses", ("entry_id", "since"), ("status", "basis"), "status")
         self.result.tables["statuses"] = self._clean(
             raw, "raw_statuses", f"entry_id, status, {_date('since')} AS since, basis"

@@ -105,7 +105,7 @@ AUTHORISED_KEY = "bank-credit-desk"
 
 @dataclass
 class Keys:
-    government: str  # DEPARTMENT's key
+    government: str  # DEPARTMENT's key (region 230000, 黑龙江省)
     authorised: str
     admin: str
     other_department: str  # a government key of OTHER_DEPARTMENT
@@ -120,12 +120,13 @@ class Keys:
 
 def write_keys(path: Path) -> Keys:
     return Keys(
+        # Delegated for Harbin's department as well, so its region is the province that holds both cities.
         government=add_key(
             path,
             GOVERNMENT_KEY,
             Tier.GOVERNMENT,
             department=DEPARTMENT,
-            region="230600",
+            region="230000",
             delegated=("哈尔滨市市场监督管理局",),
         ),
         authorised=add_key(path, AUTHORISED_KEY, Tier.AUTHORISED),
@@ -185,6 +186,13 @@ def running_app(root: Path, scenario: Scenario, profile: str = "daqing") -> Iter
         yield client, keys, db
 
 
+def service_date(client: TestClient, day: str) -> None:
+    """The running service's date (GRAPHSVC_AS_OF) moved to ``day``: time passing between a scenario's steps, each
+    entered on the day it is taken."""
+    service = client.app.state.service  # type: ignore[attr-defined]
+    service.settings = dataclasses.replace(service.settings, as_of=dt.date.fromisoformat(day))
+
+
 def point_at(server: BoltServer, env: pytest.MonkeyPatch) -> None:
     """The ``NEO4J_*`` variables naming ``server``, as an operator sets them for ``--store neo4j``."""
     for name, value in (
@@ -194,6 +202,31 @@ def point_at(server: BoltServer, env: pytest.MonkeyPatch) -> None:
         ("NEO4J_DATABASE", server.database),
     ):
         env.setenv(name, value)
+
+
+@contextmanager
+def serving(
+    kind: str, root: Path, scenario: Scenario, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[TestClient, Keys]]:
+    """The scenario served on the ``embedded`` store, or on the ``neo4j`` store of the session's Bolt server
+    (emptied first; skipped when the tests run on the embedded store only), with the world's keys in
+    ``root / "keys.json"``."""
+    from tests.conftest import PARITY
+
+    if kind == "embedded":
+        with running_app(root, scenario) as (client, keys, _db):
+            yield client, keys
+        return
+    if not PARITY:
+        pytest.skip("GRAPHSVC_TEST_STORES=embedded: the Bolt server is not used")
+    server = request.getfixturevalue("neo4j_clean")
+    point_at(server, monkeypatch)
+    with Neo4jStore(Neo4jSettings.from_env()) as neo:
+        load_directory(scenario.write(root / "data"), neo)
+    keys = write_keys(root / "keys.json")
+    settings = dataclasses.replace(settings_for(root, root / "unused.duckdb", root / "keys.json"), store="neo4j")
+    with TestClient(create_app(settings)) as client:
+        yield client, keys
 
 
 @contextmanager

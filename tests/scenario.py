@@ -101,6 +101,8 @@ class Scenario:
         department: str = "大庆市市场监督管理局",
         scope: str = "public",
         entry_id: str | None = None,
+        published_by: str | None = None,
+        published_on: str | None = None,
     ) -> str:
         eid = entry_id or f"E{self._next():05d}"
         if severity is None and list_type in ("black", "serious_illegal", "court_defaulter"):
@@ -120,6 +122,8 @@ class Scenario:
                 "status_since": _s(status_since),
                 "scope": scope,
                 "legal_basis": "《企业信息公示暂行条例》第十七条",
+                "published_by": _s(published_by),
+                "published_on": _s(published_on),
             }
         )
         return eid

@@ -8,7 +8,6 @@ on the embedded store and on the Neo4j store (a local Bolt server).
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,10 +16,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.tiers import Tier, add_key, revoke_key
-from graphsvc.stores.neo4j import Neo4jSettings, Neo4jStore
-from loaders.canonical import load_directory
+from graphsvc.identifiers import make_uscc
 from tests.api_world import (
     AUTHORISED_KEY,
     DEPARTMENT,
@@ -30,35 +27,19 @@ from tests.api_world import (
     World,
     authorise,
     build_world,
-    point_at,
-    running_app,
-    settings_for,
-    write_keys,
+    serving,
 )
-from tests.conftest import PARITY
+from tests.test_formats import _entity
 
 PROBLEM = "application/problem+json"
+FIRM_230602 = make_uscc("9", "1", "230602", "00000098")  # a firm of 萨尔图区 the world does not hold
 App = tuple[TestClient, Keys, World, Path]
 
 
 @pytest.fixture(params=["embedded", "neo4j"])
 def app(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
     scenario, world = build_world()
-    if request.param == "embedded":
-        with running_app(tmp_path, scenario) as (client, keys, _db):
-            yield client, keys, world, tmp_path / "keys.json"
-        return
-    if not PARITY:
-        pytest.skip("GRAPHSVC_TEST_STORES=embedded: the Bolt server is not used")
-    server = request.getfixturevalue("neo4j_clean")
-    point_at(server, monkeypatch)
-    with Neo4jStore(Neo4jSettings.from_env()) as neo:
-        load_directory(scenario.write(tmp_path / "data"), neo)
-    keys = write_keys(tmp_path / "keys.json")
-    settings = dataclasses.replace(
-        settings_for(tmp_path, tmp_path / "unused.duckdb", tmp_path / "keys.json"), store="neo4j"
-    )
-    with TestClient(create_app(settings)) as client:
+    with serving(request.param, tmp_path, scenario, request, monkeypatch) as (client, keys):
         yield client, keys, world, tmp_path / "keys.json"
 
 
@@ -79,6 +60,12 @@ def entry_body(world: World, **changes: str) -> dict[str, str]:
         "determined_on": "2024-05-01",
         "scope": "public",
     } | changes
+
+
+def _upload(client: TestClient, headers: dict[str, str], entities: list[Any]) -> Any:
+    body = "\n".join(json.dumps(e.to_dict(), ensure_ascii=False) for e in entities).encode()
+    content = {**headers, "Content-Type": "application/x-ndjson"}
+    return client.post("/v1/loads", content=body, params={"format": "ftm"}, headers=content)
 
 
 def current_entry(client: TestClient, keys: Keys, subject_id: str, entry_id: str) -> dict[str, Any]:
@@ -144,9 +131,100 @@ def test_delegation_and_admin(app: App) -> None:
     problem(client.post("/v1/entries", json=entry_body(world, entry_id="E-AUTH", scope="authorised"), headers=gov), 403)
     # Admin keeps everything: it may re-scope the authorised entry.
     secret = current_entry(client, keys, world.secret_firm, world.secret_entry)
-    body = {k: secret[k] for k in ("entry_id", "subject_id", "list_type", "domain", "severity", "department")}
-    body |= {"determined_on": str(secret["determined_on"]), "scope": "government"}
+    fields = ("entry_id", "subject_id", "list_type", "domain", "severity", "department", "status", "published_by")
+    body = {k: secret[k] for k in fields}
+    body |= {"determined_on": secret["determined_on"], "published_on": secret["published_on"], "scope": "government"}
     assert client.post("/v1/entries", json=body, headers=keys.header("admin")).status_code == 201
+    assert current_entry(client, keys, world.secret_firm, world.secret_entry)["status"] == "active"
+
+
+def test_a_key_with_a_region_writes_only_about_subjects_in_it_or_its_subregions(app: App) -> None:
+    """Regions written as division codes (GB/T 2260) nest by prefix: 萨尔图区 230602 lies in 大庆市 230600; 龙凤区
+    230603 does not hold it, and a region written as a name (大庆市) matches only that name."""
+    client, _keys, world, key_file = app
+
+    def key(key_id: str, region: str) -> dict[str, str]:
+        return {"X-API-Key": add_key(key_file, key_id, Tier.GOVERNMENT, department=DEPARTMENT, region=region)}
+
+    city, saertu, longfeng, named = (
+        key("daqing-city", "230600"),
+        key("saertu", "230602"),
+        key("longfeng", "230603"),
+        key("daqing-named", "大庆市"),
+    )
+    suspend = {"status": "suspended", "since": "2024-06-30"}
+    url = f"/v1/entries/{world.listed_entry}/status"  # 大庆豪丰电力, region 230602
+    for outside in (longfeng, named):
+        refused = problem(client.post(url, json=suspend, headers=outside), 403)
+        assert refused["title"] == "Not your region" and "230602" in refused["detail"]
+        objection = {"filer": "x", "filed_on": "2024-06-30", "grounds": "other", "statement": "y"}
+        problem(client.post(f"/v1/entries/{world.listed_entry}/objections", json=objection, headers=outside), 403)
+    warning = client.get("/v1/warnings", params={"warning_list": "appointment_ban_violation"}).json()["items"][0]
+    decision = {"state": "confirmed", "reason": "核实属实"}
+    problem(client.post(f"/v1/warnings/{warning['warning_id']}/decision", json=decision, headers=longfeng), 403)
+    # Harbin (230103) is not the district's; a new entry of a firm there is refused
+    harbin = problem(client.post("/v1/entries", json=entry_body(world, entry_id="E-HRB-2"), headers=saertu), 403)
+    assert harbin["title"] == "Not your region"
+    # the city's key writes for its districts, the district's for itself
+    assert client.post(url, json=suspend, headers=city).status_code == 201
+    assert client.post(url, json={"status": "active", "since": "2024-06-30"}, headers=saertu).status_code == 201
+    assert client.post("/v1/entries", json=entry_body(world, subject_id=world.other), headers=saertu).status_code == 201
+
+
+def test_a_departments_designation_starts_as_candidate_and_only_a_published_list_comes_in_force(app: App) -> None:
+    """LST-10, 004 JI(六) 应实行事前告知: the department's own entry goes through notice; a list designated and
+    published elsewhere comes in force as published, with both marks."""
+    client, keys, world, _ = app
+    gov = keys.header("government")
+    own = entry_body(world, entry_id="E-OWN", list_type="black", severity="serious")
+    skipped = problem(client.post("/v1/entries", json=own | {"status": "active"}, headers=gov), 422)
+    [error] = skipped["errors"]
+    assert error["column"] == "status" and "/notice" in error["reason"] and "LST-10" in error["reason"]
+    assert client.post("/v1/entries", json=own, headers=gov).status_code == 201
+    assert current_entry(client, keys, world.clean_firm, "E-OWN")["status"] == "candidate"
+    published = entry_body(world, entry_id="E-PUB", status="active", published_by="国家发展改革委")
+    problem(client.post("/v1/entries", json=published, headers=gov), 422)  # published_by without published_on
+    for day, reason in (("2024-07-01", "after the load's date 2024-06-30"), ("2024-04-30", "before determined_on")):
+        refused = problem(client.post("/v1/entries", json=published | {"published_on": day}, headers=gov), 422)
+        assert reason in refused["errors"][0]["reason"]
+    created = client.post("/v1/entries", json=published | {"published_on": "2024-05-02"}, headers=gov)
+    assert created.status_code == 201, created.text
+    entry = current_entry(client, keys, world.clean_firm, "E-PUB")
+    assert (entry["status"], entry["published_by"], entry["published_on"]) == ("active", "国家发展改革委", "2024-05-02")
+    in_force = client.get(f"/v1/subjects/{world.clean_firm}", headers=gov).json()["entries_in_force"]
+    assert [e["entry_id"] for e in in_force] == ["E-PUB"]
+
+
+def test_a_closed_entry_is_not_reopened_by_a_new_version(app: App) -> None:
+    """EXIT-02/05: an exited entry stays out of force whatever a new version through intake or a load says."""
+    client, keys, world, _ = app
+    gov = keys.header("government")
+    exit_ = {"status": "exited", "since": "2024-06-30"}
+    assert client.post(f"/v1/entries/{world.listed_entry}/status", json=exit_, headers=gov).status_code == 201
+    listed = current_entry(client, keys, world.listed, world.listed_entry)
+    fields = ("entry_id", "subject_id", "list_type", "domain", "severity", "department", "scope", "published_by")
+    body = {k: listed[k] for k in fields} | {k: listed[k] for k in ("determined_on", "published_on")}
+    reopened = body | {"status": "active", "status_since": "2024-07-01"}
+    refused = problem(client.post("/v1/entries", json=reopened, headers=gov), 422)
+    assert "is exited since 2024-06-30" in refused["errors"][0]["reason"]
+    # nor does a new version of an entry in force rewrite its status: status changes are dated steps
+    defaulter = current_entry(client, keys, world.defaulter, world.defaulter_entry)
+    body = {k: defaulter[k] for k in (*fields, "determined_on", "published_on")}
+    demoted = problem(client.post("/v1/entries", json=body | {"status": "suspended"}, headers=gov), 422)
+    assert "a new version keeps its status" in demoted["errors"][0]["reason"]
+    # FtM: a sanction loaded as exited, then sent again as active
+    lines = [
+        _entity("Company", "c9", name="大庆某某有限公司", uscCode=FIRM_230602),
+        _entity("Sanction", "S-9", entity="c9", authority=DEPARTMENT, listingDate="2024-05-01", status="exited"),
+    ]
+    assert _upload(client, gov, lines).status_code == 201
+    lines[1] = _entity("Sanction", "S-9", entity="c9", authority=DEPARTMENT, listingDate="2024-05-01", status="active")
+    again = problem(_upload(client, gov, lines), 422)
+    assert "is exited since 2024-05-01" in again["errors"][0]["reason"]
+    # A sanction nobody published is the department's own designation: a candidate, not in force.
+    lines[1] = _entity("Sanction", "S-10", entity="c9", listingDate="2024-05-01")
+    unmarked = problem(_upload(client, gov, lines), 422)
+    assert "starts as candidate" in unmarked["errors"][0]["reason"]
 
 
 def test_status_answers_do_not_reveal_entries_the_caller_may_not_see(app: App) -> None:
@@ -213,8 +291,10 @@ def test_a_rescoped_entry_never_shows_its_restricted_version_to_a_lower_tier(app
     client, keys, world, _ = app
     admin = keys.header("admin")
     listed = current_entry(client, keys, world.listed, world.listed_entry)
-    body = {k: listed[k] for k in ("entry_id", "subject_id", "list_type", "domain", "severity", "department")}
-    body |= {"determined_on": str(listed["determined_on"]), "scope": "authorised", "legal_basis": "密件 第7号"}
+    kept = ("entry_id", "subject_id", "list_type", "domain", "severity", "department", "status", "published_by")
+    body = {k: listed[k] for k in kept}
+    body |= {"determined_on": listed["determined_on"], "published_on": listed["published_on"]}
+    body |= {"scope": "authorised", "legal_basis": "密件 第7号"}
     assert client.post("/v1/entries", json=body, headers=admin).status_code == 201
     for headers in ({}, keys.header("government")):
         history = client.get(f"/v1/subjects/{world.listed}", headers=headers).json()["entry_history"]

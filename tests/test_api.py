@@ -395,7 +395,9 @@ def test_confirm_a_warning_once_with_reason_and_keep_it_across_reevaluation(worl
 
 
 # -- intake, findings, status changes ------------------------------------------------------------------------------
-def test_entry_intake_needs_government_tier_and_takes_effect(world_app: Any) -> None:
+def test_entry_intake_needs_government_tier_and_takes_effect_after_notice(world_app: Any) -> None:
+    """LST-10 (004 JI(六) 应实行事前告知): the department's own designation is a candidate until the subject was
+    notified, the reply window passed and the department activated it."""
     client, keys, world, _db = world_app
     entry = {
         "entry_id": "E-2024-9001",
@@ -413,8 +415,18 @@ def test_entry_intake_needs_government_tier_and_takes_effect(world_app: Any) -> 
     created = client.post("/v1/entries", json=entry, headers=keys.header("government"))
     assert created.status_code == 201, created.text
     assert created.json()["inserted"] == {"entries": 1} and created.json()["ids"] == ["E-2024-9001"]
+    entries = client.get(f"/v1/subjects/{world.clean_firm}", headers=keys.header("admin")).json()
+    assert [(e["entry_id"], e["status"]) for e in entries["entry_history"]] == [("E-2024-9001", "candidate")]
+    derived = {"subject_id": world.clean_person, "rule": "P1"}
+    assert client.get("/v1/derived", params=derived).json()["items"] == []
+    gov = keys.header("government")
+    told = client.post("/v1/entries/E-2024-9001/notice", json={"on": "2024-06-03"}, headers=gov)
+    assert told.status_code == 200, told.text
+    assert told.json()["reply_by"] == "2024-06-11"
+    activated = client.post("/v1/entries/E-2024-9001/activation", json={"on": "2024-06-12"}, headers=gov)
+    assert activated.status_code == 200, activated.text
     # P1 now reaches the firm's legal representative (PROP-01).
-    records = client.get("/v1/derived", params={"subject_id": world.clean_person, "rule": "P1"}).json()["items"]
+    records = client.get("/v1/derived", params=derived).json()["items"]
     assert [r["source_entry_id"] for r in records] == ["E-2024-9001"]
     same = client.post("/v1/entries", json=entry, headers=keys.header("government")).json()
     assert same["unchanged"] == {"entries": 1} and same["inserted"] == {"entries": 0}
@@ -518,7 +530,7 @@ def test_status_change_errors(world_app: Any) -> None:
     early = client.post(
         f"/v1/entries/{world.black_entry}/status", json={"status": "suspended", "since": "2020-01-01"}, headers=gov
     )
-    assert "determination date" in problem(early, 400)["detail"]
+    assert "late back to 2024-05-31" in problem(early, 422)["detail"]
     problem(client.post(url, json={"status": "active", "since": "2024-06-02"}), 403)
 
 
@@ -630,7 +642,10 @@ def test_analytics_see_an_entry_added_after_their_first_answer(world_app: Any) -
         "domain": "food_drug",
         "severity": "serious",
         "determined_on": "2024-05-01",
+        "status": "active",
         "scope": "government",
+        "published_by": "国家市场监督管理总局",
+        "published_on": "2024-05-01",
     }
     assert client.post("/v1/entries", json=entry, headers=gov).status_code == 201
     after = client.get(f"/v1/exposure/{world.clean_person}", headers=gov).json()

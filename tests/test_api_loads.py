@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from api.tiers import Tier, add_key
 from graphsvc.identifiers import make_uscc
 from tests import test_formats as formats
 from tests.api_world import AS_OF, DEPARTMENT, Keys, World, build_world, running_app
@@ -91,6 +92,26 @@ def test_a_department_loads_its_own_penalty_export_in_gbk_through_the_mapping(ap
     [entry] = [e for e in profile.json()["entry_history"] if e["entry_id"].startswith("庆市监罚〔2024〕12号")]
     assert (entry["valid_until"], entry["valid_until_precision"]) == ("2027-03-31", "month")
     assert entry["determined_on_precision"] is None
+
+
+def test_a_key_with_a_region_loads_only_subjects_of_its_region(app: Any, tmp_path: Path) -> None:
+    """A firm new to the store is placed by its 统一社会信用代码 (characters 3-8: 230602, 萨尔图区) when the file
+    states no region; 龙凤区's key may not load it, the city's may."""
+    client, keys, _world = app
+    upload = {"format": "mapped", "mapping": "shuanggongshi_penalty"}
+
+    def key(key_id: str, region: str) -> dict[str, str]:
+        return {
+            "X-API-Key": add_key(tmp_path / "keys.json", key_id, Tier.GOVERNMENT, department=DEPARTMENT, region=region)
+        }
+
+    refused = _post(client, _csv([_penalty_row(DEPARTMENT)]), key("longfeng", "230603"), "text/csv", **upload)
+    assert refused.status_code == 403 and refused.json()["title"] == "Not your region", refused.text
+    loaded = _post(client, _csv([_penalty_row(DEPARTMENT)]), key("daqing-city", "230600"), "text/csv", **upload)
+    assert loaded.status_code == 201, loaded.text
+    profile = client.get(f"/v1/subjects/{FIRM}", params={"as_of": "2024-06-01"}, headers=keys.header("government"))
+    [entry] = profile.json()["entry_history"]
+    assert (entry["published_by"], entry["published_on"]) == (DEPARTMENT, "2024-03-01")  # 处罚机关, 处罚决定日期
 
 
 def test_another_departments_row_refuses_the_whole_file(app: Any) -> None:

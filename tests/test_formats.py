@@ -207,7 +207,7 @@ def test_library_loads_apply_the_fit_rules_as_the_command_line_does(tmp_path: Pa
     directory = t.write(tmp_path / "red")
     (directory / "subjects.csv").unlink()
     (directory / "roles.csv").unlink()
-    assert [w.kind for w in load_directory(directory, store).warnings] == ["ignored_field"]
+    assert [w.kind for w in load_directory(directory, store).warnings] == ["ignored_field", "publication_assumed"]
 
 
 def test_percent_signs_and_fractions(tmp_path: Path) -> None:
@@ -290,7 +290,7 @@ def test_an_empty_scope_takes_the_deployment_default_or_is_refused_with_the_allo
     assert "--default-scope" in problem.reason
     summary = load(directory, store, LoadOptions(default_scope="government"))
     assert entries_of(store)[entry]["scope"] == "government"
-    assert kinds(summary) == {"default_scope": 1}
+    assert kinds(summary) == {"default_scope": 1, "publication_assumed": 1}
     with pytest.raises(InputError, match="expected one of"):
         load(directory, store, LoadOptions(default_scope="everyone"))
 
@@ -709,6 +709,9 @@ def test_a_court_defaulter_publication_loads_through_its_mapping(tmp_path: Path,
     firm = entries["(2023)黑06执88号/大庆某某食品有限公司"]
     assert firm["subject_id"] == FIRM and subjects_of(store)[FIRM]["uscc"] == FIRM
     assert firm["severity"] is None  # unstated: the profile's reading of court_defaulter decides (serious)
+    # a list the courts designated and published: marked with the publishing court and 发布时间
+    assert (person["published_by"], person["published_on"]) == ("大庆市萨尔图区人民法院", dt.date(2024, 1, 5))
+    assert (firm["published_by"], firm["published_on"]) == ("大庆市中级人民法院", dt.date(2023, 6, 1))
 
 
 def test_a_registry_extract_loads_legal_representatives_officers_and_shareholders(
@@ -787,6 +790,34 @@ def test_cli_prints_the_load_report_and_writes_it_as_json(tmp_path: Path) -> Non
     assert data["tables"]["entries"] == {"read": 1, "inserted": 1, "superseded": 0, "unchanged": 0, "rejected": 0}
     assert data["encodings"]["subjects.csv"] == "gb18030"
     assert data["role_titles"] == {"董事长": ["director"]} and data["seconds"] >= 0
+
+
+def test_the_operators_load_keeps_unmarked_entries_in_force_as_published_by_their_department(tmp_path: Path) -> None:
+    """graphsvc load imports lists already in force elsewhere: an entry past its listing without publication
+    marks is recorded as published by its department on its determination date, and the report says so; a
+    candidate stays unmarked, and marks given are kept."""
+    s = Scenario()
+    firm = s.org("甲公司")
+    unmarked = s.entry(firm, "black", determined_on="2024-03-01")
+    candidate = s.entry(firm, "focus", severity="general", status="candidate", determined_on="2024-03-01")
+    marked = s.entry(firm, "serious_illegal", published_by="国家市场监督管理总局", published_on="2024-03-05")
+    nobodys = s.entry(firm, "black", determined_on="2024-03-02", department="")
+    report = tmp_path / "report.json"
+    db = str(tmp_path / "x.duckdb")
+    out = io.StringIO()
+    assert main(["load", str(s.write(tmp_path / "in")), "--db", db, "--report", str(report)], out=out) == 0
+    assert "publication_assumed 1" in out.getvalue() and "publication_unmarked 1" in out.getvalue()
+    assumed = [w for w in json.loads(report.read_text(encoding="utf-8"))["warnings"] if w["kind"] != "partial_date"]
+    assert [(w["kind"], w["row"]) for w in assumed] == [("publication_assumed", 2), ("publication_unmarked", 5)]
+    with EmbeddedStore(db, read_only=True) as store:
+        marks = {e: (store.current_entry(e) or {}) for e in (unmarked, candidate, marked, nobodys)}
+    shown = {e: (m["status"], m["published_by"], m["published_on"]) for e, m in marks.items()}
+    assert shown == {
+        unmarked: ("active", "大庆市市场监督管理局", dt.date(2024, 3, 1)),
+        candidate: ("candidate", None, None),
+        marked: ("active", "国家市场监督管理总局", dt.date(2024, 3, 5)),
+        nobodys: ("active", None, None),
+    }
 
 
 def test_cli_refusal_still_writes_the_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

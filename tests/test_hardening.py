@@ -220,8 +220,11 @@ def test_csv_exports_neutralise_formula_cells(app: App) -> None:
         "severity": "serious",
         "department": DEPARTMENT,
         "determined_on": "2024-05-01",
+        "status": "active",
         "scope": "public",
         "legal_basis": "@SUM(1+1)*cmd|' /C calc'!A0",
+        "published_by": DEPARTMENT,
+        "published_on": "2024-05-01",
     }
     assert client.post("/v1/entries", json=entry, headers=keys.header("government")).status_code == 201
     exported = client.get("/v1/derived", params={"subject_id": world.clean_person, "format": "csv"})

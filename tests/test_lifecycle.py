@@ -13,8 +13,10 @@ import pytest
 from graphsvc.calendar import load_calendar
 from graphsvc.context import build_context
 from graphsvc.engine import evaluate
+from graphsvc.errors import InputError, LoadRejected
 from graphsvc.lifecycle import listing, objections, publication, repairs
-from graphsvc.lifecycle.cases import CaseConflict, CaseKind, NotEligible
+from graphsvc.lifecycle.cases import CaseConflict, CaseKind, NotEligible, read_events
+from graphsvc.lifecycle.clock import StepClock, StepDateRefused
 from graphsvc.profiles import load_profile
 from graphsvc.stores.base import GraphStore
 from graphsvc.stores.embedded import EmbeddedStore
@@ -38,6 +40,11 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore
     server = request.getfixturevalue("neo4j_clean")
     with Neo4jStore(Neo4jSettings(server.uri, server.user, server.password, server.database)) as neo:
         yield neo
+
+
+def _at(day: dt.date) -> StepClock:
+    """The service date of a step taken on ``day`` and entered the same day."""
+    return StepClock(day)
 
 
 def _load(store: GraphStore, s: Scenario, tmp_path: Path) -> None:
@@ -69,7 +76,7 @@ def test_a_jiangsu_objection_filed_before_the_national_day_holiday(store: GraphS
     _firm, lr, entry = _listed_firm(s, determined_on="2024-03-01", act_date="2024-01-10")
     _load(store, s, tmp_path)
     filing = objections.Filing(entry, dt.date(2024, 9, 27), "周一", objections.Ground.INACCURATE, "处罚日期记载错误")
-    case = objections.file(store, filing, actor="k1", profile=JIANGSU, calendar=CALENDAR)
+    case = objections.file(store, filing, actor="k1", profile=JIANGSU, calendar=CALENDAR, clock=_at(filing.filed_on))
     assert case.state == "open" and case.kind is CaseKind.OBJECTION
     assert case.deadline("review") and case.deadline("review").due == dt.date(2024, 10, 16)  # type: ignore[union-attr]
     assert case.deadline("verify") and case.deadline("verify").due == dt.date(2024, 10, 10)  # type: ignore[union-attr]
@@ -89,6 +96,7 @@ def test_a_jiangsu_objection_filed_before_the_national_day_holiday(store: GraphS
         actor="k1",
         profile=JIANGSU,
         calendar=CALENDAR,
+        clock=_at(dt.date(2024, 10, 15)),
     )
     assert decided.state == "decided" and decided.deadline("republish").due == dt.date(2024, 10, 18)  # type: ignore[union-attr]
     after = _p1(store, "jiangsu", "2024-10-16")
@@ -104,6 +112,7 @@ def test_a_jiangsu_objection_filed_before_the_national_day_holiday(store: GraphS
             actor="k1",
             profile=JIANGSU,
             calendar=CALENDAR,
+            clock=_at(dt.date(2024, 10, 16)),
         )
 
 
@@ -114,7 +123,7 @@ def test_a_past_objection_window_still_suspends_after_it_was_rejected(store: Gra
     _firm, lr, entry = _listed_firm(s, determined_on="2024-03-01", act_date="2024-01-10")
     _load(store, s, tmp_path)
     filing = objections.Filing(entry, dt.date(2024, 4, 8), "周一", objections.Ground.INACCURATE, "并非本公司所为")
-    case = objections.file(store, filing, actor="k1", profile=DAQING, calendar=CALENDAR)
+    case = objections.file(store, filing, actor="k1", profile=DAQING, calendar=CALENDAR, clock=_at(filing.filed_on))
     objections.decide(
         store,
         case.case_id,
@@ -125,6 +134,7 @@ def test_a_past_objection_window_still_suspends_after_it_was_rejected(store: Gra
         actor="k1",
         profile=DAQING,
         calendar=CALENDAR,
+        clock=_at(dt.date(2024, 4, 19)),
     )
     assert _p1(store, "daqing", "2024-04-10") == []
     assert [r["subject_id"] for r in _p1(store, "daqing", "2024-04-19")] == [lr]
@@ -141,6 +151,7 @@ def test_an_upheld_objection_without_correction_revokes_and_is_announced(store: 
         actor="k1",
         profile=JIANGSU,
         calendar=CALENDAR,
+        clock=_at(dt.date(2024, 5, 6)),
     )
     objections.decide(
         store,
@@ -152,6 +163,7 @@ def test_an_upheld_objection_without_correction_revokes_and_is_announced(store: 
         actor="k1",
         profile=JIANGSU,
         calendar=CALENDAR,
+        clock=_at(dt.date(2024, 5, 10)),
     )
     assert _p1(store, "jiangsu", "2024-05-10") == []
     shown = publication.announcements(store, dt.date(2024, 5, 20), JIANGSU)
@@ -170,6 +182,7 @@ def test_an_upheld_objection_without_correction_revokes_and_is_announced(store: 
         actor="k1",
         profile=JIANGSU,
         calendar=CALENDAR,
+        clock=_at(dt.date(2024, 5, 13)),
     )
     assert appeal.kind is CaseKind.APPEAL and appeal.deadlines == []
 
@@ -180,7 +193,7 @@ def test_objections_refuse_bad_input(store: GraphStore, tmp_path: Path) -> None:
     _load(store, s, tmp_path)
     early = objections.Filing(entry, dt.date(2024, 2, 1), "x", objections.Ground.INACCURATE, "早")
     with pytest.raises(Exception, match="before the entry's determination date"):
-        objections.file(store, early, actor="k", profile=JIANGSU, calendar=CALENDAR)
+        objections.file(store, early, actor="k", profile=JIANGSU, calendar=CALENDAR, clock=_at(early.filed_on))
     with pytest.raises(Exception, match="no current entry"):
         objections.file(
             store,
@@ -188,6 +201,7 @@ def test_objections_refuse_bad_input(store: GraphStore, tmp_path: Path) -> None:
             actor="k",
             profile=JIANGSU,
             calendar=CALENDAR,
+            clock=_at(dt.date(2024, 4, 1)),
         )
     assert objections.list_cases(store) == []
     first = objections.file(
@@ -196,6 +210,7 @@ def test_objections_refuse_bad_input(store: GraphStore, tmp_path: Path) -> None:
         actor="k",
         profile=JIANGSU,
         calendar=CALENDAR,
+        clock=_at(dt.date(2024, 4, 1)),
     )
     with pytest.raises(CaseConflict, match="already has an open objection"):
         objections.file(
@@ -204,6 +219,7 @@ def test_objections_refuse_bad_input(store: GraphStore, tmp_path: Path) -> None:
             actor="k",
             profile=JIANGSU,
             calendar=CALENDAR,
+            clock=_at(dt.date(2024, 4, 2)),
         )
     with pytest.raises(Exception, match="may change"):
         objections.decide(
@@ -216,6 +232,7 @@ def test_objections_refuse_bad_input(store: GraphStore, tmp_path: Path) -> None:
             actor="k",
             profile=JIANGSU,
             calendar=CALENDAR,
+            clock=_at(dt.date(2024, 4, 3)),
         )
 
 
@@ -232,22 +249,41 @@ def test_a_red_candidate_with_an_objection_during_its_public_notice_never_become
     clean = s.entry(other, "red", status="candidate", determined_on="2024-05-06", act_date=None)
     _load(store, s, tmp_path)
     notice = listing.public_notice(
-        store, red, from_on=dt.date(2024, 5, 6), actor="k", profile=JIANGSU, calendar=CALENDAR
+        store,
+        red,
+        from_on=dt.date(2024, 5, 6),
+        actor="k",
+        profile=JIANGSU,
+        calendar=CALENDAR,
+        clock=_at(dt.date(2024, 5, 6)),
     )
     assert notice["notice_until"] == dt.date(2024, 5, 11)  # Saturday 11 May 2024 is an adjusted working day
-    listing.public_notice(store, clean, from_on=dt.date(2024, 5, 6), actor="k", profile=JIANGSU, calendar=CALENDAR)
+    listing.public_notice(
+        store,
+        clean,
+        from_on=dt.date(2024, 5, 6),
+        actor="k",
+        profile=JIANGSU,
+        calendar=CALENDAR,
+        clock=_at(dt.date(2024, 5, 6)),
+    )
     objection = objections.file(
         store,
         objections.Filing(red, dt.date(2024, 5, 8), "举报人", objections.Ground.INACCURATE, "存在欠薪"),
         actor="k",
         profile=JIANGSU,
         calendar=CALENDAR,
+        clock=_at(dt.date(2024, 5, 8)),
     )
     with pytest.raises(NotEligible, match="runs until 2024-05-11"):
-        listing.activate(store, clean, on=dt.date(2024, 5, 11), actor="k", profile=JIANGSU)
-    listing.activate(store, clean, on=dt.date(2024, 5, 13), actor="k", profile=JIANGSU)
+        listing.activate(
+            store, clean, on=dt.date(2024, 5, 11), actor="k", profile=JIANGSU, clock=_at(dt.date(2024, 5, 11))
+        )
+    listing.activate(store, clean, on=dt.date(2024, 5, 13), actor="k", profile=JIANGSU, clock=_at(dt.date(2024, 5, 13)))
     with pytest.raises(NotEligible, match=f"objection {objection.case_id} .* is open"):
-        listing.activate(store, red, on=dt.date(2024, 5, 13), actor="k", profile=JIANGSU)
+        listing.activate(
+            store, red, on=dt.date(2024, 5, 13), actor="k", profile=JIANGSU, clock=_at(dt.date(2024, 5, 13))
+        )
     objections.decide(
         store,
         objection.case_id,
@@ -258,9 +294,12 @@ def test_a_red_candidate_with_an_objection_during_its_public_notice_never_become
         actor="k",
         profile=JIANGSU,
         calendar=CALENDAR,
+        clock=_at(dt.date(2024, 5, 15)),
     )
     with pytest.raises((NotEligible, CaseConflict)):
-        listing.activate(store, red, on=dt.date(2024, 5, 20), actor="k", profile=JIANGSU)
+        listing.activate(
+            store, red, on=dt.date(2024, 5, 20), actor="k", profile=JIANGSU, clock=_at(dt.date(2024, 5, 20))
+        )
     in_force = {e["entry_id"] for e in store.entries_in_force(build_context(JIANGSU, dt.date(2024, 5, 20))).to_pylist()}
     assert clean in in_force and red not in in_force
 
@@ -274,13 +313,31 @@ def test_a_punitive_listing_needs_notice_and_the_reply_window(store: GraphStore,
     black = s.entry(firm, "black", status="candidate", determined_on="2024-06-03", act_date=None)
     _load(store, s, tmp_path)
     with pytest.raises(NotEligible, match="提示重点关注有效期"):
-        listing.notify(store, focus, notified_on=dt.date(2024, 6, 3), actor="k", profile=DAQING, calendar=CALENDAR)
+        listing.notify(
+            store,
+            focus,
+            notified_on=dt.date(2024, 6, 3),
+            actor="k",
+            profile=DAQING,
+            calendar=CALENDAR,
+            clock=_at(dt.date(2024, 6, 3)),
+        )
     with pytest.raises(NotEligible, match="notified before listing"):
-        listing.activate(store, black, on=dt.date(2024, 6, 4), actor="k", profile=DAQING)
-    told = listing.notify(store, black, notified_on=dt.date(2024, 6, 3), actor="k", profile=DAQING, calendar=CALENDAR)
+        listing.activate(
+            store, black, on=dt.date(2024, 6, 4), actor="k", profile=DAQING, clock=_at(dt.date(2024, 6, 4))
+        )
+    told = listing.notify(
+        store,
+        black,
+        notified_on=dt.date(2024, 6, 3),
+        actor="k",
+        profile=DAQING,
+        calendar=CALENDAR,
+        clock=_at(dt.date(2024, 6, 3)),
+    )
     assert told["reply_by"] == dt.date(2024, 6, 11)  # 端午 10 June 2024 is a holiday
     assert _p1(store, "daqing", "2024-06-12") == []  # notified is not in force
-    listing.activate(store, black, on=dt.date(2024, 6, 12), actor="k", profile=DAQING)
+    listing.activate(store, black, on=dt.date(2024, 6, 12), actor="k", profile=DAQING, clock=_at(dt.date(2024, 6, 12)))
     assert [r["subject_id"] for r in _p1(store, "daqing", "2024-06-12")] == [lr]
     notices = publication.announcements(store, dt.date(2024, 6, 5), DAQING)
     assert [(a.kind, a.entry_id) for a in notices] == [("listing_notice", black)]
@@ -298,18 +355,19 @@ def test_a_repair_refused_for_each_unmet_condition_then_approved_after_its_notic
     _load(store, s, tmp_path)
     early = repairs.Application(entry, dt.date(2024, 6, 3), commitment="", corrected_on=dt.date(2024, 2, 1))
     with pytest.raises(NotEligible) as refused:
-        repairs.apply(store, early, actor="k", profile=JIANGSU)
+        repairs.apply(store, early, actor="k", profile=JIANGSU, clock=_at(early.applied_on))
     assert len(refused.value.conditions) == 2
     assert "not before 2025-02-01" in refused.value.conditions[0] and "commitment" in refused.value.conditions[1]
     uncorrected = repairs.Application(entry, dt.date(2025, 3, 3), commitment="承诺守信", corrected_on=None)
     with pytest.raises(NotEligible, match="must have been corrected"):
-        repairs.apply(store, uncorrected, actor="k", profile=JIANGSU)
+        repairs.apply(store, uncorrected, actor="k", profile=JIANGSU, clock=_at(uncorrected.applied_on))
     assert repairs.list_cases(store) == []  # nothing recorded for a refused application
     case = repairs.apply(
         store,
         repairs.Application(entry, dt.date(2025, 3, 3), "承诺不再失信", dt.date(2024, 2, 1), ("整改报告",)),
         actor="k",
         profile=JIANGSU,
+        clock=_at(dt.date(2025, 3, 3)),
     )
     approved = repairs.decide(
         store,
@@ -320,6 +378,7 @@ def test_a_repair_refused_for_each_unmet_condition_then_approved_after_its_notic
         actor="k",
         profile=JIANGSU,
         calendar=CALENDAR,
+        clock=_at(dt.date(2025, 3, 4)),
     )
     assert approved.state == "notice" and approved.detail["notice_until"] == "2025-03-11"
     s_p1 = _p1(store, "jiangsu", "2025-03-11")
@@ -343,6 +402,7 @@ def test_a_repair_refused_for_each_unmet_condition_then_approved_after_its_notic
             actor="k",
             profile=JIANGSU,
             calendar=CALENDAR,
+            clock=_at(dt.date(2025, 3, 5)),
         )
 
 
@@ -369,13 +429,252 @@ def test_status_changes_follow_the_transitions_and_are_announced(store: GraphSto
     s = Scenario()
     _firm, lr, entry = _listed_firm(s, determined_on="2024-03-01", act_date="2024-01-10")
     _load(store, s, tmp_path)
-    listing.change_status(store, entry, status="exited", since=dt.date(2024, 8, 1), note="退出", actor="k")
+    listing.change_status(
+        store, entry, status="exited", since=dt.date(2024, 8, 1), note="退出", actor="k", clock=_at(dt.date(2024, 8, 1))
+    )
     assert [r["subject_id"] for r in _p1(store, "jiangsu", "2024-07-31")] == [lr]
     assert _p1(store, "jiangsu", "2024-08-01") == []
     with pytest.raises(CaseConflict, match="closed entry"):
-        listing.change_status(store, entry, status="active", since=dt.date(2024, 8, 5), note="", actor="k")
+        listing.change_status(
+            store, entry, status="active", since=dt.date(2024, 8, 5), note="", actor="k", clock=_at(dt.date(2024, 8, 5))
+        )
     assert [a.kind for a in publication.announcements(store, dt.date(2024, 8, 15), JIANGSU)] == ["exit"]
     assert publication.announcements(store, dt.date(2024, 9, 15), JIANGSU) == []
+
+
+# -- the clock: lifecycle writes keep the past ---------------------------------------------------------------------
+
+
+def _filing(entry: str, day: dt.date, statement: str = "异议") -> objections.Filing:
+    return objections.Filing(entry, day, "周一", objections.Ground.INACCURATE, statement)
+
+
+def test_a_step_is_dated_neither_before_the_last_step_nor_ahead_of_the_service_date_nor_beyond_the_grace(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    """An objection backdated to before an exit would take the entry out of force retroactively: refused. So is a
+    step dated after the service date, or older than the late-entry grace; within the grace a step taken on paper
+    is entered late, dated as taken and recorded when entered."""
+    s = Scenario()
+    _firm, _lr, exited = _listed_firm(s, determined_on="2024-03-01", act_date="2024-01-10")
+    listed = s.entry(s.org("江苏另一有限公司"), "black", determined_on="2024-03-01", department="江苏省税务局")
+    _load(store, s, tmp_path)
+    listing.change_status(
+        store, exited, status="exited", since=dt.date(2024, 8, 1), note="", actor="k", clock=_at(dt.date(2024, 8, 1))
+    )
+    clock = StepClock(dt.date(2024, 8, 5), late_entry_days=30)
+    with pytest.raises(StepDateRefused, match=r"before entry .* last recorded step \(status exited on 2024-08-01\)"):
+        objections.file(
+            store, _filing(exited, dt.date(2024, 7, 15)), actor="k", profile=JIANGSU, calendar=CALENDAR, clock=clock
+        )
+    with pytest.raises(StepDateRefused, match="after the service date 2024-08-05"):
+        objections.file(
+            store, _filing(listed, dt.date(2024, 8, 6)), actor="k", profile=JIANGSU, calendar=CALENDAR, clock=clock
+        )
+    with pytest.raises(StepDateRefused, match=r"more than 30 day.* late back to 2024-07-06"):
+        objections.file(
+            store, _filing(listed, dt.date(2024, 7, 5)), actor="k", profile=JIANGSU, calendar=CALENDAR, clock=clock
+        )
+    with pytest.raises(StepDateRefused, match="after the service date"):
+        listing.change_status(
+            store, listed, status="suspended", since=dt.date(2024, 9, 1), note="", actor="k", clock=clock
+        )
+    assert objections.list_cases(store) == []
+    late = objections.file(
+        store, _filing(listed, dt.date(2024, 7, 10)), actor="k", profile=JIANGSU, calendar=CALENDAR, clock=clock
+    )
+    assert late.opened_on == dt.date(2024, 7, 10)
+    [event] = read_events(store.lifecycle_events(case_id=late.case_id))
+    assert event.recorded_at is not None and event.recorded_at.date() == dt.datetime.now(dt.UTC).date()
+    # the filing is now the entry's last step: a status change may not be dated before it
+    with pytest.raises(StepDateRefused, match="objection filed on 2024-07-10"):
+        listing.change_status(
+            store, listed, status="suspended", since=dt.date(2024, 7, 9), note="", actor="k", clock=clock
+        )
+    with pytest.raises(StepDateRefused, match="before entry"):
+        objections.decide(
+            store,
+            late.case_id,
+            decided_on=dt.date(2024, 7, 9),
+            outcome=objections.Outcome.REJECTED,
+            reason="无误",
+            correction=None,
+            actor="k",
+            profile=JIANGSU,
+            calendar=CALENDAR,
+            clock=clock,
+        )
+
+
+def test_an_objection_is_taken_while_the_entry_is_in_force_or_within_the_profile_period_after(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    """RGT-01: an entry whose validity ended, or which left the list, has nothing left to object to, unless the
+    profile takes objections for a period after (lifecycle.objection.after_force_days; no seed states one)."""
+    s = Scenario()
+    firm = s.org("江苏某某有限公司")
+    ended = s.entry(firm, "black", determined_on="2024-03-01", valid_until="2024-06-30", department="江苏省税务局")
+    _load(store, s, tmp_path)
+    day = dt.date(2024, 7, 5)
+    with pytest.raises(CaseConflict, match=r"validity ended on 2024-06-30.*only while the entry is in force"):
+        objections.file(store, _filing(ended, day), actor="k", profile=JIANGSU, calendar=CALENDAR, clock=_at(day))
+    rules = JIANGSU.lifecycle.model_copy(
+        update={"objection": JIANGSU.lifecycle.objection.model_copy(update={"after_force_days": 10})}
+    )
+    lenient = JIANGSU.model_copy(update={"lifecycle": rules})
+    with pytest.raises(CaseConflict, match="up to 10 day"):
+        late = dt.date(2024, 7, 11)
+        objections.file(store, _filing(ended, late), actor="k", profile=lenient, calendar=CALENDAR, clock=_at(late))
+    case = objections.file(store, _filing(ended, day), actor="k", profile=lenient, calendar=CALENDAR, clock=_at(day))
+    assert store.status_history(ended).num_rows == 0  # an entry out of force is not flagged
+    decided = dt.date(2024, 7, 8)
+    with pytest.raises(CaseConflict, match="back in force"):
+        objections.decide(
+            store,
+            case.case_id,
+            decided_on=decided,
+            outcome=objections.Outcome.PARTLY_UPHELD,
+            reason="有效期有误",
+            correction={"valid_until": "2025-06-30"},
+            actor="k",
+            profile=lenient,
+            calendar=CALENDAR,
+            clock=_at(decided),
+        )
+    objections.decide(
+        store,
+        case.case_id,
+        decided_on=decided,
+        outcome=objections.Outcome.REJECTED,
+        reason="核实无误",
+        correction=None,
+        actor="k",
+        profile=lenient,
+        calendar=CALENDAR,
+        clock=_at(decided),
+    )
+    assert store.status_history(ended).num_rows == 0  # nothing restored: the entry stays out of force
+
+
+def test_a_closed_entry_never_returns_to_force(store: GraphStore, tmp_path: Path) -> None:
+    """EXIT-02/05: once exited, neither a status change, nor a new version or status row of a load, nor an
+    objection's decision puts the entry back in force; a new designation is a new entry id."""
+    s = Scenario()
+    _firm, lr, entry = _listed_firm(s, determined_on="2024-03-01", act_date="2024-01-10")
+    _load(store, s, tmp_path)
+    objection = objections.file(
+        store,
+        _filing(entry, dt.date(2024, 7, 1)),
+        actor="k",
+        profile=JIANGSU,
+        calendar=CALENDAR,
+        clock=_at(dt.date(2024, 7, 1)),
+    )
+    listing.change_status(
+        store, entry, status="exited", since=dt.date(2024, 8, 1), note="退出", actor="k", clock=_at(dt.date(2024, 8, 1))
+    )
+    objections.decide(
+        store,
+        objection.case_id,
+        decided_on=dt.date(2024, 8, 2),
+        outcome=objections.Outcome.REJECTED,
+        reason="核实无误",
+        correction=None,
+        actor="k",
+        profile=JIANGSU,
+        calendar=CALENDAR,
+        clock=_at(dt.date(2024, 8, 2)),
+    )
+    assert [r["status"] for r in store.status_history(entry).to_pylist()] == ["objection_pending", "exited"]
+    with pytest.raises(CaseConflict, match="closed entry"):
+        listing.change_status(
+            store, entry, status="active", since=dt.date(2024, 8, 5), note="", actor="k", clock=_at(dt.date(2024, 8, 5))
+        )
+    s.entries[-1].update(status="active", status_since="2024-09-01")
+    with pytest.raises(LoadRejected) as reopened:
+        _load(store, s, tmp_path)
+    assert [(p.column, p.value) for p in reopened.value.problems] == [("status", "active")]
+    assert "exited since 2024-08-01" in reopened.value.problems[0].reason
+    s.entries[-1].update(status="active", status_since="")
+    s.status(entry, "active", "2024-09-01")
+    with pytest.raises(LoadRejected, match="") as restated:
+        _load(store, s, tmp_path)
+    assert [(p.file, p.value) for p in restated.value.problems] == [("statuses.csv", "active")]
+    s.statuses.clear()
+    _load(store, s, tmp_path)  # the same facts again change nothing
+    assert _p1(store, "jiangsu", "2024-09-02") == []
+    assert [r["subject_id"] for r in _p1(store, "jiangsu", "2024-07-31")] == [lr]  # the past stays as it was
+
+
+def test_a_repair_is_corrected_after_the_act_and_listed_from_its_application(store: GraphStore, tmp_path: Path) -> None:
+    s = Scenario()
+    _firm, _lr, entry = _listed_firm(s, determined_on="2024-01-05", act_date="2023-12-20", domain="tax")
+    _load(store, s, tmp_path)
+    before_act = repairs.Application(entry, dt.date(2025, 3, 3), "承诺不再失信", dt.date(2023, 11, 1))
+    with pytest.raises(NotEligible, match=r"corrected_on 2023-11-01 is before the act \(act_date 2023-12-20\)"):
+        repairs.apply(store, before_act, actor="k", profile=JIANGSU, clock=_at(dt.date(2025, 3, 3)))
+    ahead = repairs.Application(entry, dt.date(2025, 9, 1), "承诺不再失信", dt.date(2024, 2, 1))
+    with pytest.raises(StepDateRefused, match="after the service date 2025-03-03"):
+        repairs.apply(store, ahead, actor="k", profile=JIANGSU, clock=_at(dt.date(2025, 3, 3)))
+    ok = repairs.Application(entry, dt.date(2025, 3, 3), "承诺不再失信", dt.date(2024, 2, 1))
+    case = repairs.apply(store, ok, actor="k", profile=JIANGSU, clock=_at(dt.date(2025, 3, 3)))
+    assert repairs.list_cases(store, on=dt.date(2025, 3, 2)) == []  # not in the inbox before it was filed
+    assert [c.case_id for c in repairs.list_cases(store, on=dt.date(2025, 3, 3))] == [case.case_id]
+    filed = objections.file(
+        store,
+        _filing(entry, dt.date(2025, 3, 4)),
+        actor="k",
+        profile=JIANGSU,
+        calendar=CALENDAR,
+        clock=_at(dt.date(2025, 3, 4)),
+    )
+    assert objections.list_cases(store, on=dt.date(2025, 3, 3)) == []
+    assert [c.case_id for c in objections.list_cases(store, on=dt.date(2025, 3, 4))] == [filed.case_id]
+
+
+def test_a_correction_is_checked_as_intake_checks_an_entry_and_keeps_the_department(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    """RGT-04: the corrected version goes through the loaders' entry checks (LST-08 a black entry is serious,
+    the vocabulary, the order of the dates); the department is not correctable."""
+    s = Scenario()
+    _firm, _lr, entry = _listed_firm(s, determined_on="2024-03-01", act_date="2024-01-10")
+    _load(store, s, tmp_path)
+    day = dt.date(2024, 4, 1)
+    case = objections.file(store, _filing(entry, day), actor="k", profile=JIANGSU, calendar=CALENDAR, clock=_at(day))
+
+    def decide(correction: dict[str, str | None]) -> None:
+        objections.decide(
+            store,
+            case.case_id,
+            decided_on=day,
+            outcome=objections.Outcome.PARTLY_UPHELD,
+            reason="更正",
+            correction=correction,
+            actor="k",
+            profile=JIANGSU,
+            calendar=CALENDAR,
+            clock=_at(day),
+        )
+
+    with pytest.raises(LoadRejected) as general:
+        decide({"severity": "general"})
+    assert [(p.column, p.value) for p in general.value.problems] == [("severity", "general")]
+    assert "always serious (LST-08)" in general.value.problems[0].reason
+    with pytest.raises(LoadRejected) as late_act:
+        decide({"act_date": "2024-05-01", "domain": "astrology"})
+    assert {p.column for p in late_act.value.problems} == {"act_date", "domain"}
+    with pytest.raises(InputError, match="not department"):
+        decide({"department": None})
+    assert objections.get(store, case.case_id).is_open  # nothing was recorded
+    decide({"act_date": "2024-01-12", "domain": "税务"})
+    corrected = store.current_entry(entry)
+    assert corrected is not None
+    assert (corrected["act_date"], corrected["domain"], corrected["department"]) == (
+        dt.date(2024, 1, 12),
+        "tax",
+        "江苏省市场监督管理局",
+    )
 
 
 # -- the command line --------------------------------------------------------------------------------------------
@@ -406,6 +705,8 @@ def test_objection_and_repair_commands(tmp_path: Path, capsys: pytest.CaptureFix
                 "inaccurate",
                 "--statement",
                 "日期有误",
+                "--today",
+                "2024-09-27",
                 *common,
             ]
         )
@@ -413,7 +714,10 @@ def test_objection_and_repair_commands(tmp_path: Path, capsys: pytest.CaptureFix
     )
     filed = json.loads(capsys.readouterr().out)
     assert {d["name"]: d["due"] for d in filed["deadlines"]} == {"review": "2024-10-16", "verify": "2024-10-10"}
-    assert main(["objection", "list", "--state", "open", "--overdue-on", "2024-10-11", *common]) == 0
+    assert (
+        main(["objection", "list", "--state", "open", "--overdue-on", "2024-10-11", "--today", "2024-10-11", *common])
+        == 0
+    )
     assert [c["case_id"] for c in json.loads(capsys.readouterr().out)] == [filed["case_id"]]
     assert (
         main(
@@ -427,13 +731,19 @@ def test_objection_and_repair_commands(tmp_path: Path, capsys: pytest.CaptureFix
                 "rejected",
                 "--reason",
                 "核实无误",
+                "--today",
+                "2024-10-14",
                 *common,
             ]
         )
         == 0
     )
     assert json.loads(capsys.readouterr().out)["state"] == "decided"
-    assert main(["repair", "apply", entry, "--applied-on", "2024-10-20", "--corrected-on", "2024-02-01", *common]) == 1
+    late = ["--today", "2024-10-20"]
+    assert (
+        main(["repair", "apply", entry, "--applied-on", "2024-10-20", "--corrected-on", "2024-02-01", *late, *common])
+        == 1
+    )
     refused = capsys.readouterr().err
     assert "not before 2025-02-01" in refused and "commitment" in refused
     assert (
@@ -448,6 +758,8 @@ def test_objection_and_repair_commands(tmp_path: Path, capsys: pytest.CaptureFix
                 "2024-02-01",
                 "--commitment",
                 "承诺不再失信",
+                "--today",
+                "2025-03-03",
                 *common,
             ]
         )
@@ -455,11 +767,25 @@ def test_objection_and_repair_commands(tmp_path: Path, capsys: pytest.CaptureFix
     )
     repair_id = json.loads(capsys.readouterr().out)["case_id"]
     assert (
-        main(["repair", "decide", repair_id, "--decided-on", "2025-03-04", "--approve", "--reason", "符合", *common])
+        main(
+            [
+                "repair",
+                "decide",
+                repair_id,
+                "--decided-on",
+                "2025-03-04",
+                "--approve",
+                "--reason",
+                "符合",
+                "--today",
+                "2025-03-04",
+                *common,
+            ]
+        )
         == 0
     )
     capsys.readouterr()
-    assert main(["repair", "list", "--on", "2025-03-12", *common]) == 0
+    assert main(["repair", "list", "--on", "2025-03-12", "--today", "2025-03-12", *common]) == 0
     assert [c["state"] for c in json.loads(capsys.readouterr().out)] == ["repaired"]
 
 

@@ -182,3 +182,23 @@ def test_a_store_made_before_the_title_and_precision_columns_gets_them_on_openin
         load_directory(s.write(tmp_path / "again"), store)
         current = [r for r in store.subject_facts(person)["roles"].to_pylist() if r["superseded_at"] is None]
         assert [(r["title"], r["valid_from_precision"]) for r in current] == [("法人代表", "year")]
+
+
+def test_a_store_made_before_the_publication_marks_gets_them_on_opening(tmp_path: Path) -> None:
+    import duckdb
+
+    s = Scenario()
+    entry = s.entry(s.org("甲公司"), "black")
+    path = tmp_path / "old.duckdb"
+    with EmbeddedStore(path) as store:
+        load_directory(s.write(tmp_path / "in"), store)
+    con = duckdb.connect(str(path))  # as an older graphsvc left it: no publication marks
+    con.execute("ALTER TABLE entries DROP COLUMN published_by")
+    con.execute("ALTER TABLE entries DROP COLUMN published_on")
+    con.close()
+    with EmbeddedStore(path) as store:
+        before = store.current_entry(entry)
+        assert before is not None and (before["published_by"], before["published_on"]) == (None, None)
+        load_directory(s.write(tmp_path / "again"), store)  # the operator's load marks it as published
+        after = store.current_entry(entry)
+        assert after is not None and after["published_by"] == "大庆市市场监督管理局"

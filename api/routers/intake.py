@@ -2,6 +2,12 @@
 
 Everything goes through the loaders' validation (the same checks and messages as ``graphsvc load``) and is
 written in one store transaction per request: a batch is all-or-nothing.
+
+An entry a department designates here starts as ``candidate`` and reaches force only through notice and
+activation (LST-10, 004 JI(六) 事前告知; api/routers/lifecycle.py). Only a list designated and published elsewhere
+(the courts' 失信被执行人, a national list, a 双公示 feed) comes in force as published, with ``published_by`` and
+``published_on`` (Unmarked.CANDIDATE_ONLY); an entry that is closed (repaired, revoked, exited, expired) never
+returns to force, whatever a new version says.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from api.tiers import Caller, Tier
 from graphsvc.errors import InputError
 from graphsvc.lifecycle import listing
 from graphsvc.lifecycle.cases import CaseConflict
+from graphsvc.lifecycle.clock import StepDateRefused
+from graphsvc.loading import LoadOptions, Unmarked
 from graphsvc.stores.base import LoadResult
 from loaders.canonical import load_tables
 
@@ -56,9 +64,9 @@ def _answer(result: LoadResult | None, ids: list[str]) -> dict[str, Any]:
 
 def _check_entries(service: Service, request: Request, caller: Caller, items: list[EntryIn]) -> None:
     """Each entry's department and scope, and those of the version it would replace (api/authz.py)."""
-    current = service.views.snapshot().entries
+    current, regions = service.views.snapshot().entries, service.regions()
     for item in items:
-        refusal = authz.entry_version_write(caller, item.model_dump(), current.get(item.entry_id))
+        refusal = authz.entry_version_write(caller, item.model_dump(), current.get(item.entry_id), regions)
         if refusal is not None:
             raise service.refuse(request, caller, refusal, [item.entry_id])
 
@@ -66,10 +74,10 @@ def _check_entries(service: Service, request: Request, caller: Caller, items: li
 def _check_findings(service: Service, request: Request, caller: Caller, findings: list[FindingIn]) -> None:
     """A finding is a write on its entry: the entry's department, and a scope the caller may read. An entry the
     caller may not see is answered exactly as an entry that does not exist."""
-    current = service.views.snapshot().entries
+    current, regions = service.views.snapshot().entries, service.regions()
     unknown: list[dict[str, Any]] = []
     for row, finding in enumerate(findings, start=2):
-        refusal = authz.existing_entry_write(caller, finding.entry_id, current.get(finding.entry_id))
+        refusal = authz.existing_entry_write(caller, finding.entry_id, current.get(finding.entry_id), regions)
         if refusal is None:
             continue
         if refusal.title == authz.NO_SUCH_ENTRY:
@@ -91,8 +99,10 @@ def _check_findings(service: Service, request: Request, caller: Caller, findings
 
 
 def _intake(service: Service, request: Request, caller: Caller, tables: dict[str, pa.Table], ids: list[str]) -> Any:
+    # A department's intake: its own designations start as candidates (LST-10, 004 JI(六)).
+    options = LoadOptions(today=service.settings.today(), unmarked=Unmarked.CANDIDATE_ONLY)
     with service.audited_write(request, caller, ids, {"items": len(ids)}) as store:
-        report = load_tables(tables, store, source=f"api:{caller.key_id}:{request.url.path}")
+        report = load_tables(tables, store, source=f"api:{caller.key_id}:{request.url.path}", options=options)
         return _answer(report.result, ids)
 
 
@@ -149,18 +159,27 @@ def change_status(
     """A status change is a row of the entry's status history from ``since`` (valid time, graphsvc/lifecycle/):
     the lists on any earlier date stay as they were, and an exit is announced (GET /v1/announcements)."""
     audited = {"status": body.status, "since": body.since.isoformat()}
+    regions = service.regions()
     with service.audited_write(request, caller, [entry_id], audited) as store:
         current = store.current_entry(entry_id)
         # Scope and department first: what follows (dates, status) must not show to a caller who may not write.
-        refusal = authz.existing_entry_write(caller, entry_id, current)
+        refusal = authz.existing_entry_write(caller, entry_id, current, regions)
         if refusal is not None:
             raise service.refuse(request, caller, refusal, [entry_id])
         try:
             changed = listing.change_status(
-                store, entry_id, status=body.status, since=body.since, note=body.note or "", actor=caller.key_id
+                store,
+                entry_id,
+                status=body.status,
+                since=body.since,
+                note=body.note or "",
+                actor=caller.key_id,
+                clock=service.settings.clock(),
             )
         except CaseConflict as exc:
             raise ApiProblem(409, "Status change not allowed", str(exc)) from exc
+        except StepDateRefused as exc:
+            raise ApiProblem(422, "Date not allowed", str(exc)) from exc
         except InputError as exc:
             raise ApiProblem(400, "Bad date", str(exc)) from exc
         return _answer(changed.result, [entry_id])

@@ -2,7 +2,10 @@
 
 Who may do what: any government-tier key may file an objection or a repair application for an entry it can see
 (the platform takes them in for the subject); only the entry's department (or a key delegated for it, or admin)
-decides them and takes the listing steps (api/authz.py). An entry the caller cannot see answers as unknown.
+decides them and takes the listing steps (api/authz.py). A key with a region takes any of these steps only for
+subjects within its region. An entry the caller cannot see answers as unknown. Every step is dated by the
+service's clock (graphsvc/lifecycle/clock.py): not after the service date, not before the entry's last step,
+and at most GRAPHSVC_LATE_ENTRY_DAYS before the service date (422 otherwise).
 """
 
 from __future__ import annotations
@@ -35,8 +38,10 @@ from graphsvc.calendar import WorkingCalendar, load_calendar
 from graphsvc.disclosure import Disclosure
 from graphsvc.lifecycle import listing, objections, publication, repairs
 from graphsvc.lifecycle.cases import Case, CaseConflict, CaseKind, NotEligible, UnknownCase
+from graphsvc.lifecycle.clock import StepDateRefused
 from graphsvc.profiles import Profile, load_profile
 from graphsvc.stores.base import GraphStore
+from loaders.entry_check import check_entry
 
 router = APIRouter(prefix="/v1", tags=["lifecycle"])
 RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -60,6 +65,8 @@ def _answers() -> Iterator[None]:
     except NotEligible as exc:
         errors = [{"field": "conditions", "reason": c} for c in exc.conditions]
         raise ApiProblem(422, "Conditions not met", str(exc), errors) from exc
+    except StepDateRefused as exc:
+        raise ApiProblem(422, "Date not allowed", str(exc)) from exc
 
 
 def _settings(service: Any) -> tuple[Profile, WorkingCalendar]:
@@ -67,16 +74,24 @@ def _settings(service: Any) -> tuple[Profile, WorkingCalendar]:
     return profile, load_calendar().with_profile(profile.calendar)
 
 
-def _entry(store: GraphStore, service: Any, request: Request, caller: Caller, entry_id: str) -> dict[str, Any]:
-    """The entry, if the caller may see it; else the answer for an unknown id."""
+def _entry(
+    store: GraphStore, service: Any, request: Request, caller: Caller, entry_id: str, regions: authz.RegionOf
+) -> dict[str, Any]:
+    """The entry, if the caller may see it (else the answer for an unknown id) and write about its subject's region
+    (``regions``: Service.regions(), taken before the write began)."""
     entry = store.current_entry(entry_id)
     if entry is None or not authz.may_read(caller, entry["scope"], entry["subject_id"]):
         raise service.refuse(request, caller, authz.unknown_entry(entry_id), [entry_id])
+    refusal = authz.region_write(caller, f"entry {entry_id}", entry["subject_id"], regions)
+    if refusal is not None:
+        raise service.refuse(request, caller, refusal, [entry_id])
     return entry
 
 
-def _decider(store: GraphStore, service: Any, request: Request, caller: Caller, entry_id: str) -> None:
-    refusal = authz.existing_entry_write(caller, entry_id, store.current_entry(entry_id))
+def _decider(
+    store: GraphStore, service: Any, request: Request, caller: Caller, entry_id: str, regions: authz.RegionOf
+) -> None:
+    refusal = authz.existing_entry_write(caller, entry_id, store.current_entry(entry_id), regions)
     if refusal is not None:
         raise service.refuse(request, caller, refusal, [entry_id])
 
@@ -125,9 +140,12 @@ def file_objection(request: Request, entry_id: str, body: ObjectionIn, service: 
         CaseKind(body.kind),
         body.against,
     )
+    regions = service.regions()
     with service.audited_write(request, caller, [entry_id]) as store, _answers():
-        _entry(store, service, request, caller, entry_id)
-        case = objections.file(store, filing, actor=caller.key_id, profile=profile, calendar=calendar)
+        _entry(store, service, request, caller, entry_id, regions)
+        case = objections.file(
+            store, filing, actor=caller.key_id, profile=profile, calendar=calendar, clock=service.settings.clock()
+        )
     return _case(case, body.filed_on, calendar)
 
 
@@ -144,10 +162,11 @@ def decide_objection(
     it. The status before the objection returns from decided_on; an upheld one is republished within 3 working
     days in the original scope."""
     profile, calendar = _settings(service)
+    regions = service.regions()
     with service.audited_write(request, caller, [objection_id]) as store, _answers():
         case = objections.get(store, objection_id)
-        _entry(store, service, request, caller, case.entry_id)
-        _decider(store, service, request, caller, case.entry_id)
+        _entry(store, service, request, caller, case.entry_id, regions)
+        _decider(store, service, request, caller, case.entry_id, regions)
         decided = objections.decide(
             store,
             objection_id,
@@ -158,6 +177,8 @@ def decide_objection(
             actor=caller.key_id,
             profile=profile,
             calendar=calendar,
+            clock=service.settings.clock(),
+            check=check_entry,
         )
     return _case(decided, body.decided_on, calendar)
 
@@ -203,7 +224,8 @@ def list_objections(
     _, calendar = _settings(service)
     on = overdue_on or service.date_or_today(None)
     with service.access.read() as store:
-        cases = _visible(store, service, caller, objections.list_cases(store, state=state, overdue_on=overdue_on))
+        found = objections.list_cases(store, state=state, overdue_on=overdue_on, on=on)
+        cases = _visible(store, service, caller, found)
     service.limit_answer(len(cases), "cases", "ask for one state, or for the cases overdue on a day (overdue_on)")
     service.record_access(request, caller, [c.case_id for c in cases])
     return {"tier": caller.tier.label, "on": on, "total": len(cases), "items": [_case(c, on, calendar) for c in cases]}
@@ -224,9 +246,10 @@ def apply_repair(request: Request, entry_id: str, body: RepairIn, service: Servi
     application = repairs.Application(
         entry_id, body.applied_on, body.commitment, body.corrected_on, tuple(body.evidence)
     )
+    regions = service.regions()
     with service.audited_write(request, caller, [entry_id]) as store, _answers():
-        _entry(store, service, request, caller, entry_id)
-        case = repairs.apply(store, application, actor=caller.key_id, profile=profile)
+        _entry(store, service, request, caller, entry_id, regions)
+        case = repairs.apply(store, application, actor=caller.key_id, profile=profile, clock=service.settings.clock())
     return _case(case, body.applied_on, calendar)
 
 
@@ -242,10 +265,11 @@ def decide_repair(
     """An approval starts the public notice (5 working days in Jiangsu); the entry is repaired from the day
     after it ends, and its original goes to the archive."""
     profile, calendar = _settings(service)
+    regions = service.regions()
     with service.audited_write(request, caller, [repair_id]) as store, _answers():
         case = repairs.get(store, repair_id)
-        _entry(store, service, request, caller, case.entry_id)
-        _decider(store, service, request, caller, case.entry_id)
+        _entry(store, service, request, caller, case.entry_id, regions)
+        _decider(store, service, request, caller, case.entry_id, regions)
         decided = repairs.decide(
             store,
             repair_id,
@@ -255,6 +279,7 @@ def decide_repair(
             actor=caller.key_id,
             profile=profile,
             calendar=calendar,
+            clock=service.settings.clock(),
         )
     return _case(decided, body.decided_on, calendar)
 
@@ -283,9 +308,10 @@ def list_repairs(
 
 # -- listing steps -------------------------------------------------------------------------------------------------
 def _step(request: Request, entry_id: str, service: Any, caller: Caller, run: Any) -> Any:
+    regions = service.regions()
     with service.audited_write(request, caller, [entry_id]) as store, _answers():
-        _entry(store, service, request, caller, entry_id)
-        _decider(store, service, request, caller, entry_id)
+        _entry(store, service, request, caller, entry_id, regions)
+        _decider(store, service, request, caller, entry_id, regions)
         return run(store)
 
 
@@ -303,7 +329,13 @@ def notify(request: Request, entry_id: str, body: ListingStepIn, service: Servic
         service,
         caller,
         lambda store: listing.notify(
-            store, entry_id, notified_on=body.on, actor=caller.key_id, profile=profile, calendar=calendar
+            store,
+            entry_id,
+            notified_on=body.on,
+            actor=caller.key_id,
+            profile=profile,
+            calendar=calendar,
+            clock=service.settings.clock(),
         ),
     )
 
@@ -322,7 +354,13 @@ def public_notice(request: Request, entry_id: str, body: ListingStepIn, service:
         service,
         caller,
         lambda store: listing.public_notice(
-            store, entry_id, from_on=body.on, actor=caller.key_id, profile=profile, calendar=calendar
+            store,
+            entry_id,
+            from_on=body.on,
+            actor=caller.key_id,
+            profile=profile,
+            calendar=calendar,
+            clock=service.settings.clock(),
         ),
     )
 
@@ -340,7 +378,9 @@ def activate(request: Request, entry_id: str, body: ListingStepIn, service: Serv
         entry_id,
         service,
         caller,
-        lambda store: listing.activate(store, entry_id, on=body.on, actor=caller.key_id, profile=profile),
+        lambda store: listing.activate(
+            store, entry_id, on=body.on, actor=caller.key_id, profile=profile, clock=service.settings.clock()
+        ),
     )
 
 

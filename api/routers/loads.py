@@ -2,8 +2,12 @@
 shipped column mapping, exactly as ``graphsvc load`` loads them (loaders/upload.py).
 
 Writes are authorised as the other intake endpoints authorise them (api/authz.py): every entry by its
-department and scope, every finding and status row by its entry. A file may add subjects and roles the store does
-not hold; changing stored ones (the registry's facts) takes an admin key.
+department, scope and subject's region, every finding and status row by its entry. A file may add subjects and
+roles the store does not hold; changing stored ones (the registry's facts) takes an admin key.
+
+As on ``POST /v1/entries``, an entry past its listing must be a list designated and published elsewhere, with
+``published_by`` and ``published_on`` (the shipped mappings of published lists fill them); a department's own
+designation is loaded as ``candidate`` (Unmarked.CANDIDATE_ONLY).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from api.problems import LISTED, PROBLEM_RESPONSES, documented
 from api.service import Service, ServiceDep, require
 from api.tiers import Caller, Tier
 from graphsvc.errors import ProtectedFacts
-from graphsvc.loading import LoadOptions, LoadSummary, RatioScale
+from graphsvc.loading import LoadOptions, LoadSummary, RatioScale, Unmarked
 from loaders.mapping import shipped
 from loaders.upload import EXTENSIONS, file_name, load_upload
 
@@ -38,10 +42,10 @@ _BODY = {
 def _load(
     service: Service, request: Request, caller: Caller, body: bytes, name: str, options: LoadOptions
 ) -> LoadSummary:
-    current = service.views.snapshot().entries
+    current, regions = service.views.snapshot().entries, service.regions()
 
     def authorise(tables: dict[str, pa.Table]) -> None:
-        refusal = authz.upload_write(caller, tables, current)
+        refusal = authz.upload_write(caller, tables, current, regions)
         if refusal is not None:
             raise service.refuse(request, caller, refusal, [name])
 
@@ -103,6 +107,8 @@ async def load_file(
         default_scope=default_scope,
         skip_invalid=skip_invalid,
         max_records=MAX_BATCH_ITEMS,  # as many records as a batch's items: each costs about as much
+        today=service.settings.today(),
+        unmarked=Unmarked.CANDIDATE_ONLY,
     )
     body = await request.body()
     summary = await run_in_threadpool(_load, service, request, caller, body, name, options)

@@ -230,7 +230,7 @@ def decide_warning(
             404, "No such warning", f"no warning {warning_id!r} visible to you in profile {name} on {date}"
         )
         raise service.refuse(request, caller, refused, [warning_id])
-    refusal = authz.record_write(caller, warning_id, found["department"])
+    refusal = authz.record_write(caller, warning_id, found["department"], found["subject_id"], service.regions())
     if refusal is not None:
         raise service.refuse(request, caller, refusal, [warning_id])
     with service.audited_write(request, caller, [warning_id], {"state": body.state}) as store:

@@ -16,6 +16,7 @@ from graphsvc.calendar import load_calendar
 from graphsvc.errors import InputError
 from graphsvc.lifecycle import deadlines, objections, repairs
 from graphsvc.lifecycle.cases import Case, CaseKind
+from graphsvc.lifecycle.clock import DEFAULT_LATE_ENTRY_DAYS, StepClock, clock_for
 from graphsvc.profiles import load_profile
 from graphsvc.stores.base import GraphStore
 
@@ -36,6 +37,18 @@ def add_commands(sub: Any, db_help: str) -> None:
     common.add_argument("--profile", default="default", help="jurisdiction profile for deadlines and conditions")
     common.add_argument("--calendar", help="working-day calendar file (default: $GRAPHSVC_CALENDAR or bundled)")
     common.add_argument("--actor", default="cli", help="who takes the step (recorded with it)")
+    common.add_argument(
+        "--today",
+        type=_date,
+        help="the date steps are checked against: none after it, none before the entry's last step "
+        "(default: $GRAPHSVC_AS_OF, else the real date)",
+    )
+    common.add_argument(
+        "--late-entry-days",
+        type=int,
+        help="how many days before --today a step may be dated (late entry of a step taken on paper; default: "
+        f"$GRAPHSVC_LATE_ENTRY_DAYS, else {DEFAULT_LATE_ENTRY_DAYS})",
+    )
 
     objection = sub.add_parser("objection", help="objections, appeals and complaints (异议, 申诉, 投诉)")
     steps = objection.add_subparsers(dest="step", required=True)
@@ -104,8 +117,13 @@ def _corrections(items: list[str]) -> dict[str, str | None]:
     return fixed
 
 
+def _clock(args: argparse.Namespace) -> StepClock:
+    return clock_for(args.today, args.late_entry_days)
+
+
 def run_objection(args: argparse.Namespace, out: TextIO, open_store: OpenStore) -> int:
     profile = load_profile(args.profile)
+    clock = _clock(args)
     calendar = load_calendar(args.calendar).with_profile(profile.calendar)
     with closing(open_store(args, read_only=args.step == "list")) as store:
         if args.step != "list":  # a list only reads (and works on a read-only store)
@@ -121,7 +139,8 @@ def run_objection(args: argparse.Namespace, out: TextIO, open_store: OpenStore) 
                 CaseKind(args.kind),
                 args.against,
             )
-            _write(out, _shown(objections.file(store, filing, actor=args.actor, profile=profile, calendar=calendar)))
+            case = objections.file(store, filing, actor=args.actor, profile=profile, calendar=calendar, clock=clock)
+            _write(out, _shown(case))
         elif args.step == "decide":
             case = objections.decide(
                 store,
@@ -133,16 +152,18 @@ def run_objection(args: argparse.Namespace, out: TextIO, open_store: OpenStore) 
                 actor=args.actor,
                 profile=profile,
                 calendar=calendar,
+                clock=clock,
             )
             _write(out, _shown(case))
         else:
-            cases = objections.list_cases(store, state=args.state, overdue_on=args.overdue_on)
+            cases = objections.list_cases(store, state=args.state, overdue_on=args.overdue_on, on=clock.today)
             _write(out, [_shown(c) for c in cases])
     return 0
 
 
 def run_repair(args: argparse.Namespace, out: TextIO, open_store: OpenStore) -> int:
     profile = load_profile(args.profile)
+    clock = _clock(args)
     calendar = load_calendar(args.calendar).with_profile(profile.calendar)
     with closing(open_store(args, read_only=args.step == "list")) as store:
         if args.step != "list":  # a list only reads (and works on a read-only store)
@@ -151,7 +172,7 @@ def run_repair(args: argparse.Namespace, out: TextIO, open_store: OpenStore) -> 
             application = repairs.Application(
                 args.entry_id, args.applied_on, args.commitment, args.corrected_on, tuple(args.evidence)
             )
-            _write(out, _shown(repairs.apply(store, application, actor=args.actor, profile=profile)))
+            _write(out, _shown(repairs.apply(store, application, actor=args.actor, profile=profile, clock=clock)))
         elif args.step == "decide":
             case = repairs.decide(
                 store,
@@ -162,10 +183,11 @@ def run_repair(args: argparse.Namespace, out: TextIO, open_store: OpenStore) -> 
                 actor=args.actor,
                 profile=profile,
                 calendar=calendar,
+                clock=clock,
             )
             _write(out, _shown(case))
         else:
-            day = args.on or dt.date.today()
+            day = args.on or clock.today
             cases = repairs.list_cases(store, state=args.state, on=day)
             _write(out, [{**_shown(c), "state": repairs.state_on(c, day)} for c in cases])
     return 0

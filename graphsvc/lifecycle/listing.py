@@ -7,7 +7,10 @@ department's own status changes after it (suspension, exit, revocation, expiry).
 - ``public_notice`` puts a red candidate on public notice (公示; LST-07a, 004 JI(六) 经公示无异议的，可认定为红名单).
 - ``activate`` puts the entry in force: a red entry only after its public notice ended with no objection open or
   upheld; a punitive entry only after the subject was notified and the reply window passed with no objection open.
-- ``change_status`` records the department's later changes, each from its own day, as status history.
+- ``change_status`` records the department's later changes, each from its own day, as status history; a closed
+  entry (repaired, revoked, exited, expired) never changes again.
+- Every step is dated by the clock (graphsvc/lifecycle/clock.py): not after the service date, not before the
+  entry's last recorded step, and within the late-entry grace.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from graphsvc.lifecycle.cases import (
     record,
     status_on,
 )
+from graphsvc.lifecycle.clock import StepClock
 from graphsvc.profiles import Profile
 from graphsvc.stores.base import GraphStore, LoadResult
 from graphsvc.vocab import EntryStatus
@@ -66,9 +70,17 @@ def _status(store: GraphStore, entry: dict[str, Any], day: dt.date) -> str:
 
 
 def notify(
-    store: GraphStore, entry_id: str, *, notified_on: dt.date, actor: str, profile: Profile, calendar: WorkingCalendar
+    store: GraphStore,
+    entry_id: str,
+    *,
+    notified_on: dt.date,
+    actor: str,
+    profile: Profile,
+    calendar: WorkingCalendar,
+    clock: StepClock,
 ) -> dict[str, Any]:
     entry = entry_or_unknown(store, entry_id)
+    clock.admit(store, entry, notified_on, "the notice date")
     status = _status(store, entry, notified_on)
     if status != EntryStatus.CANDIDATE:
         raise CaseConflict(f"entry {entry_id} is {status} on {notified_on}: only a candidate is notified")
@@ -98,9 +110,17 @@ def notify(
 
 
 def public_notice(
-    store: GraphStore, entry_id: str, *, from_on: dt.date, actor: str, profile: Profile, calendar: WorkingCalendar
+    store: GraphStore,
+    entry_id: str,
+    *,
+    from_on: dt.date,
+    actor: str,
+    profile: Profile,
+    calendar: WorkingCalendar,
+    clock: StepClock,
 ) -> dict[str, Any]:
     entry = entry_or_unknown(store, entry_id)
+    clock.admit(store, entry, from_on, "the public notice's first day")
     status = _status(store, entry, from_on)
     if status not in (EntryStatus.CANDIDATE, EntryStatus.NOTIFIED):
         raise CaseConflict(f"entry {entry_id} is {status} on {from_on}: only a candidate goes on public notice")
@@ -120,8 +140,11 @@ def public_notice(
     return {**answer, **_marked(deadline)}
 
 
-def activate(store: GraphStore, entry_id: str, *, on: dt.date, actor: str, profile: Profile) -> dict[str, Any]:
+def activate(
+    store: GraphStore, entry_id: str, *, on: dt.date, actor: str, profile: Profile, clock: StepClock
+) -> dict[str, Any]:
     entry = entry_or_unknown(store, entry_id)
+    clock.admit(store, entry, on, "the activation date")
     status = _status(store, entry, on)
     events = _events(store, entry_id)
     cases = objections.list_cases(store, entry_id=entry_id)
@@ -170,10 +193,11 @@ class StatusChange:
 
 
 def change_status(
-    store: GraphStore, entry_id: str, *, status: str, since: dt.date, note: str, actor: str
+    store: GraphStore, entry_id: str, *, status: str, since: dt.date, note: str, actor: str, clock: StepClock
 ) -> StatusChange:
     """A department's status change from ``since`` (valid time), recorded as status history and an event."""
     entry = entry_or_unknown(store, entry_id)
+    clock.admit(store, entry, since, "since")
     not_before(since, entry["determined_on"], "since", "the entry's determination date")
     current = _status(store, entry, since)
     allowed = TRANSITIONS.get(current, frozenset())

@@ -3,13 +3,19 @@
 - Filing an objection or complaint against an entry in force makes it ``objection_pending`` from the filing day
   (valid time): the profile's V2 decides what that does to the measures (suspend in 000-003, flag and continue in
   004). Against an entry still in its listing (candidate, notified, public notice) the objection is recorded
-  without a status: the listing cannot complete while it is open or upheld.
+  without a status: the listing cannot complete while it is open or upheld. An entry that left force (closed, or
+  its validity ended) takes objections only within the profile's ``lifecycle.objection.after_force_days`` after
+  it left (0 in every bundled profile: no seed states a period), and they set no status.
+- Every step is dated by the clock (graphsvc/lifecycle/clock.py): not after the service date, not before the
+  entry's last recorded step, and within the late-entry grace.
 - Deadlines are working days from the profile (004 MB 第三十二条: 10 to review, 5 to verify; after an upheld
   decision 3 to correct and republish in the original scope).
 - The decision: ``upheld`` corrects the entry (a new version with the correction, republished in the entry's own
   scope) or, without a correction, revokes it (错误信息 撤销); ``partly_upheld`` corrects it; ``rejected`` removes
   the flag and keeps the information (去除标识，维持原信息). Either way the status before the objection returns,
-  from the decision day.
+  from the decision day, if the entry is still flagged then: a closed entry never returns to force. A correction
+  is checked as intake checks an entry (graphsvc/lifecycle/corrections.py), keeps the department, and may not
+  put an entry that left force back in force.
 - An appeal (004 MB 第三十三条) is a case against a decided objection; it changes no status itself.
 """
 
@@ -41,10 +47,12 @@ from graphsvc.lifecycle.cases import (
     status_on,
     stored_deadlines,
 )
+from graphsvc.lifecycle.clock import StepClock
+from graphsvc.lifecycle.corrections import CORRECTABLE, EntryCheck, corrected
+from graphsvc.lifecycle.validity import on_list, validity_end
 from graphsvc.profiles import Profile
-from graphsvc.stores.base import ENTRY_SCHEMA, GraphStore
-from graphsvc.vocab import EntryStatus, Severity, values
-from graphsvc.vocabulary import resolvers
+from graphsvc.stores.base import GraphStore
+from graphsvc.vocab import EntryStatus
 
 
 class Ground(StrEnum):
@@ -62,8 +70,6 @@ class Outcome(StrEnum):
     REJECTED = "rejected"
 
 
-# Fields a correction may change (the identity, subject and list stay; a different list is a new entry).
-CORRECTABLE = ("domain", "severity", "act_date", "determined_on", "valid_until", "legal_basis", "department")
 _KINDS = (CaseKind.OBJECTION, CaseKind.APPEAL, CaseKind.COMPLAINT)
 
 
@@ -127,29 +133,6 @@ def fold(events: list[Event]) -> dict[str, Case]:
     return cases
 
 
-def _corrected(entry: Mapping[str, Any], correction: Mapping[str, Any]) -> pa.Table:
-    """The entry's new version: the correction's values, checked like the loaders check them."""
-    fixed: dict[str, Any] = dict(entry)
-    for name, value in correction.items():
-        if name in ("act_date", "determined_on", "valid_until") and value is not None:
-            try:
-                value = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-            except ValueError:
-                raise InputError(f"correction {name}: {value!r} is not a date; write YYYY-MM-DD") from None
-        elif name == "domain":
-            slug = resolvers()["domain"].resolve(str(value))
-            if slug is None:
-                raise InputError(f"correction domain: {resolvers()['domain'].refusal(str(value))}")
-            value = slug
-        elif name == "severity" and value is not None and value not in values(Severity):
-            raise InputError(f"correction severity: {value!r}; expected one of {', '.join(sorted(values(Severity)))}")
-        fixed[name] = value
-    determined = fixed["determined_on"]
-    if fixed["valid_until"] is not None and fixed["valid_until"] < determined:
-        raise InputError(f"correction: valid_until {fixed['valid_until']} is before determined_on {determined}")
-    if fixed["act_date"] is not None and fixed["act_date"] > determined:
-        raise InputError(f"correction: act_date {fixed['act_date']} is after determined_on {determined}")
-    return pa.Table.from_pylist([fixed], schema=ENTRY_SCHEMA)
 
 
 def get(store: GraphStore, objection_id: str) -> Case:
@@ -159,8 +142,17 @@ def get(store: GraphStore, objection_id: str) -> Case:
     return case
 
 
-def file(store: GraphStore, filing: Filing, *, actor: str, profile: Profile, calendar: WorkingCalendar) -> Case:
+def file(
+    store: GraphStore,
+    filing: Filing,
+    *,
+    actor: str,
+    profile: Profile,
+    calendar: WorkingCalendar,
+    clock: StepClock,
+) -> Case:
     entry = entry_or_unknown(store, filing.entry_id)
+    clock.admit(store, entry, filing.filed_on, "filed_on")
     not_before(filing.filed_on, entry["determined_on"], "filed_on", "the entry's determination date")
     if not filing.statement.strip():
         raise InputError("an objection needs a statement of what is wrong (004 MB 第三十一条: 提供相关证明材料)")
@@ -177,13 +169,9 @@ def file(store: GraphStore, filing: Filing, *, actor: str, profile: Profile, cal
     history = store.status_history(filing.entry_id)
     before, _ = status_on(entry, history, filing.filed_on - dt.timedelta(days=1))
     status_now, _ = status_on(entry, history, filing.filed_on)
-    if filing.kind is not CaseKind.APPEAL and status_now not in (
-        EntryStatus.ACTIVE,
-        EntryStatus.SUSPENDED,
-        EntryStatus.OBJECTION_PENDING,
-        *(s for s in EntryStatus if is_pre_listing(s)),
-    ):
-        raise CaseConflict(f"entry {filing.entry_id} is {status_now} on {filing.filed_on}: nothing to object to")
+    on_list_now = on_list(entry, history, filing.filed_on, profile)
+    if filing.kind is not CaseKind.APPEAL and not on_list_now:
+        _refuse_after_force(entry, history, filing, status_now, profile)
     deadlines = _deadlines(profile, calendar, filing.filed_on) if filing.kind is not CaseKind.APPEAL else []
     cid = case_id(filing.kind, filing.entry_id, filing.filed_on, f"{filing.filer}|{filing.statement}")
     detail: dict[str, Any] = {
@@ -197,12 +185,45 @@ def file(store: GraphStore, filing: Filing, *, actor: str, profile: Profile, cal
         "deadlines": [d.stored() for d in deadlines],
     }
     statuses = []
-    if filing.kind is not CaseKind.APPEAL and not is_pre_listing(status_now):
+    # Only an entry in force is flagged (RGT-02..04); one in its listing, or one that left force, keeps its status.
+    if filing.kind is not CaseKind.APPEAL and on_list_now and not is_pre_listing(status_now):
         basis = f"{filing.kind.value} {cid} filed by {filing.filer}"
         statuses.append((filing.entry_id, EntryStatus.OBJECTION_PENDING.value, filing.filed_on, basis))
     event = Event(cid, filing.kind.value, filing.entry_id, "filed", filing.filed_on, actor, detail)
     record(store, f"lifecycle:{actor}:{cid}", [event], statuses)
     return get(store, cid)
+
+
+def _refuse_after_force(
+    entry: Mapping[str, Any], history: pa.Table, filing: Filing, status: str, profile: Profile
+) -> None:
+    """An objection or complaint to an entry not in force on the filing day is taken in only within the profile's
+    period after it left force (lifecycle.objection.after_force_days); otherwise there is nothing to object to."""
+    days = profile.lifecycle.objection.after_force_days
+    for back in range(1, days + 1):
+        day = filing.filed_on - dt.timedelta(days=back)
+        if day >= entry["determined_on"] and on_list(entry, history, day, profile):
+            return
+    window = (
+        f"profile {profile.name} takes objections up to {days} day(s) after an entry left force"
+        if days
+        else f"profile {profile.name} takes objections only while the entry is in force"
+    )
+    why = _why_out(entry, history, filing.filed_on, status, profile)
+    raise CaseConflict(
+        f"entry {filing.entry_id} is not in force on {filing.filed_on} ({why}); {window} "
+        "(lifecycle.objection.after_force_days): there is nothing to object to"
+    )
+
+
+def _why_out(entry: Mapping[str, Any], history: pa.Table, day: dt.date, status: str, profile: Profile) -> str:
+    if entry["determined_on"] > day:
+        return f"it is determined on {entry['determined_on']}"
+    until = validity_end(entry, profile)
+    if until is not None and day > until:
+        return f"its validity ended on {until}"
+    _, since = status_on(entry, history, day)
+    return f"it is {status} since {since}"
 
 
 def decide(
@@ -216,30 +237,37 @@ def decide(
     actor: str,
     profile: Profile,
     calendar: WorkingCalendar,
+    clock: StepClock,
+    check: EntryCheck | None = None,
 ) -> Case:
+    """``check``: how a correction is checked (intake's entry check); None: the installed one."""
     case = get(store, objection_id)
     if not case.is_open:
         raise CaseConflict(f"{case.kind.value} {objection_id} was decided on {case.detail.get('decided_on')}")
-    not_before(decided_on, case.opened_on, "decided_on", "the filing date")
     entry = entry_or_unknown(store, case.entry_id)
+    clock.admit(store, entry, decided_on, "decided_on")
+    not_before(decided_on, case.opened_on, "decided_on", "the filing date")
     unknown = sorted(set(correction or {}) - set(CORRECTABLE))
     if unknown:
         raise InputError(f"a correction may change {', '.join(CORRECTABLE)}; not {', '.join(unknown)}")
     if outcome is Outcome.PARTLY_UPHELD and not correction:
         raise InputError("a partly upheld objection names its correction")
+    history = store.status_history(case.entry_id)
+    status_then, _ = status_on(entry, history, decided_on)
     statuses: list[tuple[str, str, dt.date, str]] = []
     entries: pa.Table | None = None
     deadlines = []
     basis = f"{case.kind.value} {objection_id} {outcome.value}: {reason}"
     restore = str(case.detail.get("status_before") or EntryStatus.ACTIVE.value)
-    listing = is_pre_listing(restore)
     if case.kind is not CaseKind.APPEAL:
         if outcome is Outcome.UPHELD and not correction:
             statuses.append((case.entry_id, EntryStatus.REVOKED.value, decided_on, basis))
-        elif not listing:
+        elif status_then == EntryStatus.OBJECTION_PENDING and not is_pre_listing(restore):
+            # The flag goes and the status before it returns; an entry that left force meanwhile stays out.
             statuses.append((case.entry_id, restore, decided_on, basis))
         if correction:
-            entries = _corrected(entry, correction)  # same scope: republished where it was published
+            entries = corrected(store, entry, correction, check)  # same scope: republished where it was published
+            _stays_out(entry, entries.to_pylist()[0], history, decided_on, profile)
         if outcome is not Outcome.REJECTED:
             days = profile.lifecycle.objection.correct_days
             deadlines.append(
@@ -263,13 +291,37 @@ def decide(
     return get(store, objection_id)
 
 
+def _stays_out(
+    entry: Mapping[str, Any], fixed: Mapping[str, Any], history: pa.Table, day: dt.date, profile: Profile
+) -> None:
+    """A correction may not put an entry that left force back in force (a later valid_until, say): a new
+    designation is a new entry."""
+    if on_list(entry, history, day, profile) or not on_list(fixed, history, day, profile):
+        return
+    raise CaseConflict(
+        f"the correction would put entry {entry['entry_id']} back in force on {day}, which it left; a correction "
+        "fixes what was recorded, and a new designation is a new entry id"
+    )
+
+
 def list_cases(
-    store: GraphStore, *, state: str | None = None, overdue_on: dt.date | None = None, entry_id: str | None = None
+    store: GraphStore,
+    *,
+    state: str | None = None,
+    overdue_on: dt.date | None = None,
+    entry_id: str | None = None,
+    on: dt.date | None = None,
 ) -> list[Case]:
-    """Objections, appeals and complaints, oldest first; ``overdue_on``: only open ones with a passed deadline."""
+    """Objections, appeals and complaints, oldest first; ``overdue_on``: only open ones with a passed deadline;
+    ``on``: only those filed by then (an inbox never shows a case before its filing date)."""
     cases = list(fold(read_events(store.lifecycle_events(entry_id=entry_id))).values())
+    if on is not None:
+        cases = [c for c in cases if c.opened_on <= on]
     if state is not None:
         cases = [c for c in cases if c.state == state]
     if overdue_on is not None:
         cases = [c for c in cases if c.overdue_on(overdue_on)]
     return sorted(cases, key=lambda c: (c.opened_on, c.case_id))
+
+
+__all__ = ["CORRECTABLE", "Filing", "Ground", "Outcome", "decide", "file", "fold", "get", "list_cases"]

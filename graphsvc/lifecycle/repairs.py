@@ -3,7 +3,8 @@
 An application is checked against every condition of the profile, and refused with each unmet one:
 
 - it is made while the entry may still be used (在其失信信息使用期限内: the entry is in force on the day);
-- the act has been corrected (已对失信行为进行了纠正), on a stated day;
+- the act has been corrected (已对失信行为进行了纠正), on a stated day: not before the act (act_date, else the
+  determination) and not after the application;
 - at least ``clean_years`` have passed since the correction without an act of the same type (同类: the same
   subject, list type and domain) (自纠正之日起，1年内未再发生同类失信行为);
 - it carries a written commitment (承诺不再失信).
@@ -37,6 +38,7 @@ from graphsvc.lifecycle.cases import (
     status_on,
     stored_deadlines,
 )
+from graphsvc.lifecycle.clock import StepClock
 from graphsvc.lifecycle.validity import add_years, in_force_on
 from graphsvc.profiles import Profile
 from graphsvc.stores.base import GraphStore
@@ -64,8 +66,14 @@ def unmet_conditions(store: GraphStore, application: Application, profile: Profi
             "may still be used (RGT-06, 004 MB 第三十四条)"
         )
     corrected = application.corrected_on
+    act = entry["act_date"] or entry["determined_on"]
     if corrected is None or corrected > application.applied_on:
         unmet.append("the act must have been corrected, on a stated day before the application (RGT-06 (一))")
+    elif corrected < act:
+        unmet.append(
+            f"corrected_on {corrected} is before the act ({'act_date' if entry['act_date'] else 'determined_on'} "
+            f"{act}): an act is corrected after it happened (RGT-06 (一))"
+        )
     else:
         clean_until = add_years(corrected, rules.clean_years)
         if application.applied_on < clean_until:
@@ -136,8 +144,9 @@ def get(store: GraphStore, repair_id: str) -> Case:
     return case
 
 
-def apply(store: GraphStore, application: Application, *, actor: str, profile: Profile) -> Case:
+def apply(store: GraphStore, application: Application, *, actor: str, profile: Profile, clock: StepClock) -> Case:
     entry = entry_or_unknown(store, application.entry_id)
+    clock.admit(store, entry, application.applied_on, "applied_on")
     not_before(application.applied_on, entry["determined_on"], "applied_on", "the entry's determination date")
     open_cases = fold(read_events(store.lifecycle_events(entry_id=application.entry_id))).values()
     if any(c.state in ("applied", "notice") for c in open_cases):
@@ -170,10 +179,12 @@ def decide(
     actor: str,
     profile: Profile,
     calendar: WorkingCalendar,
+    clock: StepClock,
 ) -> Case:
     case = get(store, repair_id)
     if case.state != "applied":
         raise CaseConflict(f"repair {repair_id} is {case.state}: it was decided already")
+    clock.admit(store, entry_or_unknown(store, case.entry_id), decided_on, "decided_on")
     not_before(decided_on, case.opened_on, "decided_on", "the application date")
     if not approve:
         detail: dict[str, Any] = {"reason": reason}
@@ -214,7 +225,11 @@ def decide(
 
 
 def list_cases(store: GraphStore, *, state: str | None = None, on: dt.date | None = None) -> list[Case]:
+    """Repairs, oldest first; ``on``: only those applied for by then (an inbox never shows a case before its
+    filing date), each in its state on that day."""
     cases = list(fold(read_events(store.lifecycle_events())).values())
+    if on is not None:
+        cases = [c for c in cases if c.opened_on <= on]
     if state is not None:
         cases = [c for c in cases if (state_on(c, on) if on else c.state) == state]
     return sorted(cases, key=lambda c: (c.opened_on, c.case_id))

@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from graphsvc.lifecycle.cases import status_on
+from graphsvc.lifecycle.cases import is_pre_listing, status_on
 from graphsvc.profiles import ObjectionPolicy, Profile, ValidityMode
 from graphsvc.vocab import EntryStatus, Severity
 from graphsvc.vocabulary import vocabulary
@@ -52,3 +52,22 @@ def in_force_on(entry: Mapping[str, Any], history: pa.Table, day: dt.date, profi
     if status == EntryStatus.OBJECTION_PENDING:
         return profile.objection_policy is not ObjectionPolicy.SUSPEND
     return status == EntryStatus.ACTIVE
+
+
+# Statuses of an entry on a list: in force, flagged by an objection, or with its measures suspended.
+_ON_LIST = frozenset({EntryStatus.ACTIVE, EntryStatus.OBJECTION_PENDING, EntryStatus.SUSPENDED})
+
+
+def on_list(entry: Mapping[str, Any], history: pa.Table, day: dt.date, profile: Profile) -> bool:
+    """Whether the entry is on its list on ``day``: in its listing (candidate, notified, public notice), or
+    determined, within its validity (V1) and active, flagged or suspended; not once it left force (closed, or
+    its validity ended). What an objection may be filed against (RGT-01)."""
+    status, _ = status_on(entry, history, day)
+    if is_pre_listing(status):
+        return True
+    if entry["determined_on"] > day:
+        return False
+    until = validity_end(entry, profile)
+    if until is not None and day > until:
+        return False
+    return status in _ON_LIST

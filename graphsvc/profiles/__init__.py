@@ -103,6 +103,9 @@ class ObjectionDeadlines(_Strict):
     review_days: int = Field(default=10, ge=1, le=60)  # from filing: the platform or provider reviews it
     verify_days: int = Field(default=5, ge=1, le=60)  # from filing: the provider verifies it when asked
     correct_days: int = Field(default=3, ge=1, le=60)  # from an upheld decision: corrected and republished
+    # Calendar days after an entry left force (its validity ended, or it was exited, repaired, revoked, expired)
+    # during which an objection or complaint is still taken in; 0: only while it is in force.
+    after_force_days: int = Field(default=0, ge=0, le=3650)
 
 
 class RepairRules(_Strict):

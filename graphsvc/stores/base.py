@@ -79,6 +79,20 @@ ENTRY_SCHEMA = _schema(
     ("scope", pa.string()),
     ("legal_basis", pa.string()),
     *((precision_column(c), pa.string()) for c in PRECISE_DATES["entries"]),
+    # A list designated and published elsewhere (the courts' 失信被执行人, a national list, a 双公示 feed): the body
+    # that published it and the day it did, both or neither. A department's own designation carries none: it is
+    # put in force by notice and activation (LST-10, 004 JI(六); graphsvc/lifecycle/listing.py).
+    ("published_by", pa.string()),
+    ("published_on", pa.date32()),
+)
+# What the loader's checks read of stored entries (GraphStore.entry_dates): the determination, the status
+# shorthand, and the first closed status of the status history with its day (a closed entry never reopens).
+ENTRY_DATES_SCHEMA = pa.schema(
+    [
+        *(ENTRY_SCHEMA.field(n) for n in ("entry_id", "determined_on", "status", "status_since")),
+        pa.field("closed_status", pa.string()),
+        pa.field("closed_since", pa.date32()),
+    ]
 )
 FINDING_SCHEMA = pa.schema([("person_id", pa.string()), ("entry_id", pa.string()), ("basis", pa.string())])
 # Status history in valid time: each row is an entry's status from ``since`` until the entry's next row
@@ -415,7 +429,8 @@ class GraphStore(Protocol):
         ...
 
     def entry_dates(self, entry_ids: pa.Array[Any]) -> pa.Table:
-        """(entry_id, determined_on) of the current entries among ``entry_ids`` (status-history checks)."""
+        """ENTRY_DATES_SCHEMA of the current entries among ``entry_ids``: their determination and status, and the
+        first closed status (CLOSED_STATUSES) of their status history (the loader's status checks)."""
         ...
 
     def holdings_at(self, target_ids: pa.Array[Any]) -> pa.Table:

@@ -30,6 +30,7 @@ from graphsvc.stores.base import (
     AUDIT_SCHEMA,
     AUTHORISATION_SCHEMA,
     DERIVED_SCHEMA,
+    ENTRY_DATES_SCHEMA,
     GRAPH_ROLE_SCHEMA,
     KEYS,
     LIFECYCLE_EVENT_SCHEMA,
@@ -47,6 +48,7 @@ from graphsvc.stores.duck import fetch_all, fetch_arrow, fetch_arrow_planned_onc
 from graphsvc.stores.embedded_rules import inforce_sql, run_rules
 from graphsvc.stores.filelock import DEFAULT_TIMEOUT, StoreLock
 from graphsvc.stores.subject_names import SubjectNames, names_cache
+from graphsvc.vocab import CLOSED_STATUSES
 from graphsvc.vocabulary import vocabulary
 
 log = logging.getLogger("graphsvc.store")
@@ -406,11 +408,18 @@ class EmbeddedStore(ClosingStore):
 
     def entry_dates(self, entry_ids: pa.Array[Any]) -> pa.Table:
         return self._lookup(
-            f"""SELECT DISTINCT e.entry_id, e.determined_on FROM entries e JOIN wanted_entries w ON w.id = e.entry_id
+            f"""WITH w AS (SELECT DISTINCT id FROM wanted_entries),
+                closing AS (SELECT s.entry_id, arg_min(s.status, s.since) AS status, min(s.since) AS since
+                            FROM statuses s JOIN w ON w.id = s.entry_id
+                            WHERE {_current("s")} AND list_contains($closed, s.status) GROUP BY s.entry_id)
+                SELECT e.entry_id, e.determined_on, e.status, e.status_since, c.status AS closed_status,
+                       c.since AS closed_since
+                FROM entries e JOIN w ON w.id = e.entry_id LEFT JOIN closing c ON c.entry_id = e.entry_id
                 WHERE {_current("e")}""",
             "wanted_entries",
             entry_ids,
-        )
+            {"closed": sorted(CLOSED_STATUSES)},
+        ).cast(ENTRY_DATES_SCHEMA)
 
     def holdings_at(self, target_ids: pa.Array[Any]) -> pa.Table:
         return self._lookup(

@@ -31,6 +31,7 @@ from graphsvc.stores.base import (
     AUTHORISATION_SCHEMA,
     DERIVED_FIELDS,
     DERIVED_SCHEMA,
+    ENTRY_DATES_SCHEMA,
     ENTRY_SCHEMA,
     GRAPH_ROLE_ORDER,
     GRAPH_ROLE_SCHEMA,
@@ -52,6 +53,7 @@ from graphsvc.stores.base import (
 )
 from graphsvc.stores.cypher_files import rule_statement, statement, statements
 from graphsvc.stores.neo4j_rules import INFORCE_PROLOGUE, PLANS, Row, inforce_parameters, parameters
+from graphsvc.vocab import CLOSED_STATUSES
 from graphsvc.vocabulary import vocabulary
 
 DEFAULT_BATCH_SIZE = 10_000
@@ -396,9 +398,8 @@ class Neo4jStore(ClosingStore):
         return pa.Table.from_pylist(rows, schema=schema)
 
     def entry_dates(self, entry_ids: pa.Array[Any]) -> pa.Table:
-        rows = self._read(statement("lookup_entry_dates"), {"ids": entry_ids.to_pylist()})
-        schema = pa.schema([ENTRY_SCHEMA.field("entry_id"), ENTRY_SCHEMA.field("determined_on")])
-        return pa.Table.from_pylist(rows, schema=schema)
+        params = {"ids": entry_ids.to_pylist(), "closed": sorted(CLOSED_STATUSES)}
+        return pa.Table.from_pylist(self._read(statement("lookup_entry_dates"), params), schema=ENTRY_DATES_SCHEMA)
 
     def holdings_at(self, target_ids: pa.Array[Any]) -> pa.Table:
         ids = sorted({v for v in target_ids.to_pylist() if v is not None})

@@ -48,7 +48,8 @@ _FILES: dict[str, tuple[str, str]] = {
                    domain, severity, department, act_date AS "act_date:date", determined_on AS "determined_on:date",
                    valid_until AS "valid_until:date", status, status_since AS "status_since:date", scope,
                    legal_basis, act_date_precision, determined_on_precision, valid_until_precision,
-                   status_since_precision, batch_id AS "batch_id:long",
+                   status_since_precision, published_by, published_on AS "published_on:date",
+                   batch_id AS "batch_id:long",
                    {_ts("recorded_at")} AS "recorded_at:localdatetime",
                    {_ts("superseded_at")} AS "superseded_at:localdatetime", 'EntryVersion' AS ":LABEL"
             FROM entries""",

@@ -7,8 +7,8 @@ a public notice, an activation, a status change) is dated in valid time: the day
 - lie more than ``late_entry_days`` before the service date: a step taken on paper may be entered late, within
   that grace (its transaction time, ``recorded_at``, is still the day it is entered);
 - lie before the entry's last recorded step (its latest lifecycle event, or its latest status taking effect on
-  or before the service date; a deadline the calendar counted again is no step): a step may not rewrite what was recorded after it, e.g. an objection backdated to
-  before an exit to take the entry out of force retroactively.
+  or before the service date; a deadline the calendar counted again is no step): a step may not rewrite what was
+  recorded after it, e.g. an objection backdated to before an exit to take the entry out of force retroactively.
 
 Status rows dated after the service date (a repair taking effect after its public notice) are scheduled
 effects, not steps taken, so they do not count as the last step.

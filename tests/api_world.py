@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -246,3 +252,74 @@ def running_on_both(
         settings = dataclasses.replace(settings_for(neo_root, neo_root / "unused.duckdb", keys_file), store="neo4j")
         with TestClient(create_app(settings)) as on_neo4j:
             yield embedded, on_neo4j, keys
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class Served:
+    """The world served by ``graphsvc-api serve`` in a process of its own, as deployed: its port, keys and log."""
+
+    port: int
+    keys: Keys
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def connect(self) -> socket.socket:
+        # A bound far beyond the server's timeouts: a server that never closes fails the test, a slow machine not.
+        return socket.create_connection(("127.0.0.1", self.port), timeout=60)
+
+
+def clean_environment() -> dict[str, str]:
+    """This process's environment without the service's settings: a process started with it has only those a test
+    gives it."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("GRAPHSVC_", "FORWARDED_ALLOW_IPS"))}
+
+
+@contextmanager
+def served_world(root: Path, env: Mapping[str, str], profile: str = "daqing") -> Iterator[Served]:
+    """The world loaded into a store under ``root`` and served on a free port with the given ``GRAPHSVC_*``
+    settings (the test's own environment's are left out), until the block ends."""
+    scenario, _world = build_world()
+    db = root / "store.duckdb"
+    assert graphsvc_main(["load", str(scenario.write(root / "data")), "--db", str(db)]) == 0
+    keys = write_keys(root / "keys.json")
+    port = free_port()
+    log = root / "service.log"
+    command = [sys.executable, "-m", "api.cli", "serve", "--db", str(db), "--port", str(port), "--profile", profile]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*command, "--api-keys", str(root / "keys.json"), "--as-of", AS_OF],
+            cwd=ROOT,
+            env=clean_environment() | dict(env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        for _ in range(600):
+            if process.poll() is not None:
+                raise AssertionError(log.read_text(encoding="utf-8", errors="replace"))
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        yield Served(port, keys, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)

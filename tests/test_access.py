@@ -141,7 +141,7 @@ def test_delegation_and_admin(app: App) -> None:
 def test_a_key_with_a_region_writes_only_about_subjects_in_it_or_its_subregions(app: App) -> None:
     """Regions written as division codes (GB/T 2260) nest by prefix: 萨尔图区 230602 lies in 大庆市 230600; 龙凤区
     230603 does not hold it, and a region written as a name (大庆市) matches only that name."""
-    client, _keys, world, key_file = app
+    client, keys, world, key_file = app
 
     def key(key_id: str, region: str) -> dict[str, str]:
         return {"X-API-Key": add_key(key_file, key_id, Tier.GOVERNMENT, department=DEPARTMENT, region=region)}
@@ -159,7 +159,8 @@ def test_a_key_with_a_region_writes_only_about_subjects_in_it_or_its_subregions(
         assert refused["title"] == "Not your region" and "230602" in refused["detail"]
         objection = {"filer": "x", "filed_on": "2024-06-30", "grounds": "other", "statement": "y"}
         problem(client.post(f"/v1/entries/{world.listed_entry}/objections", json=objection, headers=outside), 403)
-    warning = client.get("/v1/warnings", params={"warning_list": "appointment_ban_violation"}).json()["items"][0]
+    violations = {"warning_list": "appointment_ban_violation"}
+    warning = client.get("/v1/warnings", params=violations, headers=keys.header("reader")).json()["items"][0]
     decision = {"state": "confirmed", "reason": "核实属实"}
     problem(client.post(f"/v1/warnings/{warning['warning_id']}/decision", json=decision, headers=longfeng), 403)
     # Harbin (230103) is not the district's; a new entry of a firm there is refused

@@ -15,7 +15,6 @@ import re
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,7 +36,18 @@ from graphsvc.errors import InputError
 from graphsvc.stores.neo4j import Neo4jSettings, Neo4jStore
 from loaders.canonical import load_directory
 from loaders.source import MAX_JSON_DEPTH
-from tests.api_world import DEPARTMENT, Keys, World, build_world, point_at, settings_for, write_keys
+from tests.api_world import (
+    DEPARTMENT,
+    Keys,
+    Served,
+    World,
+    build_world,
+    clean_environment,
+    point_at,
+    served_world,
+    settings_for,
+    write_keys,
+)
 from tests.conftest import PARITY
 from tests.test_api_loads import _csv, _penalty_row
 from tests.test_formats import _entity
@@ -135,7 +145,7 @@ def test_the_item_cap_is_a_setting_read_when_the_service_starts(tmp_path: Path) 
             "from api.app import create_app; import json; print(json.dumps(create_app().openapi()))",
         ],
         cwd=ROOT,
-        env={**_clean_env(), "GRAPHSVC_MAX_BATCH_ITEMS": "25", "GRAPHSVC_DB": str(tmp_path / "s.duckdb")},
+        env={**clean_environment(), "GRAPHSVC_MAX_BATCH_ITEMS": "25", "GRAPHSVC_DB": str(tmp_path / "s.duckdb")},
         capture_output=True,
         text=True,
         check=True,
@@ -145,7 +155,7 @@ def test_the_item_cap_is_a_setting_read_when_the_service_starts(tmp_path: Path) 
     bad = subprocess.run(
         [sys.executable, "-m", "api.cli", "serve", "--db", str(tmp_path / "s.duckdb")],
         cwd=ROOT,
-        env={**_clean_env(), "GRAPHSVC_MAX_BATCH_ITEMS": "lots"},
+        env={**clean_environment(), "GRAPHSVC_MAX_BATCH_ITEMS": "lots"},
         capture_output=True,
         text=True,
         timeout=120,
@@ -417,7 +427,7 @@ def _closed_pipe_run(command: list[str]) -> subprocess.CompletedProcess[str]:
     os.close(read_end)
     try:
         return subprocess.run(
-            command, cwd=ROOT, env=_clean_env(), stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=300
+            command, cwd=ROOT, env=clean_environment(), stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=300
         )
     finally:
         os.close(write_end)
@@ -503,68 +513,11 @@ def test_a_configured_proxys_forwarded_for_is_believed(tmp_path: Path) -> None:
 
 
 # -- the served API: slow connections, uvicorn's own proxy headers -------------------------------------------------
-def _clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(("GRAPHSVC_", "FORWARDED_ALLOW_IPS"))}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@dataclasses.dataclass
-class Served:
-    port: int
-    keys: Keys
-    log: Path
-
-    def connect(self) -> socket.socket:
-        # A bound far beyond the server's timeouts: a server that never closes fails the test, a slow machine not.
-        return socket.create_connection(("127.0.0.1", self.port), timeout=60)
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    root = tmp_path_factory.mktemp("served")
-    scenario, _world = build_world()
-    db = root / "store.duckdb"
-    assert graphsvc_main(["load", str(scenario.write(root / "data")), "--db", str(db)]) == 0
-    keys = write_keys(root / "keys.json")
-    port = _free_port()
-    env = _clean_env() | {
-        "GRAPHSVC_HEADER_TIMEOUT": "1",
-        "GRAPHSVC_BODY_TIMEOUT": "1",
-        "GRAPHSVC_RATE_LIMIT": "3/3600",
-    }
-    log = root / "service.log"
-    command = [sys.executable, "-m", "api.cli", "serve", "--db", str(db), "--port", str(port)]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [*command, "--api-keys", str(root / "keys.json"), "--as-of", "2024-06-30"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        for _ in range(600):
-            if process.poll() is not None:
-                raise AssertionError(log.read_text(encoding="utf-8", errors="replace"))
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5):
-                    break
-            except OSError:
-                time.sleep(0.2)
-        yield Served(port, keys, log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    env = {"GRAPHSVC_HEADER_TIMEOUT": "1", "GRAPHSVC_BODY_TIMEOUT": "1", "GRAPHSVC_RATE_LIMIT": "3/3600"}
+    with served_world(tmp_path_factory.mktemp("served"), env) as served:
+        yield served
 
 
 def _one_answer(connection: socket.socket) -> tuple[bytes, bytes]:
@@ -640,7 +593,7 @@ def _graphsvc(args: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "graphsvc.cli", *args],
         cwd=ROOT,
-        env=_clean_env(),
+        env=clean_environment(),
         capture_output=True,
         text=True,
         timeout=300,

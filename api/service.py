@@ -141,9 +141,7 @@ class Service:
         self, request: Request, caller: Caller, result_ids: list[str], parameters: dict[str, Any] | None = None
     ) -> AuditRecord:
         """The audit event of this request as it is answered when it succeeds (the route's status code)."""
-        params: dict[str, Any] = dict(request.query_params)
-        params.update(request.path_params)
-        params.update(parameters or {})
+        params = _parameters(request, parameters)
         route = request.scope.get("route")
         return AuditRecord(
             event_id=uuid.uuid4().hex,
@@ -210,9 +208,7 @@ class Service:
         status: int = 200,
     ) -> None:
         """Audit one request that returned personal data or list information (PRV-06), in the journal."""
-        params: dict[str, Any] = dict(request.query_params)
-        params.update(request.path_params)
-        params.update(parameters or {})
+        params = _parameters(request, parameters)
         self.audit.record(
             key_id=caller.key_id,
             tier=caller.tier.label,
@@ -241,6 +237,14 @@ class Service:
             else:
                 caller = ANONYMOUS
         self.record_access(request, caller, [], {"refused": detail, "title": title}, status=status)
+
+
+def _parameters(request: Request, given: dict[str, Any] | None) -> dict[str, Any]:
+    """What the audit log keeps of a request's parameters: its query, its path and what the handler adds."""
+    params: dict[str, Any] = dict(request.query_params)
+    params.update(request.path_params)
+    params.update(given or {})
+    return params
 
 
 def service_of(request: Request) -> Service:

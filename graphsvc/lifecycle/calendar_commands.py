@@ -14,17 +14,11 @@ from typing import Any, TextIO
 
 from graphsvc.calendar import WorkingCalendar, load_calendar
 from graphsvc.lifecycle import deadlines
+from graphsvc.lifecycle.commands import iso_date
 from graphsvc.profiles import load_profile
 from graphsvc.stores.base import GraphStore
 
 OpenStore = Callable[[argparse.Namespace], GraphStore]
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD") from None
 
 
 def add_commands(sub: Any, db_help: str) -> None:
@@ -41,7 +35,7 @@ def add_commands(sub: Any, db_help: str) -> None:
         "recount", parents=[common], help="count open provisional deadlines again on the calendar, recording changes"
     )
     recount.add_argument("--db", help=db_help)
-    recount.add_argument("--on", type=_date, help="the day of the recount (default: today)")
+    recount.add_argument("--on", type=iso_date, help="the day of the recount (default: today)")
     recount.add_argument("--dry-run", action="store_true", help="show the changes without recording them")
 
 

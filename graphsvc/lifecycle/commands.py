@@ -23,7 +23,8 @@ from graphsvc.stores.base import GraphStore
 OpenStore = Callable[..., GraphStore]  # open_store(args, read_only=...) of graphsvc/cli.py
 
 
-def _date(text: str) -> dt.date:
+def iso_date(text: str) -> dt.date:
+    """An argparse type: a date written YYYY-MM-DD."""
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
@@ -39,7 +40,7 @@ def add_commands(sub: Any, db_help: str) -> None:
     common.add_argument("--actor", default="cli", help="who takes the step (recorded with it)")
     common.add_argument(
         "--today",
-        type=_date,
+        type=iso_date,
         help="the date steps are checked against: none after it, none before the entry's last step "
         "(default: $GRAPHSVC_AS_OF, else the real date)",
     )
@@ -54,7 +55,7 @@ def add_commands(sub: Any, db_help: str) -> None:
     steps = objection.add_subparsers(dest="step", required=True)
     file = steps.add_parser("file", parents=[common], help="file an objection against an entry")
     file.add_argument("entry_id")
-    file.add_argument("--filed-on", type=_date, required=True)
+    file.add_argument("--filed-on", type=iso_date, required=True)
     file.add_argument("--filer", required=True)
     file.add_argument("--grounds", choices=[g.value for g in objections.Ground], required=True)
     file.add_argument("--statement", required=True)
@@ -63,32 +64,32 @@ def add_commands(sub: Any, db_help: str) -> None:
     file.add_argument("--against", help="for an appeal: the decided objection")
     decide = steps.add_parser("decide", parents=[common], help="decide an objection (the entry's department)")
     decide.add_argument("objection_id")
-    decide.add_argument("--decided-on", type=_date, required=True)
+    decide.add_argument("--decided-on", type=iso_date, required=True)
     decide.add_argument("--outcome", choices=[o.value for o in objections.Outcome], required=True)
     decide.add_argument("--reason", required=True)
     decide.add_argument("--correct", action="append", default=[], metavar="FIELD=VALUE", help="a correction")
     listing = steps.add_parser("list", parents=[common], help="objections, open or overdue")
     listing.add_argument("--state", choices=["open", "decided"])
-    listing.add_argument("--overdue-on", type=_date)
+    listing.add_argument("--overdue-on", type=iso_date)
 
     repair = sub.add_parser("repair", help="credit repair (信用修复)")
     rsteps = repair.add_subparsers(dest="step", required=True)
     apply = rsteps.add_parser("apply", parents=[common], help="apply for repair (every unmet condition is reported)")
     apply.add_argument("entry_id")
-    apply.add_argument("--applied-on", type=_date, required=True)
-    apply.add_argument("--corrected-on", type=_date)
+    apply.add_argument("--applied-on", type=iso_date, required=True)
+    apply.add_argument("--corrected-on", type=iso_date)
     apply.add_argument("--commitment", default="", help="the written commitment (承诺不再失信)")
     apply.add_argument("--evidence", action="append", default=[])
     rdecide = rsteps.add_parser("decide", parents=[common], help="approve or refuse a repair")
     rdecide.add_argument("repair_id")
-    rdecide.add_argument("--decided-on", type=_date, required=True)
+    rdecide.add_argument("--decided-on", type=iso_date, required=True)
     choice = rdecide.add_mutually_exclusive_group(required=True)
     choice.add_argument("--approve", action="store_true")
     choice.add_argument("--refuse", action="store_true")
     rdecide.add_argument("--reason", required=True)
     rlist = rsteps.add_parser("list", parents=[common], help="repairs and their notices")
     rlist.add_argument("--state", choices=["applied", "notice", "repaired", "refused"])
-    rlist.add_argument("--on", type=_date)
+    rlist.add_argument("--on", type=iso_date)
 
 
 def _shown(case: Case) -> dict[str, Any]:

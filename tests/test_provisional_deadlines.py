@@ -21,6 +21,7 @@ from graphsvc.calendar import WorkingCalendar, load_calendar
 from graphsvc.cli import main as graphsvc_main
 from graphsvc.lifecycle import deadlines, listing, objections, publication, repairs
 from graphsvc.lifecycle.cases import RECOUNTED, Case, NotEligible, status_on
+from graphsvc.lifecycle.clock import StepClock
 from graphsvc.profiles import load_profile
 from graphsvc.stores.base import GraphStore
 from graphsvc.stores.embedded import EmbeddedStore
@@ -62,7 +63,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore
 
 def _file(store: GraphStore, entry: str, on: dt.date, statement: str) -> Case:
     filing = objections.Filing(entry, on, "某某有限公司", objections.Ground.INACCURATE, statement)
-    return objections.file(store, filing, actor="k", profile=JIANGSU, calendar=BUNDLED)
+    return objections.file(store, filing, actor="k", profile=JIANGSU, calendar=BUNDLED, clock=StepClock(on))
 
 
 def _due(case: Case) -> dict[str, tuple[dt.date, bool]]:
@@ -99,6 +100,7 @@ def test_an_objection_filed_at_year_end_is_provisional_then_official_when_the_no
         actor="k",
         profile=JIANGSU,
         calendar=BUNDLED,
+        clock=StepClock(dt.date(2026, 12, 30)),
     )
     assert closed.deadline("republish") is not None and closed.deadline("republish").provisional  # type: ignore[union-attr]
 
@@ -143,6 +145,7 @@ def test_a_repair_notice_and_a_listing_notice_move_with_the_notice(store: GraphS
         repairs.Application(entry, dt.date(2026, 12, 21), "承诺不再失信", dt.date(2025, 11, 10)),
         actor="k",
         profile=JIANGSU,
+        clock=StepClock(dt.date(2026, 12, 21)),
     )
     approved = repairs.decide(
         store,
@@ -153,10 +156,17 @@ def test_a_repair_notice_and_a_listing_notice_move_with_the_notice(store: GraphS
         actor="k",
         profile=JIANGSU,
         calendar=BUNDLED,
+        clock=StepClock(dt.date(2026, 12, 28)),
     )
     assert approved.detail["notice_until"] == "2027-01-05" and approved.deadlines[0].provisional
     told = listing.notify(
-        store, candidate, notified_on=dt.date(2026, 12, 28), actor="k", profile=JIANGSU, calendar=BUNDLED
+        store,
+        candidate,
+        notified_on=dt.date(2026, 12, 28),
+        actor="k",
+        profile=JIANGSU,
+        calendar=BUNDLED,
+        clock=StepClock(dt.date(2026, 12, 28)),
     )
     assert (told["reply_by"], told["provisional"], told["provisional_years"]) == (dt.date(2027, 1, 5), True, [2027])
     shown = publication.announcements(store, dt.date(2026, 12, 29), JIANGSU)
@@ -182,8 +192,12 @@ def test_a_repair_notice_and_a_listing_notice_move_with_the_notice(store: GraphS
     assert repairs.state_on(now, dt.date(2027, 1, 7)) == "notice"
     # the reply window runs to the new day: no activation before it passes
     with pytest.raises(NotEligible, match="may reply until 2027-01-07"):
-        listing.activate(store, candidate, on=dt.date(2027, 1, 6), actor="k", profile=JIANGSU)
-    listing.activate(store, candidate, on=dt.date(2027, 1, 8), actor="k", profile=JIANGSU)
+        listing.activate(
+            store, candidate, on=dt.date(2027, 1, 6), actor="k", profile=JIANGSU, clock=StepClock(dt.date(2027, 1, 6))
+        )
+    listing.activate(
+        store, candidate, on=dt.date(2027, 1, 8), actor="k", profile=JIANGSU, clock=StepClock(dt.date(2027, 1, 8))
+    )
     shown = publication.announcements(store, dt.date(2027, 1, 7), JIANGSU)
     assert {(a.kind, a.shown_until, a.provisional) for a in shown} == {
         ("repair_notice", dt.date(2027, 1, 7), False),
@@ -200,7 +214,10 @@ def service(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.
     scenario, world = build_world()
     scenario.entry(world.other, "black", status="candidate", determined_on="2026-12-01", entry_id="BLACK-CANDIDATE")
     data = scenario.write(tmp_path / "data")
-    settings = settings_for(tmp_path, tmp_path / "store.duckdb", tmp_path / "keys.json")
+    # The service's date: the end of 2026, whose deadlines run into 2027.
+    settings = dataclasses.replace(
+        settings_for(tmp_path, tmp_path / "store.duckdb", tmp_path / "keys.json"), as_of=dt.date(2026, 12, 28)
+    )
     if request.param == "neo4j":
         point_at(request.getfixturevalue("neo4j_clean"), monkeypatch)
         settings = dataclasses.replace(settings, store="neo4j")
@@ -276,6 +293,7 @@ def test_the_cli_marks_provisional_deadlines_shows_the_years_and_counts_again(tm
     assert graphsvc_main(["load", str(s.write(tmp_path / "in")), "--db", db]) == 0
     filed = _cli(
         "objection", "file", entry, "--db", db, "--profile", "jiangsu", "--filed-on", "2026-12-28",
+        "--today", "2026-12-28",
         "--filer", "某某", "--grounds", "inaccurate", "--statement", "日期有误",
     )  # fmt: skip
     assert [(d["due"], d["provisional"], d["provisional_years"]) for d in filed["deadlines"]] == [
@@ -294,10 +312,11 @@ def test_the_cli_marks_provisional_deadlines_shows_the_years_and_counts_again(tm
         ("review", "2027-01-12", "2027-01-14"),
         ("verify", "2027-01-05", "2027-01-07"),
     ]
-    still = _cli("objection", "list", "--db", db, "--state", "open")  # the bundled calendar: nothing changes
+    # the bundled calendar: nothing changes
+    still = _cli("objection", "list", "--db", db, "--state", "open", "--today", "2026-12-30")
     assert [d["provisional"] for d in still[0]["deadlines"]] == [True, True]
     assert _cli("calendar", "recount", "--db", db, "--calendar", notice, "--on", "2026-12-30") == planned
-    listed = _cli("objection", "list", "--db", db, "--calendar", notice)
+    listed = _cli("objection", "list", "--db", db, "--calendar", notice, "--today", "2026-12-30")
     assert [(d["due"], d["provisional"]) for d in listed[0]["deadlines"]] == [
         ("2027-01-14", False),
         ("2027-01-07", False),

@@ -34,6 +34,7 @@ from tests.api_world import (
     build_world,
     point_at,
     running_app,
+    service_date,
     settings_for,
     write_keys,
 )
@@ -127,7 +128,7 @@ class WritePath:
 def _objection(served: Served) -> dict[str, str]:
     body = {
         "filer": "大庆豪丰电力工程有限公司",
-        "filed_on": "2024-09-27",
+        "filed_on": "2024-06-27",
         "grounds": "inaccurate",
         "statement": "日期有误",
     }
@@ -139,14 +140,21 @@ def _objection(served: Served) -> dict[str, str]:
 REPAIR = {"applied_on": "2025-04-07", "corrected_on": "2024-04-01", "commitment": "承诺不再失信"}
 
 
+def _a_year_on(served: Served) -> dict[str, str]:
+    """The service's date a year after the world's: a year has passed since the correction (RGT-06)."""
+    service_date(served.client, "2025-04-08")
+    return {"entry": served.world.listed_entry}
+
+
 def _repair(served: Served) -> dict[str, str]:
+    _a_year_on(served)
     applied = served.post(f"/v1/entries/{served.world.listed_entry}/repairs", REPAIR)
     assert applied.status_code == 201, applied.text
     return {"case": applied.json()["case_id"]}
 
 
 def _public_notice(served: Served) -> dict[str, str]:
-    assert served.post("/v1/entries/RED-CANDIDATE/public-notice", {"on": "2024-05-06"}).status_code == 200
+    assert served.post("/v1/entries/RED-CANDIDATE/public-notice", {"on": "2024-06-03"}).status_code == 200
     return {}
 
 
@@ -211,7 +219,7 @@ WRITES: dict[str, WritePath] = {
             f"/v1/entries/{s.world.listed_entry}/objections",
             {
                 "filer": "大庆豪丰电力工程有限公司",
-                "filed_on": "2024-09-27",
+                "filed_on": "2024-06-27",
                 "grounds": "inaccurate",
                 "statement": "日期有误",
             },
@@ -223,7 +231,7 @@ WRITES: dict[str, WritePath] = {
         200,
         lambda s, ids: s.post(
             f"/v1/objections/{ids['case']}/decision",
-            {"decided_on": "2024-10-15", "outcome": "rejected", "reason": "核实无误"},
+            {"decided_on": "2024-06-28", "outcome": "rejected", "reason": "核实无误"},
         ),
         _objection,
     ),
@@ -231,7 +239,7 @@ WRITES: dict[str, WritePath] = {
         "/v1/entries/{entry}/repairs",
         201,
         lambda s, _: s.post(f"/v1/entries/{s.world.listed_entry}/repairs", REPAIR),
-        lambda s: {"entry": s.world.listed_entry},
+        _a_year_on,
     ),
     "repair decision": WritePath(
         "/v1/repairs/{case}/decision",
@@ -244,17 +252,17 @@ WRITES: dict[str, WritePath] = {
     "notice": WritePath(
         "/v1/entries/BLACK-CANDIDATE/notice",
         200,
-        lambda s, _: s.post("/v1/entries/BLACK-CANDIDATE/notice", {"on": "2024-05-07"}),
+        lambda s, _: s.post("/v1/entries/BLACK-CANDIDATE/notice", {"on": "2024-06-03"}),
     ),
     "public notice": WritePath(
         "/v1/entries/RED-CANDIDATE/public-notice",
         200,
-        lambda s, _: s.post("/v1/entries/RED-CANDIDATE/public-notice", {"on": "2024-05-06"}),
+        lambda s, _: s.post("/v1/entries/RED-CANDIDATE/public-notice", {"on": "2024-06-03"}),
     ),
     "activation": WritePath(
         "/v1/entries/RED-CANDIDATE/activation",
         200,
-        lambda s, _: s.post("/v1/entries/RED-CANDIDATE/activation", {"on": "2024-05-13"}),
+        lambda s, _: s.post("/v1/entries/RED-CANDIDATE/activation", {"on": "2024-06-17"}),
         _public_notice,
     ),
     "warning decision": WritePath(
@@ -339,7 +347,7 @@ def test_a_batch_audit_event_names_the_batch_and_the_case_it_opened(served: Serv
         f"/v1/entries/{served.world.listed_entry}/objections",
         {
             "filer": "大庆豪丰电力工程有限公司",
-            "filed_on": "2024-09-27",
+            "filed_on": "2024-06-27",
             "grounds": "inaccurate",
             "statement": "日期有误",
         },

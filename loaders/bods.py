@@ -152,7 +152,11 @@ def read(path: Path, options: LoadOptions) -> Source:
         raise InputError(f"{path} does not exist")
     files = [p for p in candidates if _is_bods(p)]
     if not files:
-        raise InputError(f"{path} holds no BODS statements (.json or .jsonl with statementType or recordType)")
+        # a file by its name (an upload's is the one its sender gave), a folder by its path
+        where = path.name if path.is_file() else str(path)
+        raise InputError(
+            f"{where} holds no BODS statements (UTF-8 .json or .jsonl with statementType or recordType)"
+        )
     statements: list[Statement] = []
     problems: list[Problem] = []
     for f in files:

@@ -165,7 +165,11 @@ def json_records(path: Path, max_records: int | None = None) -> Iterator[tuple[i
     """The records of a JSON array file (with their JSON pointer) or of a JSON-lines file (with their line),
     and a problem for what does not parse, nests too deep, or holds more than ``max_records`` records: FtM and
     BODS files come in both shapes."""
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        yield Problem(path.name, None, None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start}): JSON is UTF-8")
+        return
     if text.lstrip().startswith("["):
         if too_deep(text):
             yield depth_problem(path.name)

@@ -202,6 +202,11 @@ def test_uploads_need_the_government_tier_a_shipped_mapping_and_a_known_body(app
     assert empty.status_code == 400 and "body is empty" in empty.json()["detail"]
     stray = _post(client, b"{}", keys.header("admin"), "application/json", format="ftm", mapping="bdci2017")
     assert stray.status_code == 400 and "format mapped only" in stray.json()["detail"]
+    # JSON is UTF-8: other bytes are a problem of the file, not an error of the service (nor a look at its folders)
+    latin = _post(client, b"\x80\xff{", keys.header("admin"), "application/json", format="ftm")
+    assert latin.status_code == 422 and "not UTF-8" in json.dumps(latin.json()), latin.text
+    latin = _post(client, b"\x80\xff{", keys.header("admin"), "application/json", format="bods")
+    assert latin.status_code == 400 and latin.json()["detail"].startswith("upload.json holds no BODS"), latin.text
     listed = client.get("/v1/mappings")
     assert listed.status_code == 200 and "shuanggongshi_penalty" in listed.json()
 

@@ -1,7 +1,7 @@
 """The dashboard in a real browser: headless Chromium driven by selenium against the real service.
 
-A 3,000-subject demo data set (bench.generate, whose planted scenarios give warnings in all five lists on
-2026-06-30) is loaded into a fresh store; ``graphsvc-api serve`` runs as a subprocess with a government key.
+A 3,000-subject demo data set (bench.generate, with planted scenarios for every warning list) is loaded into a
+fresh store; ``graphsvc-api serve`` runs as a subprocess with a government key, its date the end of 2026.
 The browser opens the dashboard, is refused a decision on the public tier, enters the key, picks a list and
 a rule, sorts, drills into a subject (the SVG path graph must have nodes and edges), confirms a warning with
 a reason (the API must agree), exports CSV, and leaves screenshots in tests/artifacts/ (or
@@ -39,7 +39,7 @@ from bench import generate
 from graphsvc import cli
 
 ROOT = Path(__file__).resolve().parents[1]
-AS_OF = "2026-06-30"
+AS_OF = "2026-12-30"
 KEY_ID = "dashboard-test"
 WARNING_LISTS = (
     "big_data_warning",
@@ -136,7 +136,9 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     key = add_key(keys, KEY_ID, Tier.GOVERNMENT, department=departments[0], delegated=tuple(departments[1:]))
     port = _free_port()
     log = work / "service.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GRAPHSVC_")}
+    # The service's date is at the end of 2026, and its departments enter steps taken up to a year before (an
+    # objection filed in June is overdue now; one filed in December has deadlines in 2027).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRAPHSVC_")} | {"GRAPHSVC_LATE_ENTRY_DAYS": "365"}
     command = [sys.executable, "-m", "api.cli", "serve", "--db", str(db), "--port", str(port), "--as-of", AS_OF]
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -368,9 +370,10 @@ def test_api_docs_load_offline_from_the_service_itself(service: Running, browser
 def test_the_inbox_counts_deadlines_down_and_shows_announcements(
     service: Running, browser: WebDriver, artifacts: Path
 ) -> None:
-    """An objection filed on 1 June 2026 was due for review by 15 June (10 working days): on 30 June it is
+    """An objection filed on 1 June 2026 was due for review by 15 June (10 working days): on 30 December it is
     overdue and drawn in red; one filed on 28 December 2026 has provisional deadlines (2027's holiday notice is not
-    in the calendar), marked as such; an exit on 20 June is announced to the public for the announcement period."""
+    in the calendar), marked as such; an exit on 20 December is announced to the public for the announcement
+    period."""
 
     def sources(public: bool, before: str) -> list[str]:
         # entries behind P1 records (organisations' entries in force), determined before the given day
@@ -384,7 +387,7 @@ def test_the_inbox_counts_deadlines_down_and_shows_announcements(
     )
     assert {d["name"]: d["due"] for d in filed["deadlines"]} == {"review": "2026-06-15", "verify": "2026-06-08"}
     exited = next(e for e in sources(True, "2026-06-20") if e != entry_id)
-    service.post(f"/v1/entries/{exited}/status", {"status": "exited", "since": "2026-06-20"})
+    service.post(f"/v1/entries/{exited}/status", {"status": "exited", "since": "2026-12-20"})
     # filed at the end of 2026: counted over 2027, whose holiday notice the bundled calendar lacks
     late = service.post(
         f"/v1/entries/{next(e for e in sources(False, '2026-06-01') if e not in (entry_id, exited))}/objections",

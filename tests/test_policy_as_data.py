@@ -117,7 +117,15 @@ def test_an_added_propagation_rule_runs_on_both_stores_with_explanation_and_path
     derive: Derive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     table = RULES.with_rules(P9)
-    notice = EffectInfo.model_validate({"zh": "监事提示", "en": "Supervisor notice", "verdicts": {"otherwise": "info"}})
+    notice = EffectInfo.model_validate(
+        {
+            "zh": "监事提示",
+            "en": "Supervisor notice",
+            "verdicts": {"otherwise": "info"},
+            "audience": "government",
+            "audience_basis": "a notice for the departments",
+        }
+    )
     extended = vocabulary().with_effects({"supervisor_notice": notice})
     with pytest.raises(ProfileError, match="unknown rule id"):
         parse_profile("custom", _CUSTOM, "test")  # not in the bundled table

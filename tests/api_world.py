@@ -288,19 +288,17 @@ def clean_environment() -> dict[str, str]:
 
 
 @contextmanager
-def served_world(root: Path, env: Mapping[str, str], profile: str = "daqing") -> Iterator[Served]:
-    """The world loaded into a store under ``root`` and served on a free port with the given ``GRAPHSVC_*``
-    settings (the test's own environment's are left out), until the block ends."""
-    scenario, _world = build_world()
-    db = root / "store.duckdb"
-    assert graphsvc_main(["load", str(scenario.write(root / "data")), "--db", str(db)]) == 0
-    keys = write_keys(root / "keys.json")
+def serve_store(
+    db: Path, keys_file: Path, env: Mapping[str, str], *, as_of: str = AS_OF, profile: str = "daqing"
+) -> Iterator[tuple[int, Path]]:
+    """``graphsvc-api serve`` on the embedded store ``db`` in a process of its own, on a free port, with the given
+    ``GRAPHSVC_*`` settings (the test's own environment's are left out), until the block ends: its port and log."""
     port = free_port()
-    log = root / "service.log"
+    log = db.with_name(db.name + ".service.log")
     command = [sys.executable, "-m", "api.cli", "serve", "--db", str(db), "--port", str(port), "--profile", profile]
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [*command, "--api-keys", str(root / "keys.json"), "--as-of", AS_OF],
+            [*command, "--api-keys", str(keys_file), "--as-of", as_of],
             cwd=ROOT,
             env=clean_environment() | dict(env),
             stdout=out,
@@ -311,11 +309,11 @@ def served_world(root: Path, env: Mapping[str, str], profile: str = "daqing") ->
             if process.poll() is not None:
                 raise AssertionError(log.read_text(encoding="utf-8", errors="replace"))
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5):
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=5):
                     break
             except OSError:
                 time.sleep(0.2)
-        yield Served(port, keys, log)
+        yield port, log
     finally:
         process.terminate()
         try:
@@ -323,3 +321,14 @@ def served_world(root: Path, env: Mapping[str, str], profile: str = "daqing") ->
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@contextmanager
+def served_world(root: Path, env: Mapping[str, str], profile: str = "daqing") -> Iterator[Served]:
+    """The world loaded into a store under ``root`` and served (``serve_store``) until the block ends."""
+    scenario, _world = build_world()
+    db = root / "store.duckdb"
+    assert graphsvc_main(["load", str(scenario.write(root / "data")), "--db", str(db)]) == 0
+    keys = write_keys(root / "keys.json")
+    with serve_store(db, root / "keys.json", env, profile=profile) as (port, log):
+        yield Served(port, keys, log)

@@ -14,9 +14,6 @@ import csv
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
@@ -37,6 +34,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from api.tiers import Tier, add_key
 from bench import generate
 from graphsvc import cli
+from tests.api_world import serve_store
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2026-12-30"
@@ -85,28 +83,6 @@ class Running:
             return json.loads(answer.read())
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the service exited with {process.returncode}:\n{log.read_text(encoding='utf-8')}")
-        try:
-            with urllib.request.urlopen(f"{url}/ready", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"the service was not ready within {seconds}s:\n{log.read_text(encoding='utf-8')}")
-
-
 def _as_a_registry_writes_them(roles: Path) -> None:
     """Legal representatives as a registry extract gives them: a title as written and a start known to the year
     only (the subject panel shows both as given)."""
@@ -134,27 +110,10 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     with (work / "data" / "entries.csv").open(encoding="utf-8-sig") as handle:
         departments = sorted({row["department"] for row in csv.DictReader(handle) if row["department"]})
     key = add_key(keys, KEY_ID, Tier.GOVERNMENT, department=departments[0], delegated=tuple(departments[1:]))
-    port = _free_port()
-    log = work / "service.log"
     # The service's date is at the end of 2026, and its departments enter steps taken up to a year before (an
     # objection filed in June is overdue now; one filed in December has deadlines in 2027).
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GRAPHSVC_")} | {"GRAPHSVC_LATE_ENTRY_DAYS": "365"}
-    command = [sys.executable, "-m", "api.cli", "serve", "--db", str(db), "--port", str(port), "--as-of", AS_OF]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [*command, "--api-keys", str(keys)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_ready(url, process, log)
-        yield Running(url, key, log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    with serve_store(db, keys, {"GRAPHSVC_LATE_ENTRY_DAYS": "365"}, as_of=AS_OF, profile="default") as (port, log):
+        yield Running(f"http://127.0.0.1:{port}", key, log)
 
 
 # -- the browser ------------------------------------------------------------------------------------------

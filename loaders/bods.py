@@ -153,9 +153,9 @@ def read(path: Path, options: LoadOptions) -> Source:
     files = [p for p in candidates if _is_bods(p)]
     if not files:
         # a file by its name (an upload's is the one its sender gave), a folder by its path
-        where = path.name if path.is_file() else str(path)
+        named = path.name if path.is_file() else str(path)
         raise InputError(
-            f"{where} holds no BODS statements (UTF-8 .json or .jsonl with statementType or recordType)"
+            f"{named} holds no BODS statements (UTF-8 .json or .jsonl with statementType or recordType)"
         )
     statements: list[Statement] = []
     problems: list[Problem] = []

@@ -6,7 +6,10 @@ fits the schema (positive) and data that does not (negative).
 Valid data may still be refused for what a schema cannot say: intake runs the loaders' validation (an unknown
 subject, an impossible date order: 422), and some parameters depend on each other (date_from after date_to,
 an appointment without enterprise_id: 400). So positive data may answer 400 and 422 besides the defaults; a 5xx
-or an undocumented answer is a failure either way."""
+or an undocumented answer is a failure either way.
+
+This in-process run serves the Neo4j store (the session's Bolt server). The embedded store is run the way it is
+deployed, by ``graphsvc-api serve`` over HTTP, with every check and phase: tests/test_served_api.py."""
 
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ from schemathesis.generation.modes import GenerationMode
 from api.app import create_app
 from graphsvc.stores.neo4j import Neo4jSettings, Neo4jStore
 from loaders.canonical import load_directory
-from tests.api_world import build_world, point_at, running_app, settings_for, write_keys
+from tests.api_world import build_world, point_at, settings_for, write_keys
 from tests.bolt_server import BoltServer
 from tests.conftest import PARITY, empty_database
 
@@ -38,18 +41,14 @@ CONFIG = SchemathesisConfig.from_dict(
 )
 
 
-@pytest.fixture(scope="module", params=["embedded", "neo4j"])
+@pytest.fixture(scope="module")
 def app_and_keys(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Any, Any, int]]:
-    """The app over the world on each store, and how many examples per operation (fewer on the Bolt server,
-    whose every query costs a tenth of a second)."""
+    """The app over the world on the Neo4j store, and how many examples per operation (few: every query on the
+    Bolt server costs a tenth of a second)."""
     scenario, _world = build_world()
     root = tmp_path_factory.mktemp("schema")
-    if request.param == "embedded":
-        with running_app(root, scenario) as (client, keys, _db):
-            yield client.app, keys, 25
-        return
     if not PARITY:
         pytest.skip("GRAPHSVC_TEST_STORES=embedded: the Bolt server is not used")
     server: BoltServer = request.getfixturevalue("bolt_server")

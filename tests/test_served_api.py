@@ -24,7 +24,7 @@ import pytest
 from tests.api_world import Served, served_world
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
-EXAMPLES = os.environ.get("GRAPHSVC_SCHEMATHESIS_EXAMPLES", "20")
+EXAMPLES = os.environ.get("GRAPHSVC_SCHEMATHESIS_EXAMPLES", "15")
 SEED = os.environ.get("GRAPHSVC_SCHEMATHESIS_SEED", "20261207")
 
 
